@@ -1,0 +1,299 @@
+//! From loaded inputs to validated output tables: proves every quote against its source,
+//! derives the page map and footnotes, computes derived columns, checks keys and
+//! references, runs the whole-dataset checks and generates pages and mentions.
+
+use crate::checks;
+use crate::diag::{Diags, Loc};
+use crate::edtf;
+use crate::layout::{self, Layout};
+use crate::mentions;
+use crate::project::{Curated, DatasetMeta, Doc, Project};
+use crate::resolve::{self, Miss, Request, Span};
+use crate::schema::{Derive, Schema, Scope};
+use crate::text::collapse;
+use crate::value::Value;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// An output table: rows of typed values in schema order, sorted by primary key.
+pub struct Table<'a> {
+    pub schema: &'a Schema,
+    pub rows: Vec<Vec<Value>>,
+}
+
+pub struct Dataset<'a> {
+    pub meta: &'a DatasetMeta,
+    /// Every table, in name order.
+    pub tables: Vec<Table<'a>>,
+    /// SHA-256 of each source, by doc_id.
+    pub sources: Vec<(String, String)>,
+}
+
+impl Dataset<'_> {
+    pub fn table(&self, name: &str) -> Option<&Table<'_>> {
+        self.tables.iter().find(|t| t.schema.name == name)
+    }
+}
+
+/// A document after its quotes are resolved and its layout derived.
+pub struct Laid<'p> {
+    pub doc: &'p Doc,
+    pub layout: Layout,
+}
+
+pub fn build<'p>(p: &'p Project, diags: &mut Diags) -> Option<Dataset<'p>> {
+    let docs: HashMap<&str, &Doc> = p.docs.iter().map(|d| (d.doc_id.as_str(), d)).collect();
+    // 1. Resolve every quote, document by document, in one pass each.
+    let mut spans: HashMap<(&str, usize), Span> = HashMap::new();
+    let mut laid = Vec::new();
+    for doc in &p.docs {
+        let mut reqs: Vec<(&str, usize, &Curated)> = Vec::new();
+        for (table, rows) in &p.rows {
+            if p.schemas[table].has_quote() {
+                reqs.extend(rows.iter().enumerate().filter(|(_, c)| c.doc == doc.doc_id).map(|(i, c)| (table.as_str(), i, c)));
+            }
+        }
+        fn quote_of<'c>(p: &Project, c: &'c Curated, t: &str) -> Option<&'c str> {
+            p.schemas[t].index("quote").and_then(|i| c.row.values[i].as_str())
+        }
+        let mut requests: Vec<Request> = reqs
+            .iter()
+            .map(|(t, _, c)| Request { quote: quote_of(p, c, t).unwrap_or(""), prefix: c.row.input("quote_prefix") })
+            .collect();
+        requests.extend(doc.layout.not_page_starts.iter().map(|n| Request { quote: &n.quote, prefix: n.quote_prefix.as_deref() }));
+        let results = resolve::resolve_all(&doc.norm, &requests);
+        let mut not_page_starts = Vec::new();
+        for (k, res) in results.into_iter().enumerate() {
+            let (loc, what) = match reqs.get(k) {
+                Some((t, i, c)) => {
+                    let key = if c.row.input("quote_prefix").is_some() && !matches!(res, Err(Miss::NotFound { .. })) { "quote_prefix" } else { "quote" };
+                    if quote_of(p, c, t).is_none() {
+                        continue; // already reported as a missing required value
+                    }
+                    (c.row.origin.at(key), (*t, *i))
+                }
+                None => (doc.layout_loc.clone(), ("", usize::MAX)),
+            };
+            match res {
+                Ok(span) if what.0.is_empty() => not_page_starts.push(span.start),
+                Ok(span) => {
+                    spans.insert(what, span);
+                }
+                Err(miss) => report_miss(diags, loc, &doc.source_shown, doc, miss),
+            }
+        }
+        // 2. The page map and footnotes.
+        let notes: Vec<(i64, Span)> = p.rows.get("footnotes").into_iter().flatten().enumerate()
+            .filter(|(_, c)| c.doc == doc.doc_id)
+            .filter_map(|(i, c)| Some((c.row.values[p.schemas["footnotes"].index("number")?].as_int()?, *spans.get(&("footnotes", i))?)))
+            .collect();
+        let field = |n: &str| doc.record.values[p.schemas["documents"].index(n).unwrap()].as_int();
+        let (Some(first_page), Some(last_page)) = (field("first_page"), field("last_page")) else { continue };
+        let input = layout::Input {
+            chars: &doc.chars,
+            first_page,
+            last_page,
+            running_headers: &doc.layout.running_headers,
+            not_page_starts: &not_page_starts,
+            notes: &notes,
+        };
+        match layout::derive(&input) {
+            Ok(l) => laid.push(Laid { doc, layout: l }),
+            Err(errors) => {
+                for e in errors {
+                    diags.push(doc.layout_loc.clone(), "page-map", e);
+                }
+            }
+        }
+    }
+    let laid_by: HashMap<&str, &Laid> = laid.iter().map(|l| (l.doc.doc_id.as_str(), l)).collect();
+
+    // 3. Derived columns, table by table.
+    let mut tables: BTreeMap<&str, (Vec<Vec<Value>>, Vec<&Curated>)> = BTreeMap::new();
+    for (name, schema) in &p.schemas {
+        let mut rows = Vec::new();
+        let mut origins = Vec::new();
+        match schema.scope {
+            Scope::DocumentRecord => {
+                for d in &laid {
+                    rows.push(derive_row(schema, &d.doc.record.values, &d.doc.doc_id, None, Some(d), diags, &d.doc.record.origin));
+                }
+            }
+            Scope::Registry | Scope::Document => {
+                for (i, c) in p.rows.get(name).into_iter().flatten().enumerate() {
+                    let span = spans.get(&(name.as_str(), i)).copied();
+                    let l = laid_by.get(c.doc.as_str()).copied();
+                    if schema.has_quote() && (span.is_none() || l.is_none()) {
+                        if !docs.contains_key(c.doc.as_str()) && !c.doc.is_empty() {
+                            diags.push(c.row.origin.at("doc_id"), "foreign-key", format!("{name}.doc_id = '{}' is not a document in raw/documents/", c.doc));
+                        }
+                        continue;
+                    }
+                    rows.push(derive_row(schema, &c.row.values, &c.doc, span, l, diags, &c.row.origin));
+                    origins.push(c);
+                }
+            }
+            Scope::Generated => {}
+        }
+        tables.insert(name.as_str(), (rows, origins));
+    }
+
+    // 4. Generated tables.
+    let pages = &p.schemas["pages"];
+    tables.get_mut("pages").unwrap().0 = laid
+        .iter()
+        .flat_map(|l| l.layout.pages.iter().map(|pg| {
+            let mut row = vec![Value::Null; pages.fields.len()];
+            let mut set = |n: &str, v: Value| row[pages.index(n).unwrap()] = v;
+            set("doc_id", Value::Str(l.doc.doc_id.clone()));
+            set("page", Value::Int(pg.number));
+            set("char_start", Value::Int(pg.start as i64));
+            set("char_end", Value::Int(pg.end as i64));
+            set("printed_number_at", pg.printed_at.map_or(Value::Null, |x| Value::Int(x as i64)));
+            row
+        }))
+        .collect();
+    let mention_rows = mentions::generate(p, &laid, &tables, diags);
+    tables.get_mut("mentions").unwrap().0 = mention_rows;
+
+    // 5. Keys, references and the whole-dataset rules.
+    check_keys(p, &tables, diags);
+    checks::run(p, &tables, &laid_by, diags);
+    if !diags.is_empty() {
+        return None;
+    }
+    let mut out = Vec::new();
+    for (name, (mut rows, _)) in tables {
+        let schema = &p.schemas[name];
+        rows.sort_by(|a, b| {
+            schema.primary_key.iter().map(|&k| a[k].cmp_key(&b[k])).find(|o| o.is_ne()).unwrap_or(std::cmp::Ordering::Equal)
+        });
+        out.push(Table { schema, rows });
+    }
+    let sha = |d: &Doc| d.record.values[p.schemas["documents"].index("sha256").unwrap()].to_text();
+    Some(Dataset { meta: &p.meta, tables: out, sources: p.docs.iter().map(|d| (d.doc_id.clone(), sha(d))).collect() })
+}
+
+fn report_miss(diags: &mut Diags, loc: Loc, source: &str, doc: &Doc, miss: Miss) {
+    let (code, msg) = match miss {
+        Miss::Empty => ("quote-empty", "the quote is empty".to_string()),
+        Miss::NotFound { closest, agree, of, at } => (
+            "quote-not-found",
+            format!("quote not found in {source}; closest passage (code point {at}, {agree} of {of} characters agree): «{closest}»"),
+        ),
+        Miss::Ambiguous { count, starts } => (
+            "quote-ambiguous",
+            format!("quote found {count} times in {source} (at code points {starts:?}); add quote_prefix with the text just before the one meant"),
+        ),
+        Miss::PrefixNotBefore { count } => (
+            "prefix-not-before",
+            format!("quote_prefix does not stand immediately before any of the quote's {count} occurrence(s) in {source}"),
+        ),
+        Miss::PrefixAmbiguous { count } => ("quote-ambiguous", format!("quote with this quote_prefix still occurs {count} times in {source}; lengthen the prefix")),
+    };
+    let _ = doc;
+    diags.push(loc, code, msg);
+}
+
+/// Computes a row's derived columns; curated columns are kept as they are.
+fn derive_row(schema: &Schema, values: &[Value], doc_id: &str, span: Option<Span>, laid: Option<&Laid>, diags: &mut Diags, origin: &crate::load::Origin) -> Vec<Value> {
+    let mut row = values.to_vec();
+    let edtf_of = |from: &str| -> Option<edtf::Edtf> {
+        let v = values[schema.index(from)?].as_str()?;
+        edtf::parse(v).ok()
+    };
+    for (i, f) in schema.fields.iter().enumerate() {
+        let Some(d) = &f.derive else {
+            if f.name == "quote" {
+                if let Value::Str(q) = &row[i] {
+                    row[i] = Value::Str(collapse(q));
+                }
+            }
+            continue;
+        };
+        let int = |x: usize| Value::Int(x as i64);
+        row[i] = match (d, span, laid) {
+            (Derive::DocId, _, _) => Value::Str(doc_id.to_string()),
+            (Derive::Page, Some(s), Some(l)) => Value::Int(l.layout.page_of(s.start)),
+            (Derive::CharStart, Some(s), _) => int(s.start),
+            (Derive::CharEnd, Some(s), _) => int(s.end),
+            (Derive::Footnote, Some(s), Some(l)) => l.layout.footnote_for(&l.doc.chars, s).map_or(Value::Null, Value::Int),
+            (Derive::MarkerStart | Derive::MarkerPage, Some(s), Some(l)) => match l.layout.notes.iter().find(|n| n.span == s) {
+                Some(n) if matches!(d, Derive::MarkerStart) => int(n.marker),
+                Some(n) => Value::Int(l.layout.page_of(n.marker)),
+                None => Value::Null,
+            },
+            (Derive::SourcePath, _, Some(l)) => Value::Str(l.doc.source_rel.clone()),
+            (Derive::SourceBytes, _, Some(l)) => int(l.doc.bytes),
+            (Derive::SourceChars, _, Some(l)) => int(l.doc.chars.len()),
+            (Derive::EdtfStart(from), _, _) => edtf_of(from).map_or(Value::Null, |e| Value::Date(edtf::days(e.start))),
+            (Derive::EdtfEnd(from), _, _) => edtf_of(from).and_then(|e| e.end).map_or(Value::Null, |e| Value::Date(edtf::days(e))),
+            (Derive::EdtfPrecision(from), _, _) => edtf_of(from).map_or(Value::Null, |e| Value::Str(e.precision.to_string())),
+            _ => Value::Null,
+        };
+    }
+    // Date strings are checked here, where the row's location is known.
+    for f in &schema.fields {
+        if let Some(Derive::EdtfStart(from)) = &f.derive {
+            if let Some(Value::Str(s)) = schema.index(from).map(|i| &values[i]) {
+                if let Err(e) = edtf::parse(s) {
+                    diags.push(origin.at(from), "date", format!("'{from}': {e}"));
+                }
+            }
+        }
+    }
+    row
+}
+
+type Tables<'a> = BTreeMap<&'a str, (Vec<Vec<Value>>, Vec<&'a Curated>)>;
+
+/// Primary keys, unique columns and foreign keys, as declared in the schemas.
+fn check_keys(p: &Project, tables: &Tables, diags: &mut Diags) {
+    let loc = |table: &str, r: usize, field: &str| -> Loc {
+        tables[table].1.get(r).map_or_else(|| Loc::file_only(&format!("schemas/{table}.json")), |c| c.row.origin.at(field))
+    };
+    let key_of = |row: &[Value], idx: &[usize]| -> Option<Vec<String>> {
+        idx.iter().map(|&i| (!row[i].is_null()).then(|| row[i].to_text())).collect()
+    };
+    let mut keysets: HashMap<(&str, Vec<usize>), HashSet<Vec<String>>> = HashMap::new();
+    for (name, (rows, _)) in tables {
+        let schema = &p.schemas[*name];
+        let mut uniques: Vec<Vec<usize>> = vec![schema.primary_key.clone()];
+        uniques.extend(schema.fields.iter().enumerate().filter(|(_, f)| f.unique).map(|(i, _)| vec![i]));
+        uniques.dedup();
+        for idx in uniques {
+            let mut seen: HashMap<Vec<String>, usize> = HashMap::new();
+            for (r, row) in rows.iter().enumerate() {
+                let Some(k) = key_of(row, &idx) else { continue };
+                if let Some(&first) = seen.get(&k) {
+                    let names: Vec<&str> = idx.iter().map(|&i| schema.fields[i].name.as_str()).collect();
+                    diags.push(
+                        loc(name, r, names[0]),
+                        "duplicate-key",
+                        format!("{name}: {} = {} is used twice (first at {})", names.join("+"), k.join("+"), loc(name, first, names[0])),
+                    );
+                } else {
+                    seen.insert(k, r);
+                }
+            }
+            keysets.insert((name, idx), seen.into_keys().collect());
+        }
+    }
+    for (name, (rows, _)) in tables {
+        let schema = &p.schemas[*name];
+        for fk in &schema.foreign_keys {
+            let target = &p.schemas[&fk.table];
+            let ref_idx: Vec<usize> = fk.ref_fields.iter().filter_map(|n| target.index(n)).collect();
+            let Some(set) = keysets.get(&(fk.table.as_str(), ref_idx)) else {
+                diags.push(Loc::file_only(&format!("schemas/{name}.json")), "schema", format!("foreign key to {}{:?} is not a primary or unique key", fk.table, fk.ref_fields));
+                continue;
+            };
+            for (r, row) in rows.iter().enumerate() {
+                let Some(k) = key_of(row, &fk.fields) else { continue };
+                if !set.contains(&k) {
+                    let field = &schema.fields[fk.fields[0]].name;
+                    diags.push(loc(name, r, field), "foreign-key", format!("{name}.{field} = '{}' is not a {} in {}", k.join("+"), fk.ref_fields.join("+"), fk.table));
+                }
+            }
+        }
+    }
+}

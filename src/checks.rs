@@ -1,0 +1,161 @@
+//! Whole-dataset rules that a table schema cannot express: names that must be aliases,
+//! parent links without cycles, alias surface forms unique across actors and places,
+//! figure bounds that agree with their qualifier, errata that quote what they correct.
+
+use crate::build::Laid;
+use crate::diag::{Diags, Loc};
+use crate::project::{Curated, Project};
+use crate::text::collapse;
+use crate::value::Value;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+type Tables<'a> = BTreeMap<&'a str, (Vec<Vec<Value>>, Vec<&'a Curated>)>;
+
+/// Reads a curated table's column by name, with each row's origin for diagnostics.
+struct View<'t, 'a> {
+    rows: &'t [Vec<Value>],
+    origins: &'t [&'a Curated],
+    idx: HashMap<&'t str, usize>,
+}
+
+impl<'t, 'a> View<'t, 'a> {
+    fn new(p: &'t Project, tables: &'t Tables<'a>, name: &str) -> Option<View<'t, 'a>> {
+        let (rows, origins) = tables.get(name)?;
+        let idx = p.schemas[name].fields.iter().enumerate().map(|(i, f)| (f.name.as_str(), i)).collect();
+        Some(View { rows, origins, idx })
+    }
+    fn get(&self, r: usize, col: &str) -> &Value {
+        &self.rows[r][self.idx[col]]
+    }
+    fn str(&self, r: usize, col: &str) -> Option<&str> {
+        self.get(r, col).as_str()
+    }
+    fn at(&self, r: usize, col: &str) -> Loc {
+        self.origins[r].row.origin.at(col)
+    }
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
+}
+
+pub fn run(p: &Project, tables: &Tables, _laid: &HashMap<&str, &Laid>, diags: &mut Diags) {
+    entity_rules(p, tables, "actors", "actor_id", "parent_actor_id", "actor_aliases", diags);
+    entity_rules(p, tables, "places", "place_id", "parent_place_id", "place_aliases", diags);
+    alias_rules(p, tables, diags);
+    figure_rules(p, tables, diags);
+    if let Some(v) = View::new(p, tables, "errata") {
+        for r in 0..v.len() {
+            let (printed, quote) = (v.str(r, "printed").map(collapse), v.str(r, "quote").unwrap_or_default());
+            if printed.as_ref().is_some_and(|pr| !quote.contains(pr.as_str())) {
+                diags.push(v.at(r, "printed"), "errata", "'printed' must occur inside the row's quote");
+            }
+            if v.str(r, "printed") == v.str(r, "correction") {
+                diags.push(v.at(r, "correction"), "errata", "the correction is the same as the printed text");
+            }
+        }
+    }
+    if let Some(v) = View::new(p, tables, "citations") {
+        for r in 0..v.len() {
+            if v.get(r, "footnote").is_null() {
+                diags.push(v.at(r, "quote"), "citation", "a citation's quote must be text of one of the document's footnotes");
+            }
+        }
+    }
+    if let Some(v) = View::new(p, tables, "relations") {
+        for r in 0..v.len() {
+            if v.str(r, "subject_actor_id") == v.str(r, "object_actor_id") {
+                diags.push(v.at(r, "object_actor_id"), "relation", "a relation links two different actors");
+            }
+        }
+    }
+}
+
+/// An entity's name is one of its aliases; parent links reach a root without a cycle.
+fn entity_rules(p: &Project, tables: &Tables, table: &str, id: &str, parent: &str, aliases: &str, diags: &mut Diags) {
+    let (Some(v), Some(a)) = (View::new(p, tables, table), View::new(p, tables, aliases)) else { return };
+    let owner = format!("{}_id", &table[..table.len() - 1]);
+    let forms: HashSet<(&str, &str)> = (0..a.len()).filter_map(|r| Some((a.str(r, &owner)?, a.str(r, "alias")?))).collect();
+    let parents: HashMap<&str, &str> = (0..v.len()).filter_map(|r| Some((v.str(r, id)?, v.str(r, parent)?))).collect();
+    for r in 0..v.len() {
+        let (Some(me), Some(name)) = (v.str(r, id), v.str(r, "name")) else { continue };
+        if !forms.contains(&(me, name)) {
+            diags.push(v.at(r, "name"), "name-not-alias", format!("{table}: name '{name}' of '{me}' must also be a row of {aliases}"));
+        }
+        let mut seen = vec![me];
+        let mut cur = me;
+        while let Some(&up) = parents.get(cur) {
+            if seen.contains(&up) {
+                diags.push(v.at(r, parent), "cycle", format!("{table}: parent links of '{me}' loop: {} -> {up}", seen.join(" -> ")));
+                break;
+            }
+            seen.push(up);
+            cur = up;
+        }
+    }
+}
+
+/// Alias surface forms map to one entity across actors and places, and occur in their quote.
+fn alias_rules(p: &Project, tables: &Tables, diags: &mut Diags) {
+    let mut first: HashMap<String, Loc> = HashMap::new();
+    for table in ["actor_aliases", "place_aliases"] {
+        let Some(v) = View::new(p, tables, table) else { continue };
+        for r in 0..v.len() {
+            let Some(alias) = v.str(r, "alias") else { continue };
+            let form = collapse(alias);
+            if !v.str(r, "quote").unwrap_or_default().contains(form.as_str()) {
+                diags.push(v.at(r, "alias"), "alias", format!("{table}: alias '{alias}' does not occur in its own quote"));
+            }
+            if form != alias {
+                diags.push(v.at(r, "alias"), "alias", format!("{table}: alias '{alias}' has leading, trailing or repeated whitespace"));
+            }
+            match first.get(&form) {
+                Some(loc) if table == "place_aliases" => diags.push(
+                    v.at(r, "alias"),
+                    "duplicate-key",
+                    format!("alias '{alias}' is already an actor alias (at {loc}); one surface form names one entity"),
+                ),
+                Some(_) => {}
+                None => {
+                    first.insert(form, v.at(r, "alias"));
+                }
+            }
+        }
+    }
+}
+
+/// Bounds are ordered, contain the value, and agree with the qualifier.
+fn figure_rules(p: &Project, tables: &Tables, diags: &mut Diags) {
+    let Some(v) = View::new(p, tables, "figures") else { return };
+    for r in 0..v.len() {
+        let num = |c: &str| v.get(r, c).as_f64();
+        let (val, lo, hi) = (num("value"), num("lower_bound"), num("upper_bound"));
+        let mut bad = |col: &str, msg: String| diags.push(v.at(r, col), "bounds", msg);
+        if let (Some(l), Some(h)) = (lo, hi) {
+            if l > h {
+                bad("lower_bound", format!("lower_bound {l} is above upper_bound {h}"));
+            }
+        }
+        if let Some(x) = val {
+            if lo.is_some_and(|l| x < l) || hi.is_some_and(|h| x > h) {
+                bad("value", format!("value {x} lies outside its bounds"));
+            }
+        }
+        let q = v.str(r, "qualifier").unwrap_or_default();
+        let ok = match q {
+            "exact" | "approximately" => val.is_some() && lo.is_none() && hi.is_none(),
+            "at_least" | "more_than" => val.is_some() && lo == val && hi.is_none(),
+            "at_most" | "less_than" => val.is_some() && hi == val && lo.is_none(),
+            "range" => val.is_none() && lo.is_some() && hi.is_some(),
+            _ => true,
+        };
+        if !ok {
+            let rule = match q {
+                "exact" | "approximately" => "a value and no bounds",
+                "at_least" | "more_than" => "a value and lower_bound equal to it, no upper_bound",
+                "at_most" | "less_than" => "a value and upper_bound equal to it, no lower_bound",
+                _ => "lower_bound and upper_bound and no value",
+            };
+            bad("qualifier", format!("qualifier '{q}' needs {rule}"));
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! `locate`: the curation aid. Finds a phrase in the sources (whitespace collapsed) and
+//! prints its span, page, footnote and a ready-to-paste row with quote (and quote_prefix
+//! when the phrase occurs more than once).
+
+use crate::diag::Diags;
+use crate::layout::{self, Layout};
+use crate::project::{self, Doc};
+use crate::resolve::{self, Request, Span};
+use clap::Args;
+use std::path::Path;
+
+#[derive(Args)]
+pub struct LocateArgs {
+    /// The phrase to find, as printed (line breaks may be spaces).
+    pub phrase: String,
+    /// Only this document.
+    #[arg(long)]
+    pub doc: Option<String>,
+    /// Table name for the pasted row's header.
+    #[arg(long, default_value = "table")]
+    pub table: String,
+}
+
+pub fn run(root: &Path, args: &LocateArgs) -> u8 {
+    let mut diags = Diags::default();
+    let Some(p) = project::load(root, &root.join("raw"), &root.join("schemas"), &mut diags) else {
+        for d in diags.sorted() {
+            eprintln!("{d}");
+        }
+        return super::EXIT_USAGE_IO;
+    };
+    let mut hits = 0;
+    for doc in p.docs.iter().filter(|d| args.doc.as_ref().is_none_or(|x| *x == d.doc_id)) {
+        let layout = doc_layout(&p, doc);
+        for span in resolve::find_all(&doc.norm, &args.phrase) {
+            hits += 1;
+            print_hit(doc, layout.as_ref(), span, args);
+        }
+    }
+    if hits == 0 {
+        eprintln!("not found: «{}»", args.phrase);
+        return super::EXIT_DATA;
+    }
+    0
+}
+
+/// The document's layout, when its footnotes resolve well enough to derive it.
+fn doc_layout(p: &project::Project, doc: &Doc) -> Option<Layout> {
+    let schema = p.schemas.get("footnotes")?;
+    let (ni, qi) = (schema.index("number")?, schema.index("quote")?);
+    let rows: Vec<_> = p.rows.get("footnotes")?.iter().filter(|c| c.doc == doc.doc_id).collect();
+    let reqs: Vec<Request> = rows.iter().map(|c| Request { quote: c.row.values[qi].as_str().unwrap_or(""), prefix: c.row.input("quote_prefix") }).collect();
+    let notes: Vec<(i64, Span)> = resolve::resolve_all(&doc.norm, &reqs)
+        .into_iter()
+        .zip(&rows)
+        .filter_map(|(r, c)| Some((c.row.values[ni].as_int()?, r.ok()?)))
+        .collect();
+    let starts: Vec<usize> = doc.layout.not_page_starts.iter()
+        .filter_map(|n| resolve::resolve_all(&doc.norm, &[Request { quote: &n.quote, prefix: n.quote_prefix.as_deref() }]).pop()?.ok())
+        .map(|s| s.start)
+        .collect();
+    let field = |n: &str| doc.record.values[p.schemas["documents"].index(n).unwrap()].as_int();
+    layout::derive(&layout::Input {
+        chars: &doc.chars,
+        first_page: field("first_page")?,
+        last_page: field("last_page")?,
+        running_headers: &doc.layout.running_headers,
+        not_page_starts: &starts,
+        notes: &notes,
+    })
+    .ok()
+}
+
+fn print_hit(doc: &Doc, layout: Option<&Layout>, span: Span, args: &LocateArgs) {
+    let quote: String = crate::text::collapse(&doc.chars[span.start..span.end].iter().collect::<String>());
+    let page = layout.map_or("?".into(), |l| l.page_of(span.start).to_string());
+    let note = layout.and_then(|l| l.footnote_for(&doc.chars, span)).map_or("none".into(), |n| n.to_string());
+    let count = resolve::find_all(&doc.norm, &quote).len();
+    println!("# {} page {page}, chars {}..{}, footnote {note}", doc.doc_id, span.start, span.end);
+    println!("[[{}]]", args.table);
+    println!("quote = {}", toml_string(&quote));
+    if count > 1 {
+        let before: String = doc.chars[span.start.saturating_sub(40)..span.start].iter().collect();
+        let before = crate::text::collapse(&before);
+        let cut = before.find(' ').map_or(0, |i| i + 1);
+        println!("quote_prefix = {}", toml_string(&before[cut..]));
+    }
+    println!();
+}
+
+fn toml_string(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}

@@ -1,0 +1,232 @@
+//! The printed structure of a PDF-to-text dump: which span of the text is which journal
+//! page, where each footnote's text is, and which body marker refers to it.
+//!
+//! Rules (documented in raw/README.md): a page starts at the start of the text, at a line
+//! that begins with a space (the dump's block start) unless it lies in footnote text or is
+//! listed as not a page start, and at a running header. The map is then proved: the
+//! number of pages must match the bibliographic record, every page number the dump kept
+//! must lie on its page, and every footnote marker must be on its footnote's page.
+
+use crate::resolve::Span;
+use crate::text::is_ws;
+
+#[derive(Clone, Debug)]
+pub struct Page {
+    pub number: i64,
+    pub start: usize,
+    pub end: usize,
+    pub printed_at: Option<usize>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Note {
+    pub number: i64,
+    pub span: Span,
+    pub marker: usize,
+}
+
+#[derive(Debug, Default)]
+pub struct Layout {
+    pub pages: Vec<Page>,
+    pub notes: Vec<Note>,
+    /// Running headers and lone printed numbers (page and footnote numbers).
+    pub furniture: Vec<Span>,
+    /// Per code point: true outside the running text (footnote text or furniture).
+    pub not_body: Vec<bool>,
+}
+
+pub struct Input<'a> {
+    pub chars: &'a [char],
+    pub first_page: i64,
+    pub last_page: i64,
+    pub running_headers: &'a [String],
+    /// Code-point offsets of space-led blocks that are not page starts.
+    pub not_page_starts: &'a [usize],
+    /// Footnote texts by number, as resolved from the curated footnotes.
+    pub notes: &'a [(i64, Span)],
+}
+
+struct Line {
+    start: usize,
+    /// First non-whitespace code point, if any.
+    first: Option<usize>,
+    text: String,
+}
+
+fn lines(chars: &[char]) -> Vec<Line> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 0..=chars.len() {
+        if i == chars.len() || chars[i] == '\n' {
+            let text: String = chars[start..i].iter().collect();
+            let first = (start..i).find(|&j| !is_ws(chars[j]));
+            out.push(Line { start, first, text });
+            start = i + 1;
+        }
+    }
+    out
+}
+
+/// Derives and proves the layout; problems come back as messages.
+pub fn derive(input: &Input) -> Result<Layout, Vec<String>> {
+    let mut errors = Vec::new();
+    let in_note = |c: usize| input.notes.iter().any(|(_, s)| s.start <= c && c < s.end);
+    let mut starts = vec![0usize];
+    let mut furniture = Vec::new();
+    let mut lone_numbers = Vec::new();
+    for line in lines(input.chars) {
+        let Some(first) = line.first else { continue };
+        let trimmed = line.text.trim_matches(is_ws);
+        let end = line.start + line.text.chars().count();
+        if input.running_headers.iter().any(|h| h == trimmed) {
+            starts.push(line.start);
+            furniture.push(Span { start: first, end });
+        } else if !in_note(first) && trimmed.bytes().all(|b| b.is_ascii_digit()) {
+            furniture.push(Span { start: first, end });
+            lone_numbers.push((first, trimmed.parse::<i64>().unwrap_or(-1)));
+        } else if line.text.starts_with(' ') && !in_note(first) && !input.not_page_starts.contains(&first) {
+            starts.push(line.start);
+        }
+    }
+    starts.sort_unstable();
+    starts.dedup();
+    let expected = input.last_page - input.first_page + 1;
+    if starts.len() as i64 != expected {
+        errors.push(format!(
+            "the dump's layout gives {} pages but the record says {}-{} ({expected} pages); page starts found at code points {:?}",
+            starts.len(),
+            input.first_page,
+            input.last_page,
+            starts
+        ));
+        return Err(errors);
+    }
+    let mut pages: Vec<Page> = starts
+        .iter()
+        .enumerate()
+        .map(|(i, &s)| Page {
+            number: input.first_page + i as i64,
+            start: s,
+            end: starts.get(i + 1).copied().unwrap_or(input.chars.len()),
+            printed_at: None,
+        })
+        .collect();
+    for &(at, n) in &lone_numbers {
+        if !(input.first_page..=input.last_page).contains(&n) {
+            continue; // a footnote number line
+        }
+        let p = page_index(&pages, at);
+        if pages[p].number != n {
+            errors.push(format!("the page number {n} printed at code point {at} falls on derived page {}", pages[p].number));
+        } else {
+            pages[p].printed_at = Some(at);
+        }
+    }
+    let mut not_body = vec![false; input.chars.len()];
+    for s in input.notes.iter().map(|n| &n.1).chain(&furniture) {
+        not_body[s.start..s.end.min(input.chars.len())].iter_mut().for_each(|b| *b = true);
+    }
+    let notes = find_markers(input, &not_body, &mut errors);
+    for note in &notes {
+        let (tp, mp) = (page_of(&pages, note.span.start), page_of(&pages, note.marker));
+        if tp != mp {
+            errors.push(format!("footnote {}: its text is on page {tp} but its marker (code point {}) is on page {mp}", note.number, note.marker));
+        }
+    }
+    if errors.is_empty() {
+        Ok(Layout { pages, notes, furniture, not_body })
+    } else {
+        Err(errors)
+    }
+}
+
+fn page_index(pages: &[Page], at: usize) -> usize {
+    pages.partition_point(|p| p.start <= at).saturating_sub(1)
+}
+
+pub fn page_of(pages: &[Page], at: usize) -> i64 {
+    pages[page_index(pages, at)].number
+}
+
+/// Finds marker n+1 as the first bare number n+1 in body text after marker n.
+fn find_markers(input: &Input, not_body: &[bool], errors: &mut Vec<String>) -> Vec<Note> {
+    let chars = input.chars;
+    let skip = |c: usize| not_body[c];
+    let mut sorted: Vec<(i64, Span)> = input.notes.to_vec();
+    sorted.sort_by_key(|n| n.0);
+    let mut out = Vec::new();
+    let mut pos = 0;
+    for (i, &(number, span)) in sorted.iter().enumerate() {
+        if number != i as i64 + 1 {
+            errors.push(format!("footnotes must be numbered 1, 2, 3, ... without gaps; found {number} in place {}", i + 1));
+            return out;
+        }
+        let digits: Vec<char> = number.to_string().chars().collect();
+        let found = (pos..chars.len().saturating_sub(digits.len() - 1)).find(|&c| {
+            chars[c..].starts_with(&digits) && !skip(c) && is_bare_number(chars, c, digits.len())
+        });
+        match found {
+            Some(c) => {
+                out.push(Note { number, span, marker: c });
+                pos = c + digits.len();
+            }
+            None => {
+                errors.push(format!("no marker for footnote {number} found in the body after the marker of footnote {}", number - 1));
+                return out;
+            }
+        }
+    }
+    out
+}
+
+/// A number standing alone: not part of a longer number, a range, a date or a thousands group.
+fn is_bare_number(chars: &[char], at: usize, len: usize) -> bool {
+    let before = at.checked_sub(1).map(|i| chars[i]);
+    let after = chars.get(at + len).copied();
+    let after2 = chars.get(at + len + 1).copied();
+    let digit = |c: Option<char>| c.is_some_and(|c| c.is_ascii_digit());
+    !digit(before)
+        && !digit(after)
+        // "1,000", "3.5", "50-100", "9/11", "10:30" (but "2014,5" is a year and marker 5)
+        && !((matches!(before, Some('-' | '/' | ':' | '.')) || (before == Some(',') && len == 3)) && digit(at.checked_sub(2).map(|i| chars[i])))
+        && !matches!(before, Some('/' | '=' | '-' | '%'))
+        && !(matches!(after, Some(',' | '.' | ':' | '-')) && digit(after2))
+        && !after.is_some_and(|c| c.is_alphabetic())
+}
+
+impl Layout {
+    pub fn page_of(&self, at: usize) -> i64 {
+        page_of(&self.pages, at)
+    }
+
+    pub fn note_at(&self, at: usize) -> Option<i64> {
+        self.notes.iter().find(|n| n.span.start <= at && at < n.span.end).map(|n| n.number)
+    }
+
+    pub fn in_furniture(&self, at: usize) -> bool {
+        self.furniture.iter().any(|s| s.start <= at && at < s.end)
+    }
+
+    /// The footnote backing a passage: the footnote it sits in, else the first marker from
+    /// its start on, provided no sentence ends between the passage and the marker
+    /// (footnote text and page furniture in between are skipped).
+    pub fn footnote_for(&self, chars: &[char], span: Span) -> Option<i64> {
+        if let Some(n) = self.note_at(span.start) {
+            return Some(n);
+        }
+        let note = self.notes.iter().find(|n| n.marker >= span.start)?;
+        let mut c = span.end.max(span.start);
+        while c < note.marker {
+            if self.not_body[c] {
+                c += 1;
+                continue;
+            }
+            let next = chars.get(c + 1).copied();
+            if matches!(chars[c], '.' | '!' | '?') && next.is_none_or(is_ws) {
+                return None;
+            }
+            c += 1;
+        }
+        Some(note.number)
+    }
+}

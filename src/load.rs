@@ -1,0 +1,207 @@
+//! Loading the curated TOML files: each row becomes typed values in schema column order,
+//! and keeps where each of its keys was written so later checks can point at it.
+
+use crate::diag::{Diags, LineIndex, Loc};
+use crate::schema::{Field, FieldType, Schema};
+use crate::value::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use toml::Spanned;
+
+/// Where a row was written: the file and the byte offset of each key.
+#[derive(Clone, Debug)]
+pub struct Origin {
+    pub index: Arc<LineIndex>,
+    pub row: usize,
+    pub keys: Vec<(String, usize)>,
+}
+
+impl Origin {
+    /// The location of `key` in the row, or of the row itself when the key is absent.
+    pub fn at(&self, key: &str) -> Loc {
+        let byte = self.keys.iter().find(|(k, _)| k == key).map_or(self.row, |(_, b)| *b);
+        self.index.loc(byte)
+    }
+    pub fn row_loc(&self) -> Loc {
+        self.index.loc(self.row)
+    }
+}
+
+/// A curated row: values in schema order (derived columns still null).
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub values: Vec<Value>,
+    /// Keys read from the file that are not columns (`quote_prefix`, `source`).
+    pub inputs: Vec<(String, String)>,
+    pub origin: Origin,
+}
+
+impl Row {
+    pub fn input(&self, key: &str) -> Option<&str> {
+        self.inputs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Reads a file as UTF-8 text, reporting a missing file, a byte order mark or invalid
+/// UTF-8 at the exact position.
+pub fn read_text(path: &Path, shown: &str, diags: &mut Diags) -> Option<String> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            diags.push(Loc::file_only(shown), "missing-file", format!("cannot read file: {e}"));
+            return None;
+        }
+    };
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        diags.push(Loc::file_only(shown), "encoding", "file starts with a UTF-8 byte order mark; save it as UTF-8 without BOM");
+        return None;
+    }
+    match String::from_utf8(bytes) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            let good = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(&e.as_bytes()[..good]).into_owned();
+            let loc = LineIndex::new(shown, Arc::from(text.as_str())).loc(good);
+            diags.push(loc, "encoding", format!("invalid UTF-8 (byte 0x{:02X}); files must be UTF-8", e.as_bytes()[good]));
+            None
+        }
+    }
+}
+
+type RawRows = Vec<Spanned<BTreeMap<Spanned<String>, Spanned<toml::Value>>>>;
+
+/// Parses a TOML text holding one array of tables named after the schema's table.
+pub fn parse_rows(text: &str, shown: &str, schema: &Schema, input_only: &[&str], diags: &mut Diags) -> Vec<Row> {
+    let index = Arc::new(LineIndex::new(shown, Arc::from(text)));
+    let doc: BTreeMap<Spanned<String>, RawRows> = match toml::from_str(text) {
+        Ok(d) => d,
+        Err(e) => {
+            let loc = index.loc(e.span().map_or(0, |s| s.start));
+            let hint = format!(" (each row is a [[{}]] table)", schema.name);
+            diags.push(loc, "toml-syntax", e.message().trim().to_string() + &hint);
+            return Vec::new();
+        }
+    };
+    let mut rows: RawRows = Vec::new();
+    let mut found = false;
+    for (key, value) in doc {
+        if *key.get_ref() != schema.name {
+            diags.push(index.loc(key.span().start), "unknown-table", format!("'{}' is not '{}', the only table this file may hold", key.get_ref(), schema.name));
+            continue;
+        }
+        found = true;
+        rows = value;
+    }
+    if !found && diags.is_empty() {
+        diags.push(index.loc(0), "empty-table", format!("no [[{}]] rows; write `{} = []` if the table is really empty", schema.name, schema.name));
+    }
+    rows.into_iter().map(|r| typed_row(r, &index, schema, input_only, diags)).collect()
+}
+
+pub fn typed_row(
+    raw: Spanned<BTreeMap<Spanned<String>, Spanned<toml::Value>>>,
+    index: &Arc<LineIndex>,
+    schema: &Schema,
+    input_only: &[&str],
+    diags: &mut Diags,
+) -> Row {
+    let row_span = raw.span();
+    let map = raw.into_inner();
+    let mut origin = Origin { index: index.clone(), row: row_span.start, keys: Vec::new() };
+    let mut values = vec![Value::Null; schema.fields.len()];
+    let mut inputs = Vec::new();
+    for (key, value) in map {
+        let (kspan, key) = (key.span(), key.into_inner());
+        let (vspan, value) = (value.span(), value.into_inner());
+        origin.keys.push((key.clone(), vspan.start));
+        let loc = index.loc(vspan.start);
+        if input_only.contains(&key.as_str()) {
+            match value {
+                toml::Value::String(s) if !s.trim().is_empty() => inputs.push((key, s)),
+                _ => diags.push(loc, "type", format!("'{key}' must be a non-empty string")),
+            }
+            continue;
+        }
+        match schema.index(&key) {
+            None => diags.push(index.loc(kspan.start), "unknown-column", format!("'{key}' is not a column of {} (columns: {})", schema.name, curated_names(schema))),
+            Some(i) if schema.fields[i].derive.is_some() => {
+                diags.push(index.loc(kspan.start), "derived-column", format!("'{key}' is computed by the pipeline; remove it"))
+            }
+            Some(i) => {
+                if let Some(v) = convert(&schema.fields[i], value, &loc, diags) {
+                    values[i] = v;
+                }
+            }
+        }
+    }
+    origin.row = origin.keys.iter().map(|(_, b)| *b).min().unwrap_or(row_span.start);
+    for (i, f) in schema.fields.iter().enumerate() {
+        if f.required && f.derive.is_none() && values[i].is_null() && !origin.keys.iter().any(|(k, _)| *k == f.name) {
+            diags.push(origin.row_loc(), "required", format!("{}: '{}' is required", schema.name, f.name));
+        }
+    }
+    Row { values, inputs, origin }
+}
+
+fn curated_names(schema: &Schema) -> String {
+    schema.fields.iter().filter(|f| f.derive.is_none()).map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+/// Converts one TOML value to the field's type and checks the field's constraints.
+pub fn convert(field: &Field, value: toml::Value, loc: &Loc, diags: &mut Diags) -> Option<Value> {
+    let name = &field.name;
+    let v = match (field.ftype, value) {
+        (FieldType::String, toml::Value::String(s)) => {
+            if s.trim().is_empty() {
+                diags.push(loc.clone(), "empty-value", format!("'{name}' is empty; leave the key out for no value"));
+                return None;
+            }
+            Value::Str(s)
+        }
+        (FieldType::Integer, toml::Value::Integer(i)) => Value::Int(i),
+        (FieldType::Number, toml::Value::Integer(i)) => Value::Num(i as f64),
+        (FieldType::Number, toml::Value::Float(f)) if f.is_finite() => Value::Num(f),
+        (FieldType::Boolean, toml::Value::Boolean(b)) => Value::Bool(b),
+        (t, other) => {
+            diags.push(loc.clone(), "type", format!("'{name}' must be {}, found {}", type_name(t), other.type_str()));
+            return None;
+        }
+    };
+    check_constraints(field, &v, loc, diags);
+    Some(v)
+}
+
+pub fn check_constraints(field: &Field, v: &Value, loc: &Loc, diags: &mut Diags) {
+    let name = &field.name;
+    if let Value::Str(s) = v {
+        if !field.allows(s) {
+            let allowed: Vec<&str> = field.vocabulary.iter().flatten().map(|(k, _)| k.as_str()).collect();
+            diags.push(loc.clone(), "enum", format!("'{name}' = '{s}' is not one of: {}", allowed.join(", ")));
+        }
+        if let Some(p) = &field.pattern {
+            if !p.is_match(s) {
+                diags.push(loc.clone(), "pattern", format!("'{name}' = '{s}' does not match {}", p.as_str()));
+            }
+        }
+    }
+    if let Some(x) = v.as_f64() {
+        if field.minimum.is_some_and(|m| x < m) || field.maximum.is_some_and(|m| x > m) {
+            diags.push(loc.clone(), "range", format!("'{name}' = {x} is outside [{}, {}]", fmt_opt(field.minimum), fmt_opt(field.maximum)));
+        }
+    }
+}
+
+fn fmt_opt(x: Option<f64>) -> String {
+    x.map_or("..".into(), |x| x.to_string())
+}
+
+fn type_name(t: FieldType) -> &'static str {
+    match t {
+        FieldType::String => "a string",
+        FieldType::Integer => "an integer",
+        FieldType::Number => "a number",
+        FieldType::Boolean => "true or false",
+        FieldType::Date => "a date",
+    }
+}

@@ -1,0 +1,73 @@
+//! The generated mentions table: every occurrence of every actor and place alias in every
+//! source, found with one Aho-Corasick pass per document over the collapsed text.
+//! Matches are whole words; where aliases overlap, the longest one starting first wins.
+
+use crate::build::Laid;
+use crate::diag::Diags;
+use crate::project::{Curated, Project};
+use crate::value::Value;
+use aho_corasick::AhoCorasick;
+use std::collections::BTreeMap;
+
+type Tables<'a> = BTreeMap<&'a str, (Vec<Vec<Value>>, Vec<&'a Curated>)>;
+
+struct Alias {
+    entity_type: &'static str,
+    entity_id: String,
+    alias_id: String,
+    text: String,
+}
+
+pub fn generate(p: &Project, laid: &[Laid], tables: &Tables, _diags: &mut Diags) -> Vec<Vec<Value>> {
+    let mut aliases = Vec::new();
+    for (table, owner, kind) in [("actor_aliases", "actor_id", "actor"), ("place_aliases", "place_id", "place")] {
+        let s = &p.schemas[table];
+        let (Some(ai), Some(oi), Some(ti)) = (s.index("alias_id"), s.index(owner), s.index("alias")) else { continue };
+        for row in &tables[table].0 {
+            if let (Some(a), Some(o), Some(t)) = (row[ai].as_str(), row[oi].as_str(), row[ti].as_str()) {
+                aliases.push(Alias { entity_type: kind, entity_id: o.into(), alias_id: a.into(), text: crate::text::collapse(t) });
+            }
+        }
+    }
+    let schema = &p.schemas["mentions"];
+    if aliases.is_empty() {
+        return Vec::new();
+    }
+    let ac = AhoCorasick::new(aliases.iter().map(|a| a.text.as_str())).expect("alias automaton");
+    let mut out = Vec::new();
+    for l in laid {
+        let text = &l.doc.norm.text;
+        let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+        let mut found: Vec<(usize, usize, usize)> = ac
+            .find_overlapping_iter(text)
+            .filter(|m| !word(text[..m.start()].chars().next_back()) && !word(text[m.end()..].chars().next()))
+            .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
+            .collect();
+        found.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        let mut taken_to = 0;
+        for (s, e, k) in found {
+            if s < taken_to {
+                continue;
+            }
+            taken_to = e;
+            let (start, end) = l.doc.norm.to_original(s, e);
+            let a = &aliases[k];
+            let note = l.layout.note_at(start);
+            let region = if note.is_some() { "footnote" } else if l.layout.in_furniture(start) { "furniture" } else { "body" };
+            let mut row = vec![Value::Null; schema.fields.len()];
+            let mut set = |n: &str, v: Value| row[schema.index(n).unwrap()] = v;
+            set("doc_id", Value::Str(l.doc.doc_id.clone()));
+            set("char_start", Value::Int(start as i64));
+            set("char_end", Value::Int(end as i64));
+            set("page", Value::Int(l.layout.page_of(start)));
+            set("region", Value::Str(region.into()));
+            set("footnote", note.map_or(Value::Null, Value::Int));
+            set("entity_type", Value::Str(a.entity_type.into()));
+            set("entity_id", Value::Str(a.entity_id.clone()));
+            set("alias_id", Value::Str(a.alias_id.clone()));
+            set("quote", Value::Str(a.text.clone()));
+            out.push(row);
+        }
+    }
+    out
+}

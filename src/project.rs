@@ -1,0 +1,225 @@
+//! Loading `raw/`: the dataset record, the schemas, every document folder (record, source,
+//! curated tables) and the shared registry. Nothing is checked across files here; that is
+//! `build`'s job. Everything read is kept with its location for diagnostics.
+
+use crate::diag::{Diags, LineIndex, Loc};
+use crate::load::{self, Row};
+use crate::schema::{self, Schema, Scope};
+use crate::text::Normalized;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use toml::Spanned;
+
+/// The dataset's own record (`raw/dataset.toml`).
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetMeta {
+    pub name: String,
+    pub version: String,
+    pub title: String,
+    pub description: String,
+    pub homepage: Option<String>,
+    pub keywords: Vec<String>,
+    pub licenses: Vec<License>,
+    pub contributors: Vec<Contributor>,
+}
+
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct License {
+    pub name: String,
+    pub title: String,
+    pub path: String,
+}
+
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Contributor {
+    pub title: String,
+    pub role: String,
+}
+
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct LayoutConfig {
+    #[serde(default)]
+    pub running_headers: Vec<String>,
+    #[serde(default)]
+    pub not_page_starts: Vec<NotPageStart>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct NotPageStart {
+    pub quote: String,
+    pub quote_prefix: Option<String>,
+    pub reason: String,
+}
+
+/// One source document: its record, its text and how the text is laid out.
+pub struct Doc {
+    pub doc_id: String,
+    /// The documents-table row.
+    pub record: Row,
+    pub layout: LayoutConfig,
+    pub layout_loc: Loc,
+    /// Path of the source inside raw/, and as shown in diagnostics.
+    pub source_rel: String,
+    pub source_shown: String,
+    pub bytes: usize,
+    pub chars: Vec<char>,
+    pub norm: Normalized,
+}
+
+/// A curated row and the document its quote is proved against.
+pub struct Curated {
+    pub doc: String,
+    pub row: Row,
+}
+
+pub struct Project {
+    pub root: PathBuf,
+    pub meta: DatasetMeta,
+    pub schemas: BTreeMap<String, Schema>,
+    pub docs: Vec<Doc>,
+    /// Curated rows by table name (registry and document tables).
+    pub rows: BTreeMap<String, Vec<Curated>>,
+}
+
+/// Keys of curated rows that are read but are not columns.
+pub const QUOTE_INPUTS: &[&str] = &["quote_prefix"];
+
+pub fn load(root: &Path, raw: &Path, schemas_dir: &Path, diags: &mut Diags) -> Option<Project> {
+    let shown = |p: &Path| crate::diag::display_path(p, root);
+    let schemas = schema::load_all(schemas_dir, &shown(schemas_dir), diags);
+    let meta_path = raw.join("dataset.toml");
+    let meta = load::read_text(&meta_path, &shown(&meta_path), diags).and_then(|t| match toml::from_str::<DatasetMeta>(&t) {
+        Ok(m) => Some(m),
+        Err(e) => {
+            let idx = LineIndex::new(&shown(&meta_path), Arc::from(t.as_str()));
+            diags.push(idx.loc(e.span().map_or(0, |s| s.start)), "toml-syntax", e.message().trim().to_string());
+            None
+        }
+    });
+    let (Some(doc_schema), Some(meta)) = (schemas.get("documents"), meta) else {
+        if !schemas.contains_key("documents") {
+            diags.push(Loc::file_only(&shown(schemas_dir)), "schema", "schemas/documents.json is missing");
+        }
+        return None;
+    };
+    let mut rows: BTreeMap<String, Vec<Curated>> = BTreeMap::new();
+    let mut docs = Vec::new();
+    let docs_dir = raw.join("documents");
+    let mut folders: Vec<PathBuf> = match std::fs::read_dir(&docs_dir) {
+        Ok(rd) => rd.filter_map(|e| e.ok()).filter(|e| e.path().is_dir()).map(|e| e.path()).collect(),
+        Err(e) => {
+            diags.push(Loc::file_only(&shown(&docs_dir)), "missing-file", format!("cannot read the documents folder: {e}"));
+            Vec::new()
+        }
+    };
+    folders.sort();
+    for folder in folders {
+        let doc_id = folder.file_name().unwrap().to_string_lossy().into_owned();
+        let id_field = &doc_schema.fields[doc_schema.index("doc_id").unwrap()];
+        if !id_field.pattern.as_ref().is_none_or(|p| p.is_match(&doc_id)) {
+            diags.push(Loc::file_only(&shown(&folder)), "pattern", format!("document folder name '{doc_id}' is not a valid doc_id (lowercase words joined by '-')"));
+            continue;
+        }
+        let Some(doc) = load_doc(&folder, &doc_id, doc_schema, root, diags) else { continue };
+        for s in schemas.values().filter(|s| s.scope == Scope::Document) {
+            let path = folder.join(format!("{}.toml", s.name));
+            for row in load_table(&path, &shown(&path), s, diags) {
+                rows.entry(s.name.clone()).or_default().push(Curated { doc: doc_id.clone(), row });
+            }
+        }
+        docs.push(doc);
+    }
+    for s in schemas.values().filter(|s| s.scope == Scope::Registry) {
+        let path = raw.join("registry").join(format!("{}.toml", s.name));
+        let doc_col = s.index("doc_id");
+        for row in load_table(&path, &shown(&path), s, diags) {
+            let doc = doc_col.and_then(|i| row.values[i].as_str()).unwrap_or_default().to_string();
+            rows.entry(s.name.clone()).or_default().push(Curated { doc, row });
+        }
+    }
+    Some(Project { root: root.to_path_buf(), meta, schemas, docs, rows })
+}
+
+fn load_table(path: &Path, shown: &str, schema: &Schema, diags: &mut Diags) -> Vec<Row> {
+    let Some(text) = load::read_text(path, shown, diags) else { return Vec::new() };
+    let inputs: &[&str] = if schema.has_quote() { QUOTE_INPUTS } else { &[] };
+    load::parse_rows(&text, shown, schema, inputs, diags)
+}
+
+fn load_doc(folder: &Path, doc_id: &str, schema: &Schema, root: &Path, diags: &mut Diags) -> Option<Doc> {
+    let path = folder.join("document.toml");
+    let shown = crate::diag::display_path(&path, root);
+    let text = load::read_text(&path, &shown, diags)?;
+    let index = Arc::new(LineIndex::new(&shown, Arc::from(text.as_str())));
+    let mut map: BTreeMap<Spanned<String>, Spanned<toml::Value>> = match toml::from_str(&text) {
+        Ok(m) => m,
+        Err(e) => {
+            diags.push(index.loc(e.span().map_or(0, |s| s.start)), "toml-syntax", e.message().trim().to_string());
+            return None;
+        }
+    };
+    let layout_key = map.keys().find(|k| k.get_ref() == "layout").cloned();
+    let (layout, layout_loc) = match layout_key.and_then(|k| map.remove_entry(&k)) {
+        None => (LayoutConfig::default(), index.loc(0)),
+        Some((k, v)) => {
+            let loc = index.loc(k.span().start);
+            match LayoutConfig::deserialize(v.into_inner()) {
+                Ok(l) => (l, loc),
+                Err(e) => {
+                    diags.push(loc, "layout", format!("[layout] is malformed: {}", e.message().trim()));
+                    return None;
+                }
+            }
+        }
+    };
+    let record = load::typed_row(Spanned::new(0..0, map), &index, schema, &["source"], diags);
+    let Some(source) = record.input("source").map(str::to_string) else {
+        diags.push(record.origin.row_loc(), "required", "documents: 'source' (the file name of the source text) is required");
+        return None;
+    };
+    if source.contains(['/', '\\']) || source.starts_with('.') {
+        diags.push(record.origin.at("source"), "path", format!("'source' = '{source}' must be a plain file name in the document's folder"));
+        return None;
+    }
+    let source_path = folder.join(&source);
+    let source_shown = crate::diag::display_path(&source_path, root);
+    let bytes = match std::fs::read(&source_path) {
+        Ok(b) => b,
+        Err(e) => {
+            diags.push(record.origin.at("source"), "missing-file", format!("source text {source_shown}: {e}"));
+            return None;
+        }
+    };
+    let digest = format!("{:x}", Sha256::digest(&bytes));
+    let pinned = schema.index("sha256").and_then(|i| record.values[i].as_str().map(str::to_string));
+    if pinned.as_deref().is_some_and(|p| p != digest) {
+        diags.push(
+            record.origin.at("sha256"),
+            "hash-mismatch",
+            format!("{source_shown} has SHA-256 {digest}, not the pinned {}; the source must never change (vendor a new document instead)", pinned.unwrap()),
+        );
+        return None;
+    }
+    let n = bytes.len();
+    let text = load::read_text(&source_path, &source_shown, diags)?;
+    let source_rel = crate::diag::display_path(&source_path, &root.join("raw"));
+    Some(Doc {
+        doc_id: doc_id.to_string(),
+        record,
+        layout,
+        layout_loc,
+        source_rel,
+        source_shown,
+        bytes: n,
+        chars: text.chars().collect(),
+        norm: Normalized::new(&text),
+    })
+}

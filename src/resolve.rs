@@ -1,0 +1,166 @@
+//! The quote resolver: finds curated quotes in a source text with whitespace collapsed,
+//! all quotes of a document in one Aho-Corasick pass, and maps them back to code points.
+
+use crate::text::{collapse, Normalized};
+use aho_corasick::AhoCorasick;
+use std::collections::HashMap;
+
+/// A located passage: half-open code-point span of the original text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+#[derive(Debug, PartialEq)]
+pub enum Miss {
+    Empty,
+    NotFound { closest: String, agree: usize, of: usize, at: usize },
+    /// Found `count` times; `starts` are the first few code-point offsets.
+    Ambiguous { count: usize, starts: Vec<usize> },
+    PrefixNotBefore { count: usize },
+    PrefixAmbiguous { count: usize },
+}
+
+pub struct Request<'a> {
+    pub quote: &'a str,
+    pub prefix: Option<&'a str>,
+}
+
+/// Resolves every request against one normalised text; each gets a span or the reason not.
+pub fn resolve_all(norm: &Normalized, requests: &[Request]) -> Vec<Result<Span, Miss>> {
+    let quotes: Vec<String> = requests.iter().map(|r| collapse(r.quote)).collect();
+    let mut pattern_of: HashMap<&str, usize> = HashMap::new();
+    let mut patterns: Vec<&str> = Vec::new();
+    for q in quotes.iter().filter(|q| !q.is_empty()) {
+        pattern_of.entry(q.as_str()).or_insert_with(|| {
+            patterns.push(q);
+            patterns.len() - 1
+        });
+    }
+    let mut hits: Vec<Vec<usize>> = vec![Vec::new(); patterns.len()];
+    if !patterns.is_empty() {
+        let ac = AhoCorasick::new(&patterns).expect("quote patterns build an automaton");
+        for m in ac.find_overlapping_iter(&norm.text) {
+            hits[m.pattern().as_usize()].push(m.start());
+        }
+    }
+    requests
+        .iter()
+        .zip(&quotes)
+        .map(|(req, q)| {
+            if q.is_empty() {
+                return Err(Miss::Empty);
+            }
+            let all = &hits[pattern_of[q.as_str()]];
+            let chosen: Vec<usize> = match req.prefix.map(collapse) {
+                None => all.clone(),
+                Some(p) => all.iter().copied().filter(|&b| preceded_by(&norm.text[..b], &p)).collect(),
+            };
+            match (chosen.len(), req.prefix.is_some()) {
+                (1, _) => {
+                    let (start, end) = norm.to_original(chosen[0], chosen[0] + q.len());
+                    Ok(Span { start, end })
+                }
+                (0, false) => Err(closest(norm, q)),
+                (0, true) if all.is_empty() => Err(closest(norm, q)),
+                (0, true) => Err(Miss::PrefixNotBefore { count: all.len() }),
+                (n, false) => Err(Miss::Ambiguous { count: n, starts: all.iter().take(3).map(|&b| norm.orig_char_at(b)).collect() }),
+                (n, true) => Err(Miss::PrefixAmbiguous { count: n }),
+            }
+        })
+        .collect()
+}
+
+/// True when `before` ends with `prefix`, allowing the one space between them.
+fn preceded_by(before: &str, prefix: &str) -> bool {
+    !prefix.is_empty() && (before.ends_with(prefix) || before.strip_suffix(' ').is_some_and(|b| b.ends_with(prefix)))
+}
+
+/// Every occurrence (as original spans) of `phrase`: the curation aid behind `locate`.
+pub fn find_all(norm: &Normalized, phrase: &str) -> Vec<Span> {
+    let q = collapse(phrase);
+    if q.is_empty() {
+        return Vec::new();
+    }
+    norm.text
+        .match_indices(q.as_str())
+        .map(|(b, _)| {
+            let (start, end) = norm.to_original(b, b + q.len());
+            Span { start, end }
+        })
+        .collect()
+}
+
+/// The passage that agrees longest with the start or the end of a quote that was not found.
+fn closest(norm: &Normalized, q: &str) -> Miss {
+    let chars: Vec<(usize, char)> = q.char_indices().collect();
+    let n = chars.len();
+    let cut = |k: usize| chars.get(k).map_or(q.len(), |c| c.0);
+    // Longest prefix (and longest suffix) of the quote that occurs in the text.
+    let longest = |test: &dyn Fn(usize) -> Option<usize>| {
+        let (mut lo, mut hi, mut best) = (1usize, n, None);
+        while lo <= hi {
+            let mid = (lo + hi) / 2;
+            match test(mid) {
+                Some(at) => {
+                    best = Some((mid, at));
+                    lo = mid + 1;
+                }
+                None => hi = mid - 1,
+            }
+        }
+        best
+    };
+    let pre = longest(&|k| norm.text.find(&q[..cut(k)]));
+    let suf = longest(&|k| norm.text.find(&q[cut(n - k)..]).map(|b| b.saturating_sub(cut(n - k))));
+    let (agree, at) = match (pre, suf) {
+        (Some(p), Some(s)) if s.0 > p.0 => s,
+        (Some(p), _) => p,
+        (None, Some(s)) => s,
+        (None, None) => (0, 0),
+    };
+    let mut at = at.min(norm.text.len());
+    while !norm.text.is_char_boundary(at) {
+        at -= 1;
+    }
+    let passage: String = norm.text[at..].chars().take(n + 10).collect();
+    Miss::NotFound { closest: passage.trim().to_string(), agree, of: n, at: norm.orig_char_at(at) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spans(src: &str, reqs: &[(&str, Option<&str>)]) -> Vec<Result<Span, Miss>> {
+        let norm = Normalized::new(src);
+        let r: Vec<Request> = reqs.iter().map(|(q, p)| Request { quote: q, prefix: *p }).collect();
+        resolve_all(&norm, &r)
+    }
+
+    #[test]
+    fn finds_across_line_breaks() {
+        let got = spans("one two\nthree four", &[("two three", None)]);
+        assert_eq!(got, vec![Ok(Span { start: 4, end: 13 })]);
+    }
+
+    #[test]
+    fn twice_needs_a_prefix_and_the_prefix_must_precede() {
+        let src = "Ibid. x Ibid. y";
+        let got = spans(src, &[("Ibid.", None), ("Ibid.", Some("x")), ("Ibid.", Some("z"))]);
+        assert_eq!(got[0], Err(Miss::Ambiguous { count: 2, starts: vec![0, 8] }));
+        assert_eq!(got[1], Ok(Span { start: 8, end: 13 }));
+        assert_eq!(got[2], Err(Miss::PrefixNotBefore { count: 2 }));
+    }
+
+    #[test]
+    fn a_miss_names_the_closest_passage() {
+        match &spans("the monthly wage of USD 380 for joining", &[("monthly wage of USD 350", None)])[0] {
+            Err(Miss::NotFound { closest, agree, .. }) => {
+                assert!(closest.starts_with("monthly wage of USD 3"), "{closest}");
+                assert_eq!(*agree, 21);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

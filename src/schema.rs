@@ -1,0 +1,324 @@
+//! Table schemas: reads the Frictionless Table Schema files in `schemas/`, the single
+//! source of truth for column names, order, types, rules and descriptions.
+//!
+//! Two project properties ride along in the standard format: `x-scope` on a table says
+//! where its rows come from, and `x-derive` on a field says the pipeline computes it.
+//! `x-vocabulary` gives each enum value its definition.
+
+use crate::diag::{Diags, Loc};
+use regex_lite::Regex;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Shared by all documents: `raw/registry/<table>.toml`, rows name their `doc_id`.
+    Registry,
+    /// Per document: `raw/documents/<doc_id>/<table>.toml`.
+    Document,
+    /// The bibliographic record in `raw/documents/<doc_id>/document.toml`.
+    DocumentRecord,
+    /// Computed entirely by the pipeline.
+    Generated,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldType {
+    String,
+    Integer,
+    Number,
+    Boolean,
+    Date,
+}
+
+/// How the pipeline computes a derived column.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Derive {
+    DocId,
+    Page,
+    CharStart,
+    CharEnd,
+    Footnote,
+    MarkerStart,
+    MarkerPage,
+    SourcePath,
+    SourceBytes,
+    SourceChars,
+    EdtfStart(String),
+    EdtfEnd(String),
+    EdtfPrecision(String),
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawDerive {
+    Simple(String),
+    Rule { rule: String, from: String },
+}
+
+#[derive(Deserialize, Default)]
+struct RawConstraints {
+    #[serde(default)]
+    required: bool,
+    #[serde(default)]
+    unique: bool,
+    #[serde(rename = "enum")]
+    enumeration: Option<Vec<String>>,
+    pattern: Option<String>,
+    minimum: Option<f64>,
+    maximum: Option<f64>,
+}
+
+#[derive(Deserialize)]
+struct RawField {
+    name: String,
+    #[serde(rename = "type")]
+    ftype: FieldType,
+    description: String,
+    #[serde(default)]
+    constraints: RawConstraints,
+    #[serde(rename = "x-vocabulary")]
+    vocabulary: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(rename = "x-derive")]
+    derive: Option<RawDerive>,
+}
+
+#[derive(Deserialize)]
+struct RawForeignKey {
+    fields: Vec<String>,
+    reference: RawReference,
+}
+
+#[derive(Deserialize)]
+struct RawReference {
+    resource: String,
+    fields: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct RawSchema {
+    name: String,
+    title: String,
+    description: String,
+    #[serde(rename = "x-scope")]
+    scope: Scope,
+    fields: Vec<RawField>,
+    #[serde(rename = "primaryKey")]
+    primary_key: Vec<String>,
+    #[serde(rename = "foreignKeys", default)]
+    foreign_keys: Vec<RawForeignKey>,
+}
+
+#[derive(Debug)]
+pub struct Field {
+    pub name: String,
+    pub ftype: FieldType,
+    pub description: String,
+    pub required: bool,
+    pub unique: bool,
+    /// Allowed values, in schema order, with their definitions.
+    pub vocabulary: Option<Vec<(String, String)>>,
+    pub pattern: Option<Regex>,
+    pub minimum: Option<f64>,
+    pub maximum: Option<f64>,
+    pub derive: Option<Derive>,
+}
+
+impl Field {
+    pub fn allows(&self, v: &str) -> bool {
+        self.vocabulary.as_ref().is_none_or(|voc| voc.iter().any(|(k, _)| k == v))
+    }
+}
+
+#[derive(Debug)]
+pub struct ForeignKey {
+    pub fields: Vec<usize>,
+    /// Referenced table (the table itself for self-references).
+    pub table: String,
+    pub ref_fields: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct Schema {
+    pub name: String,
+    pub title: String,
+    pub description: String,
+    pub scope: Scope,
+    pub fields: Vec<Field>,
+    pub primary_key: Vec<usize>,
+    pub foreign_keys: Vec<ForeignKey>,
+    /// The descriptor exactly as read, copied into datapackage.json.
+    pub json: serde_json::Value,
+}
+
+impl Schema {
+    pub fn index(&self, name: &str) -> Option<usize> {
+        self.fields.iter().position(|f| f.name == name)
+    }
+    pub fn has_quote(&self) -> bool {
+        self.index("quote").is_some()
+    }
+}
+
+/// Reads every `*.json` in `dir`, in name order. Problems are reported, not fatal one by one.
+pub fn load_all(dir: &Path, shown: &str, diags: &mut Diags) -> BTreeMap<String, Schema> {
+    let mut out = BTreeMap::new();
+    let mut paths: Vec<_> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "json")).collect(),
+        Err(e) => {
+            diags.push(Loc::file_only(shown), "missing-file", format!("cannot read the schema folder: {e}"));
+            return out;
+        }
+    };
+    paths.sort();
+    for path in paths {
+        let file = format!("{shown}/{}", path.file_name().unwrap().to_string_lossy());
+        match load_one(&path, &file, diags) {
+            Some(s) => {
+                out.insert(s.name.clone(), s);
+            }
+            None => continue,
+        }
+    }
+    out
+}
+
+fn load_one(path: &Path, file: &str, diags: &mut Diags) -> Option<Schema> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            diags.push(Loc::file_only(file), "missing-file", e.to_string());
+            return None;
+        }
+    };
+    let at = |e: &serde_json::Error| Loc { file: file.into(), line: e.line().max(1), col: e.column().max(1) };
+    let json: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(e) => {
+            diags.push(at(&e), "schema", format!("not valid JSON: {e}"));
+            return None;
+        }
+    };
+    let raw: RawSchema = match serde_json::from_value(json.clone()) {
+        Ok(r) => r,
+        Err(e) => {
+            diags.push(Loc::file_only(file), "schema", format!("not a table schema this pipeline reads: {e}"));
+            return None;
+        }
+    };
+    let here = Loc::file_only(file);
+    let mut bad = |msg: String| diags.push(here.clone(), "schema", msg);
+    let stem = path.file_stem().unwrap().to_string_lossy();
+    if raw.name != stem {
+        bad(format!("schema name '{}' differs from its file name '{stem}'", raw.name));
+    }
+    let mut fields = Vec::new();
+    for f in raw.fields {
+        let c = f.constraints;
+        let vocabulary = match (&c.enumeration, f.vocabulary) {
+            (None, None) => None,
+            (Some(e), Some(v)) => {
+                let keys: Vec<&String> = v.keys().collect();
+                if e.iter().collect::<Vec<_>>() != keys {
+                    bad(format!("field '{}': constraints.enum and x-vocabulary list different values", f.name));
+                }
+                Some(v.into_iter().map(|(k, d)| (k, d.as_str().unwrap_or_default().to_string())).collect::<Vec<_>>())
+            }
+            _ => {
+                bad(format!("field '{}': every enum needs x-vocabulary with a definition of each value", f.name));
+                None
+            }
+        };
+        if let Some(voc) = &vocabulary {
+            for (k, d) in voc {
+                if d.trim().is_empty() {
+                    bad(format!("field '{}': enum value '{k}' has no definition", f.name));
+                }
+            }
+        }
+        let pattern = c.pattern.as_ref().and_then(|p| match Regex::new(p) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                bad(format!("field '{}': bad pattern: {e}", f.name));
+                None
+            }
+        });
+        let derive = f.derive.and_then(|d| match parse_derive(d) {
+            Ok(d) => Some(d),
+            Err(m) => {
+                bad(format!("field '{}': {m}", f.name));
+                None
+            }
+        });
+        if f.description.trim().is_empty() {
+            bad(format!("field '{}' has no description", f.name));
+        }
+        fields.push(Field {
+            name: f.name,
+            ftype: f.ftype,
+            description: f.description,
+            required: c.required,
+            unique: c.unique,
+            vocabulary,
+            pattern,
+            minimum: c.minimum,
+            maximum: c.maximum,
+            derive,
+        });
+    }
+    let pos = |n: &str, fields: &[Field]| fields.iter().position(|f| f.name == n);
+    let mut primary_key = Vec::new();
+    for k in &raw.primary_key {
+        match pos(k, &fields) {
+            Some(i) => primary_key.push(i),
+            None => bad(format!("primary key field '{k}' is not a field")),
+        }
+    }
+    let mut foreign_keys = Vec::new();
+    for fk in raw.foreign_keys {
+        let idx: Vec<usize> = fk.fields.iter().filter_map(|n| pos(n, &fields)).collect();
+        if idx.len() != fk.fields.len() || fk.fields.len() != fk.reference.fields.len() {
+            bad(format!("foreign key {:?} names unknown fields", fk.fields));
+            continue;
+        }
+        let table = if fk.reference.resource.is_empty() { raw.name.clone() } else { fk.reference.resource };
+        foreign_keys.push(ForeignKey { fields: idx, table, ref_fields: fk.reference.fields });
+    }
+    Some(Schema {
+        name: raw.name,
+        title: raw.title,
+        description: raw.description,
+        scope: raw.scope,
+        fields,
+        primary_key,
+        foreign_keys,
+        json,
+    })
+}
+
+fn parse_derive(d: RawDerive) -> Result<Derive, String> {
+    Ok(match d {
+        RawDerive::Simple(s) => match s.as_str() {
+            "doc_id" => Derive::DocId,
+            "page" => Derive::Page,
+            "char_start" => Derive::CharStart,
+            "char_end" => Derive::CharEnd,
+            "footnote" => Derive::Footnote,
+            "marker_start" => Derive::MarkerStart,
+            "marker_page" => Derive::MarkerPage,
+            "source_path" => Derive::SourcePath,
+            "source_bytes" => Derive::SourceBytes,
+            "source_chars" => Derive::SourceChars,
+            other => return Err(format!("unknown x-derive '{other}'")),
+        },
+        RawDerive::Rule { rule, from } => match rule.as_str() {
+            "edtf_start" => Derive::EdtfStart(from),
+            "edtf_end" => Derive::EdtfEnd(from),
+            "edtf_precision" => Derive::EdtfPrecision(from),
+            other => return Err(format!("unknown x-derive rule '{other}'")),
+        },
+    })
+}

@@ -1,0 +1,217 @@
+//! Writing a dataset version: CSV and Parquet per table, `datapackage.json` and
+//! `SHA256SUMS`, first into a temporary folder beside the target, then renamed into
+//! place, so a failed or interrupted build never leaves a half-written version.
+
+use crate::build::{Dataset, Table};
+use crate::schema::{FieldType, Schema};
+use crate::value::Value;
+use arrow_array::types::Int32Type;
+use arrow_array::{ArrayRef, BooleanArray, Date32Array, DictionaryArray, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema as ArrowSchema};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::WriterProperties;
+use serde_json::{json, Map, Value as Json};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub fn version_dir_name(ds: &Dataset) -> String {
+    format!("{}-{}", ds.meta.name, ds.meta.version)
+}
+
+/// Writes the version into `out_root/<name>-<version>`, replacing a previous build of it.
+/// Holds `out_root/.lock` for the whole write, so concurrent builds take turns.
+pub fn write_version(ds: &Dataset, out_root: &Path) -> io::Result<PathBuf> {
+    fs::create_dir_all(out_root)?;
+    let lock = File::create(out_root.join(".lock"))?;
+    lock.lock()?;
+    let name = version_dir_name(ds);
+    let target = out_root.join(&name);
+    let tmp = out_root.join(format!(".tmp-{name}"));
+    let old = out_root.join(format!(".old-{name}"));
+    // A build killed between the two renames below left the previous version in `old`.
+    if old.exists() && !target.exists() {
+        fs::rename(&old, &target)?;
+    }
+    for stale in [&tmp, &old] {
+        if stale.exists() {
+            fs::remove_dir_all(stale)?;
+        }
+    }
+    fs::create_dir_all(&tmp)?;
+    write_files(ds, &tmp)?;
+    if target.exists() {
+        fs::rename(&target, &old)?;
+        fs::rename(&tmp, &target)?;
+        fs::remove_dir_all(&old)?;
+    } else {
+        fs::rename(&tmp, &target)?;
+    }
+    File::open(out_root)?.sync_all()?;
+    Ok(target)
+}
+
+/// Writes every file of a version into `dir` (which must exist and be empty).
+pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<()> {
+    fs::create_dir_all(dir.join("csv"))?;
+    fs::create_dir_all(dir.join("parquet"))?;
+    let mut written: Vec<(String, Vec<u8>)> = Vec::new();
+    for t in &ds.tables {
+        written.push((format!("csv/{}.csv", t.schema.name), csv_bytes(t)?));
+        written.push((format!("parquet/{}.parquet", t.schema.name), parquet_bytes(ds, t)?));
+    }
+    let package = datapackage(ds, &written);
+    written.push(("datapackage.json".into(), (serde_json::to_string_pretty(&package)? + "\n").into_bytes()));
+    let mut sums = String::new();
+    let mut sorted: Vec<&(String, Vec<u8>)> = written.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    for (path, bytes) in sorted {
+        sums.push_str(&format!("{}  {path}\n", hex_sha256(bytes)));
+    }
+    written.push(("SHA256SUMS".into(), sums.into_bytes()));
+    for (path, bytes) in &written {
+        let mut f = File::create(dir.join(path))?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+    }
+    Ok(())
+}
+
+pub fn hex_sha256(bytes: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(bytes))
+}
+
+/// RFC 4180 CSV: header row, CRLF line ends, quotes only where needed, nulls empty.
+fn csv_bytes(t: &Table) -> io::Result<Vec<u8>> {
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    w.write_record(t.schema.fields.iter().map(|f| f.name.as_str()))?;
+    for row in &t.rows {
+        w.write_record(row.iter().map(Value::to_text))?;
+    }
+    w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+}
+
+fn is_enum(f: &crate::schema::Field) -> bool {
+    f.ftype == FieldType::String && f.vocabulary.is_some()
+}
+
+/// The Arrow schema of a table: types from the table schema, descriptions as metadata.
+pub fn arrow_schema(schema: &Schema, meta: HashMap<String, String>) -> ArrowSchema {
+    let fields: Vec<Field> = schema
+        .fields
+        .iter()
+        .map(|f| {
+            let dt = match f.ftype {
+                FieldType::String if is_enum(f) => DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
+                FieldType::String => DataType::Utf8,
+                FieldType::Integer => DataType::Int64,
+                FieldType::Number => DataType::Float64,
+                FieldType::Boolean => DataType::Boolean,
+                FieldType::Date => DataType::Date32,
+            };
+            Field::new(&f.name, dt, !f.required).with_metadata(HashMap::from([("description".to_string(), f.description.clone())]))
+        })
+        .collect();
+    ArrowSchema::new_with_metadata(fields, meta)
+}
+
+fn column(f: &crate::schema::Field, rows: &[Vec<Value>], i: usize) -> ArrayRef {
+    let vals = rows.iter().map(|r| &r[i]);
+    match f.ftype {
+        FieldType::String if is_enum(f) => {
+            let voc = f.vocabulary.as_ref().unwrap();
+            let keys: Int32Array = vals.map(|v| v.as_str().and_then(|s| voc.iter().position(|(k, _)| k == s)).map(|k| k as i32)).collect();
+            let dict = StringArray::from_iter_values(voc.iter().map(|(k, _)| k.as_str()));
+            Arc::new(DictionaryArray::<Int32Type>::try_new(keys, Arc::new(dict)).expect("keys index the vocabulary"))
+        }
+        FieldType::String => Arc::new(vals.map(Value::as_str).collect::<StringArray>()),
+        FieldType::Integer => Arc::new(vals.map(Value::as_int).collect::<Int64Array>()),
+        FieldType::Number => Arc::new(vals.map(Value::as_f64).collect::<Float64Array>()),
+        FieldType::Boolean => Arc::new(vals.map(|v| match v {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }).collect::<BooleanArray>()),
+        FieldType::Date => Arc::new(vals.map(|v| match v {
+            Value::Date(d) => Some(*d),
+            _ => None,
+        }).collect::<Date32Array>()),
+    }
+}
+
+/// Metadata every Parquet file carries: which dataset version and which sources.
+fn file_metadata(ds: &Dataset, table: &str) -> Vec<(String, String)> {
+    let sources: Vec<String> = ds.sources.iter().map(|(d, h)| format!("{d}={h}")).collect();
+    vec![
+        ("dataset".into(), ds.meta.name.clone()),
+        ("dataset_version".into(), ds.meta.version.clone()),
+        ("table".into(), table.to_string()),
+        ("source_sha256".into(), sources.join(";")),
+    ]
+}
+
+fn parquet_bytes(ds: &Dataset, t: &Table) -> io::Result<Vec<u8>> {
+    let meta = file_metadata(ds, &t.schema.name);
+    let schema = Arc::new(arrow_schema(t.schema, meta.iter().cloned().collect()));
+    let columns: Vec<ArrayRef> = t.schema.fields.iter().enumerate().map(|(i, f)| column(f, &t.rows, i)).collect();
+    let batch = RecordBatch::try_new(schema.clone(), columns).map_err(|e| io::Error::other(e.to_string()))?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(9).unwrap()))
+        .set_created_by(format!("kdata {}", env!("CARGO_PKG_VERSION")))
+        .set_key_value_metadata(Some(meta.into_iter().map(|(k, v)| KeyValue::new(k, v)).collect()))
+        .build();
+    let mut buf = Vec::new();
+    let mut w = ArrowWriter::try_new(&mut buf, schema, Some(props)).map_err(|e| io::Error::other(e.to_string()))?;
+    w.write(&batch).map_err(|e| io::Error::other(e.to_string()))?;
+    w.close().map_err(|e| io::Error::other(e.to_string()))?;
+    Ok(buf)
+}
+
+/// The Frictionless Data Package descriptor: one resource per table and format.
+fn datapackage(ds: &Dataset, files: &[(String, Vec<u8>)]) -> Json {
+    let m = ds.meta;
+    let file = |path: &str| files.iter().find(|(p, _)| p == path).map(|(_, b)| b).expect("written above");
+    let mut resources = Vec::new();
+    for t in &ds.tables {
+        let name = &t.schema.name;
+        for (fmt, path, media, res_name) in [
+            ("csv", format!("csv/{name}.csv"), "text/csv", name.clone()),
+            ("parquet", format!("parquet/{name}.parquet"), "application/vnd.apache.parquet", format!("{name}-parquet")),
+        ] {
+            let bytes = file(&path);
+            let mut r = Map::new();
+            r.insert("name".into(), json!(res_name));
+            r.insert("title".into(), json!(format!("{} ({})", t.schema.title, fmt.to_uppercase())));
+            r.insert("description".into(), json!(t.schema.description));
+            r.insert("profile".into(), json!("tabular-data-resource"));
+            r.insert("path".into(), json!(path));
+            r.insert("format".into(), json!(fmt));
+            r.insert("mediatype".into(), json!(media));
+            if fmt == "csv" {
+                r.insert("encoding".into(), json!("utf-8"));
+                r.insert("dialect".into(), json!({"delimiter": ",", "lineTerminator": "\r\n", "header": true}));
+            }
+            r.insert("bytes".into(), json!(bytes.len()));
+            r.insert("hash".into(), json!(format!("sha256:{}", hex_sha256(bytes))));
+            r.insert("schema".into(), t.schema.json.clone());
+            resources.push(Json::Object(r));
+        }
+    }
+    json!({
+        "profile": "tabular-data-package",
+        "name": m.name,
+        "title": m.title,
+        "version": m.version,
+        "description": m.description,
+        "homepage": m.homepage,
+        "keywords": m.keywords,
+        "licenses": m.licenses.iter().map(|l| json!({"name": l.name, "title": l.title, "path": l.path})).collect::<Vec<_>>(),
+        "contributors": m.contributors.iter().map(|c| json!({"title": c.title, "role": c.role})).collect::<Vec<_>>(),
+        "sources": ds.sources.iter().map(|(d, h)| json!({"title": d, "path": format!("raw/documents/{d}"), "sha256": h})).collect::<Vec<_>>(),
+        "resources": resources,
+    })
+}
