@@ -96,14 +96,11 @@ pub fn build<'p>(p: &'p Project, diags: &mut Diags) -> Option<Dataset<'p>> {
             not_page_starts: &not_page_starts,
             notes: &notes,
         };
-        match layout::derive(&input) {
-            Ok(l) => laid.push(Laid { doc, layout: l }),
-            Err(errors) => {
-                for e in errors {
-                    diags.push(doc.layout_loc.clone(), "page-map", e);
-                }
-            }
+        let (layout, errors) = layout::derive(&input);
+        for e in errors {
+            diags.push(doc.layout_loc.clone(), "page-map", e);
         }
+        laid.push(Laid { doc, layout });
     }
     let laid_by: HashMap<&str, &Laid> = laid.iter().map(|l| (l.doc.doc_id.as_str(), l)).collect();
 
@@ -120,13 +117,12 @@ pub fn build<'p>(p: &'p Project, diags: &mut Diags) -> Option<Dataset<'p>> {
             }
             Scope::Registry | Scope::Document => {
                 for (i, c) in p.rows.get(name).into_iter().flatten().enumerate() {
+                    // Rows whose quote failed keep null provenance: the build fails anyway,
+                    // and keeping them avoids a cascade of foreign-key errors.
                     let span = spans.get(&(name.as_str(), i)).copied();
                     let l = laid_by.get(c.doc.as_str()).copied();
-                    if schema.has_quote() && (span.is_none() || l.is_none()) {
-                        if !docs.contains_key(c.doc.as_str()) && !c.doc.is_empty() {
-                            diags.push(c.row.origin.at("doc_id"), "foreign-key", format!("{name}.doc_id = '{}' is not a document in raw/documents/", c.doc));
-                        }
-                        continue;
+                    if schema.scope == Scope::Registry && !docs.contains_key(c.doc.as_str()) && !c.doc.is_empty() {
+                        diags.push(c.row.origin.at("doc_id"), "foreign-key", format!("{name}.doc_id = '{}' is not a document in raw/documents/", c.doc));
                     }
                     rows.push(derive_row(schema, &c.row.values, &c.doc, span, l, diags, &c.row.origin));
                     origins.push(c);

@@ -67,8 +67,9 @@ fn lines(chars: &[char]) -> Vec<Line> {
     out
 }
 
-/// Derives and proves the layout; problems come back as messages.
-pub fn derive(input: &Input) -> Result<Layout, Vec<String>> {
+/// Derives and proves the layout. Problems come back as messages beside a best-effort
+/// layout, so that one broken page map does not hide every other problem.
+pub fn derive(input: &Input) -> (Layout, Vec<String>) {
     let mut errors = Vec::new();
     let in_note = |c: usize| input.notes.iter().any(|(_, s)| s.start <= c && c < s.end);
     let mut starts = vec![0usize];
@@ -91,7 +92,7 @@ pub fn derive(input: &Input) -> Result<Layout, Vec<String>> {
     starts.sort_unstable();
     starts.dedup();
     let expected = input.last_page - input.first_page + 1;
-    if starts.len() as i64 != expected {
+    if starts.len() as i64 != expected && !(starts.len() == 1 && expected < 1) {
         errors.push(format!(
             "the dump's layout gives {} pages but the record says {}-{} ({expected} pages); page starts found at code points {:?}",
             starts.len(),
@@ -99,7 +100,8 @@ pub fn derive(input: &Input) -> Result<Layout, Vec<String>> {
             input.last_page,
             starts
         ));
-        return Err(errors);
+        // Go on with one page so the rest of the document is still checked.
+        starts.truncate(1);
     }
     let mut pages: Vec<Page> = starts
         .iter()
@@ -133,11 +135,7 @@ pub fn derive(input: &Input) -> Result<Layout, Vec<String>> {
             errors.push(format!("footnote {}: its text is on page {tp} but its marker (code point {}) is on page {mp}", note.number, note.marker));
         }
     }
-    if errors.is_empty() {
-        Ok(Layout { pages, notes, furniture, not_body })
-    } else {
-        Err(errors)
-    }
+    (Layout { pages, notes, furniture, not_body }, errors)
 }
 
 fn page_index(pages: &[Page], at: usize) -> usize {
@@ -187,8 +185,8 @@ fn is_bare_number(chars: &[char], at: usize, len: usize) -> bool {
     let digit = |c: Option<char>| c.is_some_and(|c| c.is_ascii_digit());
     !digit(before)
         && !digit(after)
-        // "1,000", "3.5", "50-100", "9/11", "10:30" (but "2014,5" is a year and marker 5)
-        && !((matches!(before, Some('-' | '/' | ':' | '.')) || (before == Some(',') && len == 3)) && digit(at.checked_sub(2).map(|i| chars[i])))
+        // "1,000", "50-100", "9/11", "10:30" (but "2014,5" is a year and marker 5)
+        && !((matches!(before, Some('-' | '/' | ':')) || (before == Some(',') && len == 3)) && digit(at.checked_sub(2).map(|i| chars[i])))
         && !matches!(before, Some('/' | '=' | '-' | '%'))
         && !(matches!(after, Some(',' | '.' | ':' | '-')) && digit(after2))
         && !after.is_some_and(|c| c.is_alphabetic())

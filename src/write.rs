@@ -201,17 +201,20 @@ fn datapackage(ds: &Dataset, files: &[(String, Vec<u8>)]) -> Json {
             resources.push(Json::Object(r));
         }
     }
-    json!({
+    let mut package = json!({
         "profile": "tabular-data-package",
         "name": m.name,
         "title": m.title,
         "version": m.version,
         "description": m.description,
-        "homepage": m.homepage,
         "keywords": m.keywords,
         "licenses": m.licenses.iter().map(|l| json!({"name": l.name, "title": l.title, "path": l.path})).collect::<Vec<_>>(),
         "contributors": m.contributors.iter().map(|c| json!({"title": c.title, "role": c.role})).collect::<Vec<_>>(),
         "sources": ds.sources.iter().map(|(d, h)| json!({"title": d, "path": format!("raw/documents/{d}"), "sha256": h})).collect::<Vec<_>>(),
         "resources": resources,
-    })
+    });
+    if let Some(h) = &m.homepage {
+        package["homepage"] = json!(h);
+    }
+    package
 }

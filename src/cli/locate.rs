@@ -60,15 +60,15 @@ fn doc_layout(p: &project::Project, doc: &Doc) -> Option<Layout> {
         .map(|s| s.start)
         .collect();
     let field = |n: &str| doc.record.values[p.schemas["documents"].index(n).unwrap()].as_int();
-    layout::derive(&layout::Input {
+    let (layout, errors) = layout::derive(&layout::Input {
         chars: &doc.chars,
         first_page: field("first_page")?,
         last_page: field("last_page")?,
         running_headers: &doc.layout.running_headers,
         not_page_starts: &starts,
         notes: &notes,
-    })
-    .ok()
+    });
+    errors.is_empty().then_some(layout)
 }
 
 fn print_hit(doc: &Doc, layout: Option<&Layout>, span: Span, args: &LocateArgs) {

@@ -1,0 +1,37 @@
+# `make` builds the dataset; `make test` runs every test (Rust and the Python
+# cross-checks, whose tools are installed into .venv from requirements-test.txt).
+
+CARGO  ?= cargo
+PYTHON ?= python3
+BIN    := target/release/kdata
+VENV   := .venv
+SRC    := $(shell find src -name '*.rs') Cargo.toml Cargo.lock
+
+.PHONY: all build check test test-rust test-python clean
+
+all: build
+
+$(BIN): $(SRC)
+	$(CARGO) build --release --locked
+
+build: $(BIN)
+	$(BIN) build
+
+check: $(BIN)
+	$(BIN) check
+
+$(VENV)/.installed: requirements-test.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-test.txt
+	touch $@
+
+test: test-rust test-python
+
+test-rust: $(BIN)
+	$(CARGO) test --release --locked
+
+test-python: build $(VENV)/.installed
+	$(VENV)/bin/python -m pytest -q tests/python
+
+clean:
+	rm -rf target $(VENV) output
