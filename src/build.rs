@@ -26,6 +26,10 @@ pub struct Dataset<'a> {
     pub tables: Vec<Table<'a>>,
     /// SHA-256 of each source, by doc_id.
     pub sources: Vec<(String, String)>,
+    /// Files copied into every version as they are (datasheet, CITATION.cff).
+    pub includes: Vec<(String, Vec<u8>)>,
+    /// How to cite the dataset (Croissant `citeAs`).
+    pub cite_as: String,
 }
 
 impl Dataset<'_> {
@@ -166,7 +170,26 @@ pub fn build<'p>(p: &'p Project, diags: &mut Diags) -> Option<Dataset<'p>> {
         out.push(Table { schema, rows });
     }
     let sha = |d: &Doc| d.record.values[p.schemas["documents"].index("sha256").unwrap()].to_text();
-    Some(Dataset { meta: &p.meta, tables: out, sources: p.docs.iter().map(|d| (d.doc_id.clone(), sha(d))).collect() })
+    let cite_as = format!(
+        "{}, {}, version {}. Extracted from: {}",
+        p.meta.contributors.iter().map(|c| c.title.as_str()).collect::<Vec<_>>().join("; "),
+        p.meta.title,
+        p.meta.version,
+        p.docs.iter().map(|d| doc_citation(p, d)).collect::<Vec<_>>().join("; ")
+    );
+    Some(Dataset {
+        meta: &p.meta,
+        tables: out,
+        sources: p.docs.iter().map(|d| (d.doc_id.clone(), sha(d))).collect(),
+        includes: p.includes.clone(),
+        cite_as,
+    })
+}
+
+/// "Author, "Title", Container volume, no. issue (year): pages."
+fn doc_citation(p: &Project, d: &Doc) -> String {
+    let f = |n: &str| p.schemas["documents"].index(n).map_or(String::new(), |i| d.record.values[i].to_text());
+    format!("{}, \"{}\", {} {}, no. {} ({}): {}-{}.", f("authors"), f("title"), f("container_title"), f("volume"), f("issue"), f("year"), f("first_page"), f("last_page"))
 }
 
 fn report_miss(diags: &mut Diags, loc: Loc, source: &str, doc: &Doc, miss: Miss) {

@@ -19,6 +19,8 @@ use toml::Spanned;
 pub struct DatasetMeta {
     pub name: String,
     pub version: String,
+    /// Release date of this version (ISO 8601), written by the curators.
+    pub published: String,
     pub title: String,
     pub description: String,
     pub homepage: Option<String>,
@@ -87,7 +89,12 @@ pub struct Project {
     pub docs: Vec<Doc>,
     /// Curated rows by table name (registry and document tables).
     pub rows: BTreeMap<String, Vec<Curated>>,
+    /// Files copied into every version: (name in the version, bytes).
+    pub includes: Vec<(String, Vec<u8>)>,
 }
+
+/// Hand-written files that travel with every version: (path from the root, name in the version).
+pub const INCLUDES: &[(&str, &str)] = &[("raw/DATASHEET.md", "DATASHEET.md"), ("CITATION.cff", "CITATION.cff")];
 
 /// Keys of curated rows that are read but are not columns.
 pub const QUOTE_INPUTS: &[&str] = &["quote_prefix"];
@@ -145,7 +152,31 @@ pub fn load(root: &Path, raw: &Path, schemas_dir: &Path, diags: &mut Diags) -> O
             rows.entry(s.name.clone()).or_default().push(Curated { doc, row });
         }
     }
-    Some(Project { root: root.to_path_buf(), meta, schemas, docs, rows })
+    let mut includes = Vec::new();
+    for (from, to) in INCLUDES {
+        let path = root.join(from);
+        match load::read_text(&path, &shown(&path), diags) {
+            Some(text) => {
+                check_version_mention(&text, &meta.version, &shown(&path), to, diags);
+                includes.push((to.to_string(), text.into_bytes()));
+            }
+            None => continue,
+        }
+    }
+    Some(Project { root: root.to_path_buf(), meta, schemas, docs, rows, includes })
+}
+
+/// CITATION.cff must cite the version being built.
+fn check_version_mention(text: &str, version: &str, shown: &str, name: &str, diags: &mut Diags) {
+    if name != "CITATION.cff" {
+        return;
+    }
+    let line = text.lines().position(|l| l.starts_with("version:"));
+    let found = line.map(|i| text.lines().nth(i).unwrap()["version:".len()..].trim().trim_matches('"').to_string());
+    if found.as_deref() != Some(version) {
+        let loc = Loc { file: Arc::from(shown), line: line.map_or(1, |i| i + 1), col: 1 };
+        diags.push(loc, "version", format!("CITATION.cff must say `version: {version}` (raw/dataset.toml's version), found {found:?}"));
+    }
 }
 
 fn load_table(path: &Path, shown: &str, schema: &Schema, diags: &mut Diags) -> Vec<Row> {

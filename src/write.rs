@@ -24,9 +24,22 @@ pub fn version_dir_name(ds: &Dataset) -> String {
     format!("{}-{}", ds.meta.name, ds.meta.version)
 }
 
-/// Writes the version into `out_root/<name>-<version>`, replacing a previous build of it.
-/// Holds `out_root/.lock` for the whole write, so concurrent builds take turns.
-pub fn write_version(ds: &Dataset, out_root: &Path) -> io::Result<PathBuf> {
+/// What happened to the version folder.
+#[derive(Debug, PartialEq)]
+pub enum Outcome {
+    Written,
+    /// The version is released and the fresh build is byte-identical to it.
+    AlreadyReleased,
+}
+
+/// A released version holds its changelog entry; its other files never change.
+pub const RELEASE_NOTES: &str = "CHANGES.md";
+
+/// Writes the version into `out_root/<name>-<version>`. An unreleased version is replaced;
+/// a released one is only compared (a difference is an error: bump the version).
+/// With `release`, the version is marked released with its changes since the previous
+/// release. Holds `out_root/.lock` throughout, so concurrent builds take turns.
+pub fn write_version(ds: &Dataset, out_root: &Path, release: bool) -> io::Result<Outcome> {
     fs::create_dir_all(out_root)?;
     let lock = File::create(out_root.join(".lock"))?;
     lock.lock()?;
@@ -45,6 +58,22 @@ pub fn write_version(ds: &Dataset, out_root: &Path) -> io::Result<PathBuf> {
     }
     fs::create_dir_all(&tmp)?;
     write_files(ds, &tmp)?;
+    if target.join(RELEASE_NOTES).exists() {
+        let differ = differing_files(&target, &tmp)?;
+        fs::remove_dir_all(&tmp)?;
+        if differ.is_empty() {
+            return Ok(Outcome::AlreadyReleased);
+        }
+        return Err(io::Error::other(format!(
+            "version {} is released and a fresh build differs in {}; bump `version` in raw/dataset.toml",
+            ds.meta.version,
+            differ.join(", ")
+        )));
+    }
+    if release {
+        let notes = release_notes(ds, out_root, &tmp)?;
+        fs::write(tmp.join(RELEASE_NOTES), &notes)?;
+    }
     if target.exists() {
         fs::rename(&target, &old)?;
         fs::rename(&tmp, &target)?;
@@ -53,7 +82,71 @@ pub fn write_version(ds: &Dataset, out_root: &Path) -> io::Result<PathBuf> {
         fs::rename(&tmp, &target)?;
     }
     File::open(out_root)?.sync_all()?;
-    Ok(target)
+    Ok(Outcome::Written)
+}
+
+/// Files of `a` and `b` (release notes aside) whose bytes differ or that only one has.
+fn differing_files(a: &Path, b: &Path) -> io::Result<Vec<String>> {
+    let (fa, fb) = (list_files(a)?, list_files(b)?);
+    let mut out: Vec<String> = fa.keys().chain(fb.keys()).filter(|k| k.as_str() != RELEASE_NOTES && fa.get(*k) != fb.get(*k)).cloned().collect();
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+fn list_files(dir: &Path) -> io::Result<std::collections::BTreeMap<String, Vec<u8>>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d)? {
+            let p = e?.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+                out.insert(rel, fs::read(&p)?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Released versions of this dataset in `out_root`, oldest first.
+pub fn releases(out_root: &Path, name: &str) -> io::Result<Vec<(Vec<u64>, PathBuf)>> {
+    let mut out = Vec::new();
+    if !out_root.exists() {
+        return Ok(out);
+    }
+    for e in fs::read_dir(out_root)? {
+        let p = e?.path();
+        let file = p.file_name().unwrap().to_string_lossy().into_owned();
+        let Some(v) = file.strip_prefix(&format!("{name}-")) else { continue };
+        let parts: Option<Vec<u64>> = v.split('.').map(|x| x.parse().ok()).collect();
+        if let Some(parts) = parts.filter(|p| p.len() == 3) {
+            if p.join(RELEASE_NOTES).exists() {
+                out.push((parts, p));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn release_notes(ds: &Dataset, out_root: &Path, new: &Path) -> io::Result<String> {
+    let ver: Vec<u64> = ds.meta.version.split('.').filter_map(|x| x.parse().ok()).collect();
+    let previous = releases(out_root, &ds.meta.name)?.into_iter().filter(|(v, _)| *v < ver).last();
+    Ok(match previous {
+        None => format!("## {}
+
+First release.
+
+", ds.meta.version),
+        Some((v, dir)) => {
+            let old = v.iter().map(u64::to_string).collect::<Vec<_>>().join(".");
+            let diffs = crate::diff::diff_versions(&dir, new)?;
+            crate::diff::to_markdown(&format!("{} (changes since {old})", ds.meta.version), &diffs)
+        }
+    })
 }
 
 /// Writes every file of a version into `dir` (which must exist and be empty).
@@ -66,7 +159,15 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<()> {
         written.push((format!("parquet/{}.parquet", t.schema.name), parquet_bytes(ds, t)?));
     }
     let package = datapackage(ds, &written);
+    let sha_of = |name: &str| {
+        let path = format!("parquet/{name}.parquet");
+        written.iter().find(|(p, _)| *p == path).map(|(_, b)| hex_sha256(b)).unwrap_or_default()
+    };
+    let croissant = crate::metadata::croissant(ds, &sha_of, &ds.cite_as);
     written.push(("datapackage.json".into(), (serde_json::to_string_pretty(&package)? + "\n").into_bytes()));
+    written.push(("croissant.json".into(), (serde_json::to_string_pretty(&croissant)? + "\n").into_bytes()));
+    written.push(("codebook.md".into(), crate::metadata::codebook(ds).into_bytes()));
+    written.extend(ds.includes.iter().cloned());
     let mut sums = String::new();
     let mut sorted: Vec<&(String, Vec<u8>)> = written.iter().collect();
     sorted.sort_by(|a, b| a.0.cmp(&b.0));

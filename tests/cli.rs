@@ -43,6 +43,7 @@ fn scratch(name: &str) -> Scratch {
     let _ = fs::remove_dir_all(&dir);
     copy_dir(&manifest().join("tests/fixtures/mini/raw"), &dir.join("raw"));
     copy_dir(&manifest().join("schemas"), &dir.join("schemas"));
+    fs::copy(manifest().join("tests/fixtures/mini/CITATION.cff"), dir.join("CITATION.cff")).unwrap();
     Scratch { dir }
 }
 
@@ -136,7 +137,7 @@ fn two_builds_are_byte_identical() {
     assert!(kdata(&s.dir, &["build", "--out", "a"]).status.success());
     assert!(kdata(&s.dir, &["build", "--out", "b"]).status.success());
     let (a, b) = (snapshot(&s.dir.join("a")), snapshot(&s.dir.join("b")));
-    assert_eq!(a.len(), 14 * 2 + 2, "{:?}", a.keys());
+    assert_eq!(a.len(), 14 * 2 + 6, "{:?}", a.keys());
     assert_eq!(a, b);
 }
 

@@ -13,8 +13,9 @@ pub struct BuildArgs {
     pub out: PathBuf,
 }
 
-/// Loads and validates; with `args`, writes. Returns the process exit code.
-pub fn run(root: &Path, args: Option<&BuildArgs>) -> u8 {
+/// Loads and validates; with `args`, writes (and with `release`, releases). Returns the
+/// process exit code.
+pub fn run(root: &Path, args: Option<&BuildArgs>, release: bool) -> u8 {
     let t0 = Instant::now();
     let mut diags = Diags::default();
     let project = project::load(root, &root.join("raw"), &root.join("schemas"), &mut diags);
@@ -33,14 +34,37 @@ pub fn run(root: &Path, args: Option<&BuildArgs>) -> u8 {
         return 0;
     };
     let out = if args.out.is_absolute() { args.out.clone() } else { root.join(&args.out) };
-    match write::write_version(&ds, &out) {
-        Ok(dir) => {
-            eprintln!("ok: {} tables, {rows} rows written to {} ({:.0?})", ds.tables.len(), dir.display(), t0.elapsed());
+    let dir = out.join(write::version_dir_name(&ds));
+    match write::write_version(&ds, &out, release) {
+        Ok(write::Outcome::AlreadyReleased) => {
+            eprintln!("ok: {} is released and a fresh build is byte-identical to it ({:.0?})", dir.display(), t0.elapsed());
+            0
+        }
+        Ok(write::Outcome::Written) => {
+            if release {
+                if let Err(e) = prepend_changelog(root, &dir) {
+                    eprintln!("CHANGELOG.md:1:1: io: {e}");
+                    return super::EXIT_USAGE_IO;
+                }
+            }
+            let what = if release { "released" } else { "written" };
+            eprintln!("ok: {} tables, {rows} rows {what} to {} ({:.0?})", ds.tables.len(), dir.display(), t0.elapsed());
             0
         }
         Err(e) => {
-            eprintln!("{}:1:1: io: cannot write the dataset: {e}; the previous output is unchanged", out.display());
+            eprintln!("{}:1:1: io: {e}; the previous output is unchanged", dir.display());
             super::EXIT_USAGE_IO
         }
     }
+}
+
+/// Puts the new release's notes at the top of CHANGELOG.md (below its title).
+fn prepend_changelog(root: &Path, dir: &Path) -> std::io::Result<()> {
+    let notes = std::fs::read_to_string(dir.join(write::RELEASE_NOTES))?;
+    let path = root.join("CHANGELOG.md");
+    let old = std::fs::read_to_string(&path).unwrap_or_else(|_| "# Changelog\n\n".into());
+    let (head, rest) = old.split_once("\n\n").unwrap_or((old.as_str(), ""));
+    let tmp = root.join(".CHANGELOG.md.tmp");
+    std::fs::write(&tmp, format!("{head}\n\n{notes}{rest}"))?;
+    std::fs::rename(tmp, path)
 }

@@ -2,6 +2,7 @@
 //! Exit codes: 0 success, 1 the data has errors, 2 usage or I/O error.
 
 mod build;
+mod diff;
 mod locate;
 
 use clap::{Parser, Subcommand};
@@ -26,6 +27,11 @@ pub enum Command {
     Build(build::BuildArgs),
     /// Validate raw/ and report every problem; write nothing.
     Check,
+    /// Build and release the version: it may never change afterwards; its changes since
+    /// the previous release are written to CHANGES.md and CHANGELOG.md.
+    Release(build::BuildArgs),
+    /// Rows added, removed and changed between two version folders, by primary key.
+    Diff(diff::DiffArgs),
     /// Find a phrase in the sources: span, page, footnote and a row to paste.
     Locate(locate::LocateArgs),
 }
@@ -35,8 +41,10 @@ pub const EXIT_USAGE_IO: u8 = 2;
 
 pub fn main(cli: Cli) -> ExitCode {
     let code = match cli.command {
-        Command::Build(args) => build::run(&cli.root, Some(&args)),
-        Command::Check => build::run(&cli.root, None),
+        Command::Build(args) => build::run(&cli.root, Some(&args), false),
+        Command::Check => build::run(&cli.root, None, false),
+        Command::Release(args) => build::run(&cli.root, Some(&args), true),
+        Command::Diff(args) => diff::run(&args),
         Command::Locate(args) => locate::run(&cli.root, &args),
     };
     ExitCode::from(code)
