@@ -7,7 +7,7 @@ BIN    := target/release/kdata
 VENV   := .venv
 SRC    := $(shell find src -name '*.rs') Cargo.toml Cargo.lock
 
-.PHONY: all build check test test-rust test-python clean
+.PHONY: all build check release test test-rust test-python clean
 
 all: build
 
@@ -19,6 +19,9 @@ build: $(BIN)
 
 check: $(BIN)
 	$(BIN) check
+
+release: $(BIN)
+	$(BIN) release
 
 $(VENV)/.installed: requirements-test.txt
 	$(PYTHON) -m venv $(VENV)

@@ -63,8 +63,9 @@ fn prepend_changelog(root: &Path, dir: &Path) -> std::io::Result<()> {
     let notes = std::fs::read_to_string(dir.join(write::RELEASE_NOTES))?;
     let path = root.join("CHANGELOG.md");
     let old = std::fs::read_to_string(&path).unwrap_or_else(|_| "# Changelog\n\n".into());
-    let (head, rest) = old.split_once("\n\n").unwrap_or((old.as_str(), ""));
+    // Newest first: before the first existing entry, after the title and preamble.
+    let at = old.find("\n## ").map_or(old.len(), |i| i + 1);
     let tmp = root.join(".CHANGELOG.md.tmp");
-    std::fs::write(&tmp, format!("{head}\n\n{notes}{rest}"))?;
+    std::fs::write(&tmp, format!("{}{notes}{}", &old[..at], &old[at..]))?;
     std::fs::rename(tmp, path)
 }

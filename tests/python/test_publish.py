@@ -1,0 +1,120 @@
+"""Publishing: the committed latest release equals a fresh build, its metadata passes
+the standard validators (frictionless, mlcroissant), its checksums verify, every Parquet
+column loads with its type in pyarrow, polars, pandas and DuckDB, and the README's
+loading snippets run exactly as printed."""
+import datetime as dt
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+
+import duckdb
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import ROOT
+
+BIN = ROOT / "target" / "release" / "kdata"
+
+
+def test_committed_release_is_byte_identical_to_a_fresh_build(version_dir, tmp_path):
+    assert (version_dir / "CHANGES.md").exists(), "the version in raw/dataset.toml is not released"
+    out = subprocess.run([BIN, "--root", ROOT, "build", "--out", tmp_path], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    fresh = tmp_path / version_dir.name
+    files = sorted(p.relative_to(version_dir) for p in version_dir.rglob("*") if p.is_file() and p.name != "CHANGES.md")
+    assert files == sorted(p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file())
+    for f in files:
+        assert (version_dir / f).read_bytes() == (fresh / f).read_bytes(), f
+
+
+def test_sha256sums_verify_with_sha256sum(version_dir):
+    out = subprocess.run(["sha256sum", "--check", "--strict", "SHA256SUMS"], cwd=version_dir, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    listed = {l.split("  ", 1)[1] for l in (version_dir / "SHA256SUMS").read_text().splitlines()}
+    on_disk = {str(p.relative_to(version_dir)) for p in version_dir.rglob("*") if p.is_file()}
+    assert on_disk - listed == {"SHA256SUMS", "CHANGES.md"}
+
+
+def test_datapackage_describes_the_release(version_dir):
+    pkg = json.loads((version_dir / "datapackage.json").read_text())
+    meta = tomllib.loads((ROOT / "raw" / "dataset.toml").read_text())
+    assert pkg["version"] == meta["version"] and pkg["name"] == meta["name"]
+    for key in ["title", "description", "licenses", "sources", "contributors", "keywords"]:
+        assert pkg[key], key
+    assert {r["format"] for r in pkg["resources"]} == {"csv", "parquet"}
+    assert len(pkg["resources"]) == 2 * len(list((ROOT / "schemas").glob("*.json")))
+    import hashlib
+
+    for r in pkg["resources"]:
+        data = (version_dir / r["path"]).read_bytes()
+        assert r["bytes"] == len(data) and r["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
+        assert r["schema"]["primaryKey"]
+
+
+def test_mlcroissant_validates_and_loads_every_record_set(version_dir):
+    out = subprocess.run([str(ROOT / ".venv" / "bin" / "mlcroissant"), "validate", "--jsonld", "croissant.json"],
+                         capture_output=True, text=True, cwd=version_dir)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "error" not in out.stderr.lower(), out.stderr[-2000:]
+    import mlcroissant as mlc
+
+    ds = mlc.Dataset(jsonld=str(version_dir / "croissant.json"))
+    for rs in ds.metadata.record_sets:
+        records = list(ds.records(record_set=rs.uuid))
+        table = pq.read_table(version_dir / "parquet" / f"{rs.name}.parquet")
+        assert len(records) == table.num_rows, rs.name
+        key = table.schema.names[0]
+        got = sorted(str(r[f"{rs.name}/{key}"], "utf-8") if isinstance(r[f"{rs.name}/{key}"], bytes) else str(r[f"{rs.name}/{key}"]) for r in records)
+        assert got == sorted(str(v) for v in table.column(key).to_pylist()), rs.name
+
+
+def test_types_in_polars_pandas_and_duckdb(version_dir, schemas):
+    con = duckdb.connect()
+    for name, schema in schemas.items():
+        path = version_dir / "parquet" / f"{name}.parquet"
+        pl_schema = pl.read_parquet(path).schema
+        pd_frame = pd.read_parquet(path, dtype_backend="numpy_nullable")
+        duck = {c[0]: c[1] for c in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{path}')").fetchall()}
+        for f in schema["fields"]:
+            col, enum = f["name"], "enum" in f.get("constraints", {})
+            want_pl = {"integer": pl.Int64, "number": pl.Float64, "date": pl.Date, "boolean": pl.Boolean, "string": pl.String}[f["type"]]
+            assert pl_schema[col] == (pl.Categorical if enum else want_pl), (name, col, pl_schema[col])
+            want_duck = {"integer": "BIGINT", "number": "DOUBLE", "date": "DATE", "boolean": "BOOLEAN", "string": "VARCHAR"}[f["type"]]
+            assert duck[col] == want_duck, (name, col, duck[col])
+            series = pd_frame[col]
+            if enum:
+                assert isinstance(series.dtype, pd.CategoricalDtype), (name, col)
+            elif f["type"] == "integer":
+                assert str(series.dtype) == "Int64", (name, col, series.dtype)
+            elif f["type"] == "date":
+                assert all(isinstance(v, dt.date) for v in series.dropna()), (name, col)
+
+
+def readme_blocks(lang):
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Load the data", 1)[1].split("\n## ", 1)[0]
+    return re.findall(rf"```{lang}\n(.*?)```", section, re.S)
+
+
+def test_readme_python_snippets_run_as_printed():
+    blocks = readme_blocks("python")
+    assert len(blocks) >= 3
+    for code in blocks:
+        out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+        assert out.returncode == 0, code + out.stderr
+
+
+def test_readme_duckdb_snippet_runs_as_printed():
+    blocks = readme_blocks("sql")
+    assert blocks
+    con = duckdb.connect()
+    for sql in blocks:
+        for statement in [s for s in sql.split(";") if s.strip()]:
+            rows = con.execute(statement).fetchall()
+        assert rows
