@@ -30,6 +30,8 @@ pub enum Outcome {
     Written,
     /// The version is released and the fresh build is byte-identical to it.
     AlreadyReleased,
+    /// The version is released and a fresh build differs in these files.
+    ReleasedDiffers(Vec<String>),
 }
 
 /// A released version holds its changelog entry; its other files never change.
@@ -61,14 +63,7 @@ pub fn write_version(ds: &Dataset, out_root: &Path, release: bool) -> io::Result
     if target.join(RELEASE_NOTES).exists() {
         let differ = differing_files(&target, &tmp)?;
         fs::remove_dir_all(&tmp)?;
-        if differ.is_empty() {
-            return Ok(Outcome::AlreadyReleased);
-        }
-        return Err(io::Error::other(format!(
-            "version {} is released and a fresh build differs in {}; bump `version` in raw/dataset.toml",
-            ds.meta.version,
-            differ.join(", ")
-        )));
+        return Ok(if differ.is_empty() { Outcome::AlreadyReleased } else { Outcome::ReleasedDiffers(differ) });
     }
     if release {
         let notes = release_notes(ds, out_root, &tmp)?;

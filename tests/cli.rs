@@ -355,3 +355,42 @@ fn name_must_be_an_alias() {
 fn registry_row_names_an_unknown_document() {
     broken("doc", |d| edit(d, "raw/registry/places.toml", "doc_id = \"example-2020-front\"", "doc_id = \"no-such-doc\""), &["raw/registry/places.toml:5:10: foreign-key: places.doc_id = 'no-such-doc' is not a document in raw/documents/"]);
 }
+
+#[test]
+fn a_release_is_immutable_and_the_next_one_lists_its_changes() {
+    let s = scratch("release");
+    let out = kdata(&s.dir, &["release"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v1 = s.dir.join("output/mini-0.0.1");
+    assert_eq!(fs::read_to_string(v1.join("CHANGES.md")).unwrap(), "## 0.0.1\n\nFirst release.\n\n");
+    let released = snapshot(&v1);
+
+    // A curation change without a version bump is refused, and nothing changes.
+    edit(&s.dir, &format!("{DOC}/figures.toml"), "value = 120", "value = 121");
+    edit(&s.dir, "raw/registry/places.toml", "place_kind = \"country\"", "place_kind = \"region\"");
+    let out = kdata(&s.dir, &["build"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).starts_with("raw/dataset.toml:2:1: released: version 0.0.1 is released and a fresh build differs in "), "{}", stderr(&out));
+    assert_eq!(snapshot(&v1), released);
+
+    // Bumped, it releases, and its changes name exactly the rows that changed.
+    edit(&s.dir, "raw/dataset.toml", "version = \"0.0.1\"", "version = \"0.0.2\"");
+    edit(&s.dir, "CITATION.cff", "version: 0.0.1", "version: 0.0.2");
+    fs::write(s.dir.join(format!("{DOC}/errata.toml")), "[[errata]]\nerratum_id = \"lost\"\nerratum_type = \"typo\"\nprinted = \"lost\"\ncorrection = \"won\"\nexplanation = \"Invented.\"\nquote = \"The Example Front lost.\"\n").unwrap();
+    let out = kdata(&s.dir, &["release"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let changes = fs::read_to_string(s.dir.join("output/mini-0.0.2/CHANGES.md")).unwrap();
+    assert!(changes.starts_with("## 0.0.2 (changes since 0.0.1)\n"), "{changes}");
+    assert!(changes.contains("### errata (+1 −0 ~0)\n\n- added: `lost`\n"), "{changes}");
+    assert!(changes.contains("### figures (+0 −0 ~1)\n\n- changed `ef-members`: value\n"), "{changes}");
+    assert!(changes.contains("### places (+0 −0 ~1)\n\n- changed `testland`: place_kind\n"), "{changes}");
+    assert!(!changes.contains("### actors"), "{changes}");
+    let log = fs::read_to_string(s.dir.join("CHANGELOG.md")).unwrap();
+    assert!(log.find("## 0.0.2").unwrap() < log.find("## 0.0.1").unwrap(), "{log}");
+    assert_eq!(snapshot(&v1), released, "earlier releases stay");
+
+    let table = kdata(&s.dir, &["diff", v1.to_str().unwrap(), s.dir.join("output/mini-0.0.2").to_str().unwrap(), "--format", "table"]);
+    let table = String::from_utf8(table.stdout).unwrap();
+    assert!(table.starts_with("table,change,key,columns\n"), "{table}");
+    assert!(table.contains("errata,added,lost,\n") && table.contains("figures,changed,ef-members,value\n"), "{table}");
+}

@@ -40,6 +40,17 @@ pub fn run(root: &Path, args: Option<&BuildArgs>, release: bool) -> u8 {
             eprintln!("ok: {} is released and a fresh build is byte-identical to it ({:.0?})", dir.display(), t0.elapsed());
             0
         }
+        Ok(write::Outcome::ReleasedDiffers(files)) => {
+            let meta = std::fs::read_to_string(root.join("raw/dataset.toml")).unwrap_or_default();
+            let line = meta.lines().position(|l| l.starts_with("version")).map_or(1, |i| i + 1);
+            eprintln!(
+                "raw/dataset.toml:{line}:1: released: version {} is released and a fresh build differs in {}; bump the version to change the data",
+                ds.meta.version,
+                files.join(", ")
+            );
+            eprintln!("error: nothing was written");
+            super::EXIT_DATA
+        }
         Ok(write::Outcome::Written) => {
             if release {
                 if let Err(e) = prepend_changelog(root, &dir) {
