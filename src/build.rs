@@ -108,6 +108,15 @@ pub fn build<'p>(p: &'p Project, diags: &mut Diags) -> Option<Dataset<'p>> {
     }
     let laid_by: HashMap<&str, &Laid> = laid.iter().map(|l| (l.doc.doc_id.as_str(), l)).collect();
 
+    // A passage is running text or one footnote's text, never a mix with page furniture.
+    for ((table, i), span) in &spans {
+        let c = &p.rows[*table][*i];
+        let Some(l) = laid_by.get(c.doc.as_str()) else { continue };
+        if let Some(problem) = l.layout.region_problem(&l.doc.chars, *span) {
+            diags.push(c.row.origin.at("quote"), "quote-region", format!("the quote {problem}; quote running text or one footnote, not both"));
+        }
+    }
+
     // 3. Derived columns, table by table.
     let mut tables: BTreeMap<&str, (Vec<Vec<Value>>, Vec<&Curated>)> = BTreeMap::new();
     for (name, schema) in &p.schemas {

@@ -39,6 +39,7 @@ impl<'t, 'a> View<'t, 'a> {
 }
 
 pub fn run(p: &Project, tables: &Tables, _laid: &HashMap<&str, &Laid>, diags: &mut Diags) {
+    id_history(p, tables, diags);
     entity_rules(p, tables, "actors", "actor_id", "parent_actor_id", "actor_aliases", diags);
     entity_rules(p, tables, "places", "place_id", "parent_place_id", "place_aliases", diags);
     alias_rules(p, tables, diags);
@@ -66,6 +67,35 @@ pub fn run(p: &Project, tables: &Tables, _laid: &HashMap<&str, &Laid>, diags: &m
         for r in 0..v.len() {
             if v.str(r, "subject_actor_id") == v.str(r, "object_actor_id") {
                 diags.push(v.at(r, "object_actor_id"), "relation", "a relation links two different actors");
+            }
+        }
+    }
+}
+
+/// Ids are never reused: a retired id may not come back, and an id of the latest release
+/// may not disappear unless it is retired (so every removal is deliberate and recorded).
+fn id_history(p: &Project, tables: &Tables, diags: &mut Diags) {
+    let latest = crate::write::releases(&p.root.join("output"), &p.meta.name).ok().and_then(|r| r.into_iter().last());
+    for (name, (rows, origins)) in tables {
+        let schema = &p.schemas[*name];
+        let [pk] = schema.primary_key.as_slice() else { continue };
+        if !matches!(schema.scope, crate::schema::Scope::Registry | crate::schema::Scope::Document) {
+            continue;
+        }
+        let key_name = &schema.fields[*pk].name;
+        let current: HashSet<String> = rows.iter().map(|r| r[*pk].to_text()).collect();
+        for (r, row) in rows.iter().enumerate() {
+            let id = row[*pk].to_text();
+            if let Some((ret, at)) = p.retired.iter().find(|(x, _)| x.table == *name && x.id == id) {
+                diags.push(origins[r].row.origin.at(key_name), "reused-id", format!("{name}: '{id}' was retired in {} (at {at}); ids are never reused, choose a new one", ret.version));
+            }
+        }
+        let Some((_, dir)) = &latest else { continue };
+        let Ok(Some(released)) = crate::diff::keys(dir, name) else { continue };
+        for id in released.iter().filter(|id| !current.contains(*id)) {
+            if !p.retired.iter().any(|(x, _)| x.table == *name && x.id == *id) {
+                let loc = origins.first().map_or_else(|| Loc::file_only("raw/retired_ids.toml"), |c| Loc { line: 1, col: 1, ..c.row.origin.row_loc() });
+                diags.push(loc, "id-removed", format!("{name}: '{id}' is in release {} but no longer curated; restore it or retire it in raw/retired_ids.toml", dir.file_name().unwrap().to_string_lossy()));
             }
         }
     }

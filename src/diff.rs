@@ -55,6 +55,13 @@ fn load(dir: &Path, table: &str, pk: &[String]) -> io::Result<Loaded> {
     Ok(Loaded { columns, rows })
 }
 
+/// The primary keys of `table` in a version folder, if the version has that table.
+pub fn keys(dir: &Path, table: &str) -> io::Result<Option<BTreeSet<String>>> {
+    let t = tables(dir)?;
+    let Some(pk) = t.get(table) else { return Ok(None) };
+    Ok(Some(load(dir, table, pk)?.rows.into_keys().collect()))
+}
+
 pub fn diff_versions(old: &Path, new: &Path) -> io::Result<Vec<TableDiff>> {
     let (old_t, new_t) = (tables(old)?, tables(new)?);
     let names: BTreeSet<&String> = old_t.keys().chain(new_t.keys()).collect();

@@ -205,6 +205,20 @@ impl Layout {
         self.furniture.iter().any(|s| s.start <= at && at < s.end)
     }
 
+    /// Why a span mixes regions: footnote text with anything else, or running text with
+    /// footnote text or page furniture (a page break with its header is fine only where
+    /// the dump has none between the two parts).
+    pub fn region_problem(&self, chars: &[char], span: Span) -> Option<String> {
+        if let Some(n) = self.notes.iter().find(|n| n.span.start <= span.start && span.start < n.span.end) {
+            return (span.end > n.span.end).then(|| format!("starts in footnote {} and runs past its end", n.number));
+        }
+        let at = (span.start..span.end).find(|&c| self.not_body[c] && !is_ws(chars[c]))?;
+        Some(match self.note_at(at) {
+            Some(n) => format!("runs into the text of footnote {n} (code point {at})"),
+            None => format!("runs into page furniture, a running header or printed number (code point {at}, page {})", self.page_of(at)),
+        })
+    }
+
     /// The footnote backing a passage: the footnote it sits in, else the first marker from
     /// its start on, provided no sentence ends between the passage and the marker
     /// (footnote text and page furniture in between are skipped).

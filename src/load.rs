@@ -69,6 +69,24 @@ pub fn read_text(path: &Path, shown: &str, diags: &mut Diags) -> Option<String> 
     }
 }
 
+/// Curated files are LF-only: a CRLF file diffs badly and hides stray carriage returns.
+pub fn check_line_ends(text: &str, shown: &str, diags: &mut Diags) -> bool {
+    match text.find('\r') {
+        None => true,
+        Some(at) => {
+            let loc = LineIndex::new(shown, Arc::from(text)).loc(at);
+            diags.push(loc, "encoding", "carriage return (CRLF line ends?); curated files use LF line ends");
+            false
+        }
+    }
+}
+
+/// Longest string a curated cell may hold (a quote is a passage, not a page).
+pub const MAX_CELL_CHARS: usize = 20_000;
+
+/// Characters that make a spreadsheet read a cell as a formula.
+pub const FORMULA_LEAD: &[char] = &['=', '+', '-', '@', '\t', '\r'];
+
 type RawRows = Vec<Spanned<BTreeMap<Spanned<String>, Spanned<toml::Value>>>>;
 
 /// Parses a TOML text holding one array of tables named after the schema's table.
@@ -155,6 +173,15 @@ pub fn convert(field: &Field, value: toml::Value, loc: &Loc, diags: &mut Diags) 
         (FieldType::String, toml::Value::String(s)) => {
             if s.trim().is_empty() {
                 diags.push(loc.clone(), "empty-value", format!("'{name}' is empty; leave the key out for no value"));
+                return None;
+            }
+            let n = s.chars().count();
+            if n > MAX_CELL_CHARS {
+                diags.push(loc.clone(), "cell-too-large", format!("'{name}' holds {n} characters; at most {MAX_CELL_CHARS}"));
+                return None;
+            }
+            if s.starts_with(FORMULA_LEAD) {
+                diags.push(loc.clone(), "formula", format!("'{name}' starts with '{}', which spreadsheets run as a formula; start the text at a word", s.chars().next().unwrap().escape_default()));
                 return None;
             }
             Value::Str(s)

@@ -44,6 +44,23 @@ pub struct Contributor {
     pub role: String,
 }
 
+/// An id taken out of the dataset (`raw/retired_ids.toml`): it may never come back.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct Retired {
+    pub table: String,
+    pub id: String,
+    /// The first version without it.
+    pub version: String,
+    pub reason: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RetiredFile {
+    retired: Vec<Spanned<Retired>>,
+}
+
 #[derive(Deserialize, Debug, Default)]
 #[serde(deny_unknown_fields)]
 pub struct LayoutConfig {
@@ -91,6 +108,8 @@ pub struct Project {
     pub rows: BTreeMap<String, Vec<Curated>>,
     /// Files copied into every version: (name in the version, bytes).
     pub includes: Vec<(String, Vec<u8>)>,
+    /// Retired ids, with where each was written.
+    pub retired: Vec<(Retired, Loc)>,
 }
 
 /// Hand-written files that travel with every version: (path from the root, name in the version).
@@ -163,7 +182,20 @@ pub fn load(root: &Path, raw: &Path, schemas_dir: &Path, diags: &mut Diags) -> O
             None => continue,
         }
     }
-    Some(Project { root: root.to_path_buf(), meta, schemas, docs, rows, includes })
+    let retired = load_retired(&raw.join("retired_ids.toml"), &shown(&raw.join("retired_ids.toml")), diags);
+    Some(Project { root: root.to_path_buf(), meta, schemas, docs, rows, includes, retired })
+}
+
+fn load_retired(path: &Path, shown: &str, diags: &mut Diags) -> Vec<(Retired, Loc)> {
+    let Some(text) = load::read_text(path, shown, diags) else { return Vec::new() };
+    let index = LineIndex::new(shown, Arc::from(text.as_str()));
+    match toml::from_str::<RetiredFile>(&text) {
+        Ok(f) => f.retired.into_iter().map(|r| (index.loc(r.span().start), r.into_inner())).map(|(l, r)| (r, l)).collect(),
+        Err(e) => {
+            diags.push(index.loc(e.span().map_or(0, |s| s.start)), "toml-syntax", e.message().trim().to_string());
+            Vec::new()
+        }
+    }
 }
 
 /// CITATION.cff must cite the version being built.
@@ -181,6 +213,9 @@ fn check_version_mention(text: &str, version: &str, shown: &str, name: &str, dia
 
 fn load_table(path: &Path, shown: &str, schema: &Schema, diags: &mut Diags) -> Vec<Row> {
     let Some(text) = load::read_text(path, shown, diags) else { return Vec::new() };
+    if !load::check_line_ends(&text, shown, diags) {
+        return Vec::new();
+    }
     let inputs: &[&str] = if schema.has_quote() { QUOTE_INPUTS } else { &[] };
     load::parse_rows(&text, shown, schema, inputs, diags)
 }
@@ -189,6 +224,9 @@ fn load_doc(folder: &Path, doc_id: &str, schema: &Schema, root: &Path, diags: &m
     let path = folder.join("document.toml");
     let shown = crate::diag::display_path(&path, root);
     let text = load::read_text(&path, &shown, diags)?;
+    if !load::check_line_ends(&text, &shown, diags) {
+        return None;
+    }
     let index = Arc::new(LineIndex::new(&shown, Arc::from(text.as_str())));
     let mut map: BTreeMap<Spanned<String>, Spanned<toml::Value>> = match toml::from_str(&text) {
         Ok(m) => m,

@@ -69,15 +69,45 @@ pub fn write_version(ds: &Dataset, out_root: &Path, release: bool) -> io::Result
         let notes = release_notes(ds, out_root, &tmp)?;
         fs::write(tmp.join(RELEASE_NOTES), &notes)?;
     }
-    if target.exists() {
+    failpoint("before-swap");
+    if !target.exists() {
+        fs::rename(&tmp, &target)?;
+    } else if exchange(&tmp, &target).is_ok() {
+        failpoint("after-swap");
+        fs::remove_dir_all(&tmp)?; // now the previous version
+    } else {
         fs::rename(&target, &old)?;
+        failpoint("between-renames");
         fs::rename(&tmp, &target)?;
         fs::remove_dir_all(&old)?;
-    } else {
-        fs::rename(&tmp, &target)?;
     }
     File::open(out_root)?.sync_all()?;
     Ok(Outcome::Written)
+}
+
+/// Swaps two paths atomically (Linux `renameat2(RENAME_EXCHANGE)`), so the version folder
+/// is never missing, even for an instant.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let (a, b) = (CString::new(a.as_os_str().as_bytes())?, CString::new(b.as_os_str().as_bytes())?);
+    // SAFETY: both are valid NUL-terminated paths, resolved against the current directory.
+    let rc = unsafe { libc::renameat2(libc::AT_FDCWD, a.as_ptr(), libc::AT_FDCWD, b.as_ptr(), libc::RENAME_EXCHANGE) };
+    if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> io::Result<()> {
+    Err(io::Error::other("no atomic exchange on this platform"))
+}
+
+/// Test hook: `KDATA_FAILPOINT=<name>` aborts the process at that point, as a kill would,
+/// so the tests can prove that an interrupted build leaves the previous output intact.
+fn failpoint(name: &str) {
+    if std::env::var("KDATA_FAILPOINT").is_ok_and(|v| v == name) {
+        std::process::abort();
+    }
 }
 
 /// Files of `a` and `b` (release notes aside) whose bytes differ or that only one has.
@@ -170,9 +200,14 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<()> {
         sums.push_str(&format!("{}  {path}\n", hex_sha256(bytes)));
     }
     written.push(("SHA256SUMS".into(), sums.into_bytes()));
-    for (path, bytes) in &written {
+    for (i, (path, bytes)) in written.iter().enumerate() {
         let mut f = File::create(dir.join(path))?;
-        f.write_all(bytes)?;
+        let (head, tail) = bytes.split_at(bytes.len() / 2);
+        f.write_all(head)?;
+        if i == written.len() / 2 {
+            failpoint("mid-file");
+        }
+        f.write_all(tail)?;
         f.sync_all()?;
     }
     Ok(())
