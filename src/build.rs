@@ -45,7 +45,6 @@ pub struct Laid<'p> {
 }
 
 pub fn build<'p>(p: &'p Project, diags: &mut Diags) -> Option<Dataset<'p>> {
-    let docs: HashMap<&str, &Doc> = p.docs.iter().map(|d| (d.doc_id.as_str(), d)).collect();
     // 1. Resolve every quote, document by document, in one pass each.
     let mut spans: HashMap<(&str, usize), Span> = HashMap::new();
     let mut laid = Vec::new();
@@ -82,13 +81,14 @@ pub fn build<'p>(p: &'p Project, diags: &mut Diags) -> Option<Dataset<'p>> {
                 Ok(span) => {
                     spans.insert(what, span);
                 }
-                Err(miss) => report_miss(diags, loc, &doc.source_shown, doc, miss),
+                Err(miss) => report_miss(diags, loc, &doc.source_shown, miss),
             }
         }
         // 2. The page map and footnotes.
-        let notes: Vec<(i64, Span)> = p.rows.get("footnotes").into_iter().flatten().enumerate()
+        let number = p.schemas["footnotes"].index("number");
+        let notes: Vec<(Option<i64>, Span)> = p.rows.get("footnotes").into_iter().flatten().enumerate()
             .filter(|(_, c)| c.doc == doc.doc_id)
-            .filter_map(|(i, c)| Some((c.row.values[p.schemas["footnotes"].index("number")?].as_int()?, *spans.get(&("footnotes", i))?)))
+            .filter_map(|(i, c)| Some((number.and_then(|n| c.row.values[n].as_int()), *spans.get(&("footnotes", i))?)))
             .collect();
         let field = |n: &str| doc.record.values[p.schemas["documents"].index(n).unwrap()].as_int();
         let (Some(first_page), Some(last_page)) = (field("first_page"), field("last_page")) else { continue };
@@ -134,9 +134,6 @@ pub fn build<'p>(p: &'p Project, diags: &mut Diags) -> Option<Dataset<'p>> {
                     // and keeping them avoids a cascade of foreign-key errors.
                     let span = spans.get(&(name.as_str(), i)).copied();
                     let l = laid_by.get(c.doc.as_str()).copied();
-                    if schema.scope == Scope::Registry && !docs.contains_key(c.doc.as_str()) && !c.doc.is_empty() {
-                        diags.push(c.row.origin.at("doc_id"), "foreign-key", format!("{name}.doc_id = '{}' is not a document in raw/documents/", c.doc));
-                    }
                     rows.push(derive_row(schema, &c.row.values, &c.doc, span, l, diags, &c.row.origin));
                     origins.push(c);
                 }
@@ -201,7 +198,7 @@ fn doc_citation(p: &Project, d: &Doc) -> String {
     format!("{}, \"{}\", {} {}, no. {} ({}): {}-{}.", f("authors"), f("title"), f("container_title"), f("volume"), f("issue"), f("year"), f("first_page"), f("last_page"))
 }
 
-fn report_miss(diags: &mut Diags, loc: Loc, source: &str, doc: &Doc, miss: Miss) {
+fn report_miss(diags: &mut Diags, loc: Loc, source: &str, miss: Miss) {
     let (code, msg) = match miss {
         Miss::Empty => ("quote-empty", "the quote is empty".to_string()),
         Miss::NotFound { closest, agree, of, at } => (
@@ -218,7 +215,6 @@ fn report_miss(diags: &mut Diags, loc: Loc, source: &str, doc: &Doc, miss: Miss)
         ),
         Miss::PrefixAmbiguous { count } => ("quote-ambiguous", format!("quote with this quote_prefix still occurs {count} times in {source}; lengthen the prefix")),
     };
-    let _ = doc;
     diags.push(loc, code, msg);
 }
 
@@ -245,9 +241,9 @@ fn derive_row(schema: &Schema, values: &[Value], doc_id: &str, span: Option<Span
             (Derive::CharStart, Some(s), _) => int(s.start),
             (Derive::CharEnd, Some(s), _) => int(s.end),
             (Derive::Footnote, Some(s), Some(l)) => l.layout.footnote_for(&l.doc.chars, s).map_or(Value::Null, Value::Int),
-            (Derive::MarkerStart | Derive::MarkerPage, Some(s), Some(l)) => match l.layout.notes.iter().find(|n| n.span == s) {
-                Some(n) if matches!(d, Derive::MarkerStart) => int(n.marker),
-                Some(n) => Value::Int(l.layout.page_of(n.marker)),
+            (Derive::MarkerStart | Derive::MarkerPage, Some(s), Some(l)) => match l.layout.notes.iter().find(|n| n.span == s).and_then(|n| n.marker) {
+                Some(m) if matches!(d, Derive::MarkerStart) => int(m),
+                Some(m) => Value::Int(l.layout.page_of(m)),
                 None => Value::Null,
             },
             (Derive::SourcePath, _, Some(l)) => Value::Str(l.doc.source_rel.clone()),
@@ -315,8 +311,14 @@ fn check_keys(p: &Project, tables: &Tables, diags: &mut Diags) {
                 diags.push(Loc::file_only(&format!("schemas/{name}.json")), "schema", format!("foreign key to {}{:?} is not a primary or unique key", fk.table, fk.ref_fields));
                 continue;
             };
+            if p.broken_tables.contains(&fk.table) {
+                continue; // its file could not be read, which is reported already
+            }
             for (r, row) in rows.iter().enumerate() {
                 let Some(k) = key_of(row, &fk.fields) else { continue };
+                if fk.table == "documents" && p.broken_docs.contains(&k[0]) {
+                    continue;
+                }
                 if !set.contains(&k) {
                     let field = &schema.fields[fk.fields[0]].name;
                     diags.push(loc(name, r, field), "foreign-key", format!("{name}.{field} = '{}' is not a {} in {}", k.join("+"), fk.ref_fields.join("+"), fk.table));

@@ -36,9 +36,13 @@ impl<'t, 'a> View<'t, 'a> {
     fn len(&self) -> usize {
         self.rows.len()
     }
+    /// The curator wrote `col` but its value could not be read (reported already).
+    fn failed(&self, r: usize, col: &str) -> bool {
+        self.get(r, col).is_null() && self.origins[r].row.origin.keys.iter().any(|(k, _)| k == col)
+    }
 }
 
-pub fn run(p: &Project, tables: &Tables, _laid: &HashMap<&str, &Laid>, diags: &mut Diags) {
+pub fn run(p: &Project, tables: &Tables, laid: &HashMap<&str, &Laid>, diags: &mut Diags) {
     id_history(p, tables, diags);
     entity_rules(p, tables, "actors", "actor_id", "parent_actor_id", "actor_aliases", diags);
     entity_rules(p, tables, "places", "place_id", "parent_place_id", "place_aliases", diags);
@@ -57,8 +61,11 @@ pub fn run(p: &Project, tables: &Tables, _laid: &HashMap<&str, &Laid>, diags: &m
     }
     if let Some(v) = View::new(p, tables, "citations") {
         for r in 0..v.len() {
-            // Rows whose quote did not resolve are already reported.
-            if v.get(r, "footnote").is_null() && !v.get(r, "char_start").is_null() {
+            // Rows whose quote did not resolve, or that sit in a footnote whose number is
+            // broken, are already reported.
+            let (Some(start), Some(doc)) = (v.get(r, "char_start").as_int(), v.str(r, "doc_id")) else { continue };
+            let in_note = laid.get(doc).is_some_and(|l| l.layout.notes.iter().any(|n| n.span.start <= start as usize && (start as usize) < n.span.end));
+            if v.get(r, "footnote").is_null() && !in_note {
                 diags.push(v.at(r, "quote"), "citation", "a citation's quote must be text of one of the document's footnotes");
             }
         }
@@ -116,7 +123,10 @@ fn entity_rules(p: &Project, tables: &Tables, table: &str, id: &str, parent: &st
         let mut cur = me;
         while let Some(&up) = parents.get(cur) {
             if seen.contains(&up) {
-                diags.push(v.at(r, parent), "cycle", format!("{table}: parent links of '{me}' loop: {} -> {up}", seen.join(" -> ")));
+                // Reported by each row on the loop, not by rows that merely lead into it.
+                if up == me {
+                    diags.push(v.at(r, parent), "cycle", format!("{table}: parent links of '{me}' loop: {} -> {up}", seen.join(" -> ")));
+                }
                 break;
             }
             seen.push(up);
@@ -158,6 +168,9 @@ fn alias_rules(p: &Project, tables: &Tables, diags: &mut Diags) {
 fn figure_rules(p: &Project, tables: &Tables, diags: &mut Diags) {
     let Some(v) = View::new(p, tables, "figures") else { return };
     for r in 0..v.len() {
+        if ["value", "lower_bound", "upper_bound", "qualifier"].iter().any(|c| v.failed(r, c)) {
+            continue;
+        }
         let num = |c: &str| v.get(r, c).as_f64();
         let (val, lo, hi) = (num("value"), num("lower_bound"), num("upper_bound"));
         let mut bad = |col: &str, msg: String| diags.push(v.at(r, col), "bounds", msg);

@@ -20,9 +20,11 @@ pub struct Page {
 
 #[derive(Clone, Debug)]
 pub struct Note {
-    pub number: i64,
+    /// None when the curated number is missing or malformed (reported elsewhere).
+    pub number: Option<i64>,
     pub span: Span,
-    pub marker: usize,
+    /// The body marker; None when it could not be found.
+    pub marker: Option<usize>,
 }
 
 #[derive(Debug, Default)]
@@ -42,8 +44,8 @@ pub struct Input<'a> {
     pub running_headers: &'a [String],
     /// Code-point offsets of space-led blocks that are not page starts.
     pub not_page_starts: &'a [usize],
-    /// Footnote texts by number, as resolved from the curated footnotes.
-    pub notes: &'a [(i64, Span)],
+    /// Footnote texts with their numbers, as resolved from the curated footnotes.
+    pub notes: &'a [(Option<i64>, Span)],
 }
 
 struct Line {
@@ -130,9 +132,10 @@ pub fn derive(input: &Input) -> (Layout, Vec<String>) {
     }
     let notes = find_markers(input, &not_body, &mut errors);
     for note in &notes {
-        let (tp, mp) = (page_of(&pages, note.span.start), page_of(&pages, note.marker));
+        let (Some(number), Some(marker)) = (note.number, note.marker) else { continue };
+        let (tp, mp) = (page_of(&pages, note.span.start), page_of(&pages, marker));
         if tp != mp {
-            errors.push(format!("footnote {}: its text is on page {tp} but its marker (code point {}) is on page {mp}", note.number, note.marker));
+            errors.push(format!("footnote {number}: its text is on page {tp} but its marker (code point {marker}) is on page {mp}"));
         }
     }
     (Layout { pages, notes, furniture, not_body }, errors)
@@ -146,35 +149,37 @@ pub fn page_of(pages: &[Page], at: usize) -> i64 {
     pages[page_index(pages, at)].number
 }
 
-/// Finds marker n+1 as the first bare number n+1 in body text after marker n.
+/// Finds marker n+1 as the first bare number n+1 in body text after marker n. Every
+/// footnote text becomes a note; markers are only sought when the numbering is sound.
 fn find_markers(input: &Input, not_body: &[bool], errors: &mut Vec<String>) -> Vec<Note> {
     let chars = input.chars;
-    let skip = |c: usize| not_body[c];
-    let mut sorted: Vec<(i64, Span)> = input.notes.to_vec();
-    sorted.sort_by_key(|n| n.0);
-    let mut out = Vec::new();
+    let mut notes: Vec<Note> = input.notes.iter().map(|&(number, span)| Note { number, span, marker: None }).collect();
+    notes.sort_by_key(|n| (n.number, n.span.start));
+    if notes.iter().any(|n| n.number.is_none()) {
+        return notes;
+    }
     let mut pos = 0;
-    for (i, &(number, span)) in sorted.iter().enumerate() {
+    for (i, note) in notes.iter_mut().enumerate() {
+        let number = note.number.unwrap();
         if number != i as i64 + 1 {
             errors.push(format!("footnotes must be numbered 1, 2, 3, ... without gaps; found {number} in place {}", i + 1));
-            return out;
+            break;
         }
         let digits: Vec<char> = number.to_string().chars().collect();
-        let found = (pos..chars.len().saturating_sub(digits.len() - 1)).find(|&c| {
-            chars[c..].starts_with(&digits) && !skip(c) && is_bare_number(chars, c, digits.len())
-        });
+        let found = (pos..chars.len().saturating_sub(digits.len() - 1))
+            .find(|&c| chars[c..].starts_with(&digits) && !not_body[c] && is_bare_number(chars, c, digits.len()));
         match found {
             Some(c) => {
-                out.push(Note { number, span, marker: c });
+                note.marker = Some(c);
                 pos = c + digits.len();
             }
             None => {
                 errors.push(format!("no marker for footnote {number} found in the body after the marker of footnote {}", number - 1));
-                return out;
+                break;
             }
         }
     }
-    out
+    notes
 }
 
 /// A number standing alone: not part of a longer number, a range, a date or a thousands group.
@@ -198,7 +203,7 @@ impl Layout {
     }
 
     pub fn note_at(&self, at: usize) -> Option<i64> {
-        self.notes.iter().find(|n| n.span.start <= at && at < n.span.end).map(|n| n.number)
+        self.notes.iter().find(|n| n.span.start <= at && at < n.span.end).and_then(|n| n.number)
     }
 
     pub fn in_furniture(&self, at: usize) -> bool {
@@ -210,11 +215,13 @@ impl Layout {
     /// the dump has none between the two parts).
     pub fn region_problem(&self, chars: &[char], span: Span) -> Option<String> {
         if let Some(n) = self.notes.iter().find(|n| n.span.start <= span.start && span.start < n.span.end) {
-            return (span.end > n.span.end).then(|| format!("starts in footnote {} and runs past its end", n.number));
+            let n_name = n.number.map_or("text".to_string(), |x| x.to_string());
+            return (span.end > n.span.end).then(|| format!("starts in footnote {n_name} and runs past its end"));
         }
         let at = (span.start..span.end).find(|&c| self.not_body[c] && !is_ws(chars[c]))?;
-        Some(match self.note_at(at) {
-            Some(n) => format!("runs into the text of footnote {n} (code point {at})"),
+        let in_note = self.notes.iter().find(|n| n.span.start <= at && at < n.span.end);
+        Some(match in_note {
+            Some(n) => format!("runs into the text of footnote {} (code point {at})", n.number.map_or("?".into(), |x| x.to_string())),
             None => format!("runs into page furniture, a running header or printed number (code point {at}, page {})", self.page_of(at)),
         })
     }
@@ -226,9 +233,9 @@ impl Layout {
         if let Some(n) = self.note_at(span.start) {
             return Some(n);
         }
-        let note = self.notes.iter().find(|n| n.marker >= span.start)?;
+        let (number, marker) = self.notes.iter().filter_map(|n| Some((n.number?, n.marker?))).find(|&(_, m)| m >= span.start)?;
         let mut c = span.end.max(span.start);
-        while c < note.marker {
+        while c < marker {
             if self.not_body[c] {
                 c += 1;
                 continue;
@@ -239,6 +246,6 @@ impl Layout {
             }
             c += 1;
         }
-        Some(note.number)
+        Some(number)
     }
 }

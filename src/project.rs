@@ -110,6 +110,10 @@ pub struct Project {
     pub includes: Vec<(String, Vec<u8>)>,
     /// Retired ids, with where each was written.
     pub retired: Vec<(Retired, Loc)>,
+    /// Documents and tables that could not be read: references into them are not
+    /// reported again (their own error says what is wrong).
+    pub broken_docs: Vec<String>,
+    pub broken_tables: Vec<String>,
 }
 
 /// Hand-written files that travel with every version: (path from the root, name in the version).
@@ -138,6 +142,7 @@ pub fn load(root: &Path, raw: &Path, schemas_dir: &Path, diags: &mut Diags) -> O
     };
     let mut rows: BTreeMap<String, Vec<Curated>> = BTreeMap::new();
     let mut docs = Vec::new();
+    let (mut broken_docs, mut broken_tables) = (Vec::new(), Vec::new());
     let docs_dir = raw.join("documents");
     let mut folders: Vec<PathBuf> = match std::fs::read_dir(&docs_dir) {
         Ok(rd) => rd.filter_map(|e| e.ok()).filter(|e| e.path().is_dir()).map(|e| e.path()).collect(),
@@ -154,11 +159,18 @@ pub fn load(root: &Path, raw: &Path, schemas_dir: &Path, diags: &mut Diags) -> O
             diags.push(Loc::file_only(&shown(&folder)), "pattern", format!("document folder name '{doc_id}' is not a valid doc_id (lowercase words joined by '-')"));
             continue;
         }
-        let Some(doc) = load_doc(&folder, &doc_id, doc_schema, root, diags) else { continue };
+        let Some(doc) = load_doc(&folder, &doc_id, doc_schema, root, diags) else {
+            broken_docs.push(doc_id);
+            continue;
+        };
         for s in schemas.values().filter(|s| s.scope == Scope::Document) {
             let path = folder.join(format!("{}.toml", s.name));
+            let before = diags.len();
             for row in load_table(&path, &shown(&path), s, diags) {
                 rows.entry(s.name.clone()).or_default().push(Curated { doc: doc_id.clone(), row });
+            }
+            if unreadable(diags, before) {
+                broken_tables.push(s.name.clone());
             }
         }
         docs.push(doc);
@@ -166,9 +178,13 @@ pub fn load(root: &Path, raw: &Path, schemas_dir: &Path, diags: &mut Diags) -> O
     for s in schemas.values().filter(|s| s.scope == Scope::Registry) {
         let path = raw.join("registry").join(format!("{}.toml", s.name));
         let doc_col = s.index("doc_id");
+        let before = diags.len();
         for row in load_table(&path, &shown(&path), s, diags) {
             let doc = doc_col.and_then(|i| row.values[i].as_str()).unwrap_or_default().to_string();
             rows.entry(s.name.clone()).or_default().push(Curated { doc, row });
+        }
+        if unreadable(diags, before) {
+            broken_tables.push(s.name.clone());
         }
     }
     let mut includes = Vec::new();
@@ -183,7 +199,12 @@ pub fn load(root: &Path, raw: &Path, schemas_dir: &Path, diags: &mut Diags) -> O
         }
     }
     let retired = load_retired(&raw.join("retired_ids.toml"), &shown(&raw.join("retired_ids.toml")), diags);
-    Some(Project { root: root.to_path_buf(), meta, schemas, docs, rows, includes, retired })
+    Some(Project { root: root.to_path_buf(), meta, schemas, docs, rows, includes, retired, broken_docs, broken_tables })
+}
+
+/// Whether the problems added since `before` kept a whole file from being read.
+fn unreadable(diags: &Diags, before: usize) -> bool {
+    diags.0[before..].iter().any(|d| matches!(d.code, "toml-syntax" | "encoding" | "missing-file" | "unknown-table" | "empty-table"))
 }
 
 fn load_retired(path: &Path, shown: &str, diags: &mut Diags) -> Vec<(Retired, Loc)> {
@@ -207,7 +228,8 @@ fn check_version_mention(text: &str, version: &str, shown: &str, name: &str, dia
     let found = line.map(|i| text.lines().nth(i).unwrap()["version:".len()..].trim().trim_matches('"').to_string());
     if found.as_deref() != Some(version) {
         let loc = Loc { file: Arc::from(shown), line: line.map_or(1, |i| i + 1), col: 1 };
-        diags.push(loc, "version", format!("CITATION.cff must say `version: {version}` (raw/dataset.toml's version), found {found:?}"));
+        let found = found.map_or("no version line".to_string(), |f| format!("'{f}'"));
+        diags.push(loc, "version", format!("CITATION.cff must say `version: {version}` (raw/dataset.toml's version), found {found}"));
     }
 }
 

@@ -50,10 +50,10 @@ fn doc_layout(p: &project::Project, doc: &Doc) -> Option<Layout> {
     let (ni, qi) = (schema.index("number")?, schema.index("quote")?);
     let rows: Vec<_> = p.rows.get("footnotes")?.iter().filter(|c| c.doc == doc.doc_id).collect();
     let reqs: Vec<Request> = rows.iter().map(|c| Request { quote: c.row.values[qi].as_str().unwrap_or(""), prefix: c.row.input("quote_prefix") }).collect();
-    let notes: Vec<(i64, Span)> = resolve::resolve_all(&doc.norm, &reqs)
+    let notes: Vec<(Option<i64>, Span)> = resolve::resolve_all(&doc.norm, &reqs)
         .into_iter()
         .zip(&rows)
-        .filter_map(|(r, c)| Some((c.row.values[ni].as_int()?, r.ok()?)))
+        .filter_map(|(r, c)| Some((c.row.values[ni].as_int(), r.ok()?)))
         .collect();
     let starts: Vec<usize> = doc.layout.not_page_starts.iter()
         .filter_map(|n| resolve::resolve_all(&doc.norm, &[Request { quote: &n.quote, prefix: n.quote_prefix.as_deref() }]).pop()?.ok())
