@@ -321,7 +321,7 @@ fn check_keys(p: &Project, tables: &Tables, diags: &mut Diags) {
                 }
                 if !set.contains(&k) {
                     let field = &schema.fields[fk.fields[0]].name;
-                    diags.push(loc(name, r, field), "foreign-key", format!("{name}.{field} = '{}' is not a {} in {}", k.join("+"), fk.ref_fields.join("+"), fk.table));
+                    diags.push(loc(name, r, field), "foreign-key", format!("{name}.{field} = '{}' matches no {}.{}", k.join("+"), fk.table, fk.ref_fields.join("+")));
                 }
             }
         }

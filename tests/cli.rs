@@ -110,3 +110,56 @@ fn a_release_is_immutable_and_the_next_one_lists_its_changes() {
     assert!(table.starts_with("table,change,key,columns\n"), "{table}");
     assert!(table.contains("errata,added,lost,\n") && table.contains("figures,changed,ef-members,value\n"), "{table}");
 }
+
+/// Builds `dir` cleanly and returns its output (the reference an interrupted build is
+/// compared with).
+fn clean_build(name: &str, change: impl Fn(&std::path::Path)) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
+    let s = scratch(name);
+    change(&s.dir);
+    assert!(kdata(&s.dir, &["build"]).status.success());
+    snapshot(&s.dir.join("output"))
+}
+
+fn change_a_figure(dir: &std::path::Path) {
+    edit(dir, &format!("{DOC}/figures.toml"), "value = 120", "value = 121");
+}
+
+#[test]
+fn an_interrupted_build_leaves_a_whole_version_and_the_next_build_succeeds() {
+    let after = clean_build("interrupt-ref", change_a_figure);
+    for point in ["mid-file", "before-swap", "after-swap"] {
+        let s = scratch(&format!("interrupt-{point}"));
+        assert!(kdata(&s.dir, &["build"]).status.success());
+        let before = snapshot(&s.dir.join("output"));
+        change_a_figure(&s.dir);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_kdata"))
+            .args(["--root", s.dir.to_str().unwrap(), "build"])
+            .env("KDATA_FAILPOINT", point)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), None, "{point}: the build must have been killed");
+        let now = snapshot(&s.dir.join("output"));
+        // Killed before the swap: the previous version, byte for byte. Killed after it:
+        // the new version, whole. Never a mixture.
+        let want = if point == "after-swap" { &after } else { &before };
+        assert!(now == *want, "{point}: the output is neither the previous nor the new version");
+        let out = kdata(&s.dir, &["build"]);
+        assert!(out.status.success(), "{point}: {}", stderr(&out));
+        assert_eq!(snapshot(&s.dir.join("output")), after, "{point}");
+        let leftovers: Vec<_> = fs::read_dir(s.dir.join("output")).unwrap().map(|e| e.unwrap().file_name()).filter(|n| n != ".lock" && n != "mini-0.0.1").collect();
+        assert!(leftovers.is_empty(), "{point}: {leftovers:?}");
+    }
+}
+
+#[test]
+fn concurrent_builds_take_turns_and_agree() {
+    let reference = clean_build("concurrent-ref", |_| {});
+    let s = scratch("concurrent");
+    let spawn = || std::process::Command::new(env!("CARGO_BIN_EXE_kdata")).args(["--root", s.dir.to_str().unwrap(), "build"]).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let children: Vec<_> = (0..4).map(|_| spawn()).collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    assert_eq!(snapshot(&s.dir.join("output")), reference);
+}

@@ -181,3 +181,14 @@ def test_frictionless_validates_the_csv_resources(version_dir, tmp_path):
     errors = [e for t in report["tasks"] for e in t["errors"]] + report.get("errors", [])
     assert report["valid"], json.dumps(errors[:5], indent=1)
     assert len(report["tasks"]) == len(package["resources"])
+
+
+def test_csv_cells_are_safe_to_open_in_a_spreadsheet(version_dir, schemas):
+    """Policy: no text cell starts with = + - @ tab or CR (curation rejects them), so
+    the CSV files are exact and safe at once; numbers are plain numbers."""
+    for name, schema in schemas.items():
+        text_cols = [i for i, f in enumerate(schema["fields"]) if f["type"] == "string"]
+        with open(version_dir / "csv" / f"{name}.csv", newline="", encoding="utf-8") as f:
+            for row in list(csv.reader(f))[1:]:
+                for i in text_cols:
+                    assert not row[i].startswith(("=", "+", "-", "@", "\t", "\r")), (name, row[i][:40])
