@@ -18,6 +18,7 @@ pub mod metadata;
 pub mod project;
 pub mod resolve;
 pub mod schema;
+pub mod synth;
 pub mod text;
 pub mod value;
 pub mod write;
