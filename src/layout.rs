@@ -166,8 +166,18 @@ fn find_markers(input: &Input, not_body: &[bool], errors: &mut Vec<String>) -> V
             break;
         }
         let digits: Vec<char> = number.to_string().chars().collect();
-        let found = (pos..chars.len().saturating_sub(digits.len() - 1))
-            .find(|&c| chars[c..].starts_with(&digits) && !not_body[c] && is_bare_number(chars, c, digits.len()));
+        // A marker glued to the text before it ("movement.1", "2014,5") is preferred to a
+        // free-standing number ("Afghanistan 3 (Fig. 1)"), which is taken only when no
+        // glued one follows: body numerals ("3 people") are free-standing too.
+        let candidate = |glued: bool| {
+            (pos..chars.len().saturating_sub(digits.len() - 1)).find(|&c| {
+                chars[c..].starts_with(&digits)
+                    && !not_body[c]
+                    && is_bare_number(chars, c, digits.len())
+                    && c.checked_sub(1).is_some_and(|b| !is_ws(chars[b])) == glued
+            })
+        };
+        let found = candidate(true).or_else(|| candidate(false));
         match found {
             Some(c) => {
                 note.marker = Some(c);

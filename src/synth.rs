@@ -138,23 +138,25 @@ fn write_doc(raw: &Path, w: &World, d: usize, rng: &mut Rng) -> io::Result<usize
     }
     let (mut page, mut note) = (1, 0);
     let mut page_notes: Vec<String> = Vec::new();
-    let mut sentences: Vec<String> = Vec::new();
+    // Each sentence, with its opening ("In May 1999, the X attacked the Y").
+    let mut sentences: Vec<(String, String)> = Vec::new();
     let mut page_len = 0;
     let mut k = 0;
     while text.len() < 35_000 {
         k += 1;
-        let repeat = k > 10 && rng.below(20) == 0;
-        let (sentence, prefix) = if repeat {
-            // A passage repeated verbatim: its rows need the text before it as a prefix.
-            (sentences[rng.below(sentences.len())].clone(), true)
-        } else {
-            (fact_sentence(w, rng, &id, k, &mut t), false)
-        };
-        let before_words: String = text.trim_end().rsplit(' ').take(3).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join(" ");
-        if prefix && !before_words.is_empty() {
-            let _ = write!(t.errata, "[[errata]]\nerratum_id = \"{id}-rep{k}\"\nerratum_type = \"inconsistency\"\nprinted = {}\ncorrection = \"(once)\"\nexplanation = \"The passage is printed twice.\"\nquote = {}\nquote_prefix = {}\n\n", q(&sentence[..sentence.find(' ').unwrap_or(sentence.len())]), q(&sentence), q(&before_words));
+        // Now and then a near-duplicate: an earlier sentence again with a new report
+        // number. Its shared opening occurs twice, so the row quoting it needs a prefix.
+        let sentence = if k > 10 && page_len > 0 && rng.below(20) == 0 {
+            let (earlier, opening) = &sentences[rng.below(sentences.len())];
+            let before: Vec<&str> = text.split_whitespace().rev().take(3).collect();
+            let prefix = before.into_iter().rev().collect::<Vec<_>>().join(" ");
+            let _ = write!(t.errata, "[[errata]]\nerratum_id = \"{id}-rep{k}\"\nerratum_type = \"inconsistency\"\nprinted = {}\ncorrection = \"(printed once)\"\nexplanation = \"The passage repeats an earlier one.\"\nquote = {}\nquote_prefix = {}\n\n", q(opening), q(opening), q(&prefix));
             t.rows += 1;
-        }
+            let cut = earlier.rfind("report ").unwrap();
+            format!("{}report {k}.", &earlier[..cut])
+        } else {
+            fact_sentence(w, rng, &id, k, &mut t)
+        };
         let marked = rng.below(12) == 0;
         let mut line = sentence.clone();
         if marked {
@@ -167,9 +169,8 @@ fn write_doc(raw: &Path, w: &World, d: usize, rng: &mut Rng) -> io::Result<usize
             t.rows += 2;
             page_notes.push(ft);
         }
-        if !repeat {
-            sentences.push(sentence);
-        }
+        let opening = sentence[..sentence.find(" near ").unwrap_or(sentence.len())].to_string();
+        sentences.push((sentence, opening));
         // Lines of about 80 characters, as in the dump.
         text.push_str(&line);
         text.push(if rng.below(3) == 0 { '\n' } else { ' ' });
@@ -230,7 +231,7 @@ fn fact_sentence(w: &World, rng: &mut Rng, id: &str, k: usize, t: &mut Tables) -
     let _ = write!(t.relations, "[[relations]]\nrelation_id = \"{id}-r{k}\"\nsubject_actor_id = \"a{a}\"\nrelation_type = \"{rel}\"\nobject_actor_id = \"a{b}\"\ndate = \"{year}-{month:02}\"\ncertainty = \"asserted\"\nquote = {}\n\n", q(&s));
     let _ = write!(t.events, "[[events]]\nevent_id = \"{ev}\"\nevent_type = \"clash\"\nsummary = {}\ndate = \"{year}-{month:02}\"\nplace_id = \"p{p}\"\ncertainty = \"asserted\"\nquote = {}\n\n", q(&clause), q(&s));
     let _ = write!(t.event_actors, "[[event_actors]]\nevent_id = \"{ev}\"\nactor_id = \"a{a}\"\nrole = \"perpetrator\"\n\n[[event_actors]]\nevent_id = \"{ev}\"\nactor_id = \"a{b}\"\nrole = \"target\"\n\n");
-    let _ = write!(t.figures, "[[figures]]\nfigure_id = \"{id}-f{k}\"\nmeasure = \"people counted\"\nvalue = {n}\nunit = \"person\"\nqualifier = \"exact\"\nevent_id = \"{ev}\"\nperiod = \"{year}\"\ncertainty = \"reported\"\nquote = {}\n\n", q(&format!("{n} people were counted in report {k}")));
+    let _ = write!(t.figures, "[[figures]]\nfigure_id = \"{id}-f{k}\"\nmeasure = \"people counted\"\nvalue = {n}\nunit = \"person\"\nqualifier = \"exact\"\nevent_id = \"{ev}\"\nperiod = \"{year}\"\ncertainty = \"reported\"\nquote = {}\n\n", q(&format!("{n} people were counted in report {k}.")));
     t.rows += 5;
     s
 }
