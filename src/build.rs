@@ -45,77 +45,102 @@ pub struct Laid<'p> {
 }
 
 pub fn build<'p>(p: &'p Project, diags: &mut Diags) -> Option<Dataset<'p>> {
-    // 1. Resolve every quote, document by document, in one pass each.
-    let mut spans: HashMap<(&str, usize), Span> = HashMap::new();
-    let mut laid = Vec::new();
-    for doc in &p.docs {
-        let mut reqs: Vec<(&str, usize, &Curated)> = Vec::new();
-        for (table, rows) in &p.rows {
-            if p.schemas[table].has_quote() {
-                reqs.extend(rows.iter().enumerate().filter(|(_, c)| c.doc == doc.doc_id).map(|(i, c)| (table.as_str(), i, c)));
+    build_with_progress(p, diags, &|_| {})
+}
+
+/// Quote rows of each document: (table, row index), in table and row order.
+fn rows_by_doc(p: &Project) -> HashMap<&str, Vec<(&str, usize)>> {
+    let mut by_doc: HashMap<&str, Vec<(&str, usize)>> = HashMap::new();
+    for (table, rows) in &p.rows {
+        if p.schemas[table].has_quote() {
+            for (i, c) in rows.iter().enumerate() {
+                by_doc.entry(c.doc.as_str()).or_default().push((table.as_str(), i));
             }
         }
-        fn quote_of<'c>(p: &Project, c: &'c Curated, t: &str) -> Option<&'c str> {
-            p.schemas[t].index("quote").and_then(|i| c.row.values[i].as_str())
-        }
-        let mut requests: Vec<Request> = reqs
-            .iter()
-            .map(|(t, _, c)| Request { quote: quote_of(p, c, t).unwrap_or(""), prefix: c.row.input("quote_prefix") })
-            .collect();
-        requests.extend(doc.layout.not_page_starts.iter().map(|n| Request { quote: &n.quote, prefix: n.quote_prefix.as_deref() }));
-        let results = resolve::resolve_all(&doc.norm, &requests);
-        let mut not_page_starts = Vec::new();
-        for (k, res) in results.into_iter().enumerate() {
-            let (loc, what) = match reqs.get(k) {
-                Some((t, i, c)) => {
-                    let key = if c.row.input("quote_prefix").is_some() && !matches!(res, Err(Miss::NotFound { .. })) { "quote_prefix" } else { "quote" };
-                    if quote_of(p, c, t).is_none() {
-                        continue; // already reported as a missing required value
+    }
+    by_doc
+}
+
+fn quote_of<'c>(p: &Project, c: &'c Curated, t: &str) -> Option<&'c str> {
+    p.schemas[t].index("quote").and_then(|i| c.row.values[i].as_str())
+}
+
+/// One document's stage: resolve all its quotes in one pass, then derive its layout.
+fn lay_out<'p>(p: &'p Project, doc: &'p Doc, reqs: &[(&'p str, usize)]) -> (Laid<'p>, Vec<((&'p str, usize), Span)>, Diags) {
+    let mut diags = Diags::default();
+    let mut requests: Vec<Request> = reqs
+        .iter()
+        .map(|&(t, i)| {
+            let c = &p.rows[t][i];
+            Request { quote: quote_of(p, c, t).unwrap_or(""), prefix: c.row.input("quote_prefix") }
+        })
+        .collect();
+    requests.extend(doc.layout.not_page_starts.iter().map(|n| Request { quote: &n.quote, prefix: n.quote_prefix.as_deref() }));
+    let results = resolve::resolve_all(&doc.norm, &requests);
+    let mut not_page_starts = Vec::new();
+    let mut spans = Vec::new();
+    for (k, res) in results.into_iter().enumerate() {
+        match (reqs.get(k), res) {
+            (None, Ok(span)) => not_page_starts.push(span.start),
+            (None, Err(miss)) => report_miss(&mut diags, doc.layout_loc.clone(), &doc.source_shown, miss),
+            (Some(&(t, i)), res) => {
+                let c = &p.rows[t][i];
+                if quote_of(p, c, t).is_none() {
+                    continue; // already reported as a missing required value
+                }
+                match res {
+                    Ok(span) => spans.push(((t, i), span)),
+                    Err(miss) => {
+                        let key = if c.row.input("quote_prefix").is_some() && !matches!(miss, Miss::NotFound { .. }) { "quote_prefix" } else { "quote" };
+                        report_miss(&mut diags, c.row.origin.at(key), &doc.source_shown, miss);
                     }
-                    (c.row.origin.at(key), (*t, *i))
                 }
-                None => (doc.layout_loc.clone(), ("", usize::MAX)),
-            };
-            match res {
-                Ok(span) if what.0.is_empty() => not_page_starts.push(span.start),
-                Ok(span) => {
-                    spans.insert(what, span);
-                }
-                Err(miss) => report_miss(diags, loc, &doc.source_shown, miss),
             }
         }
-        // 2. The page map and footnotes.
-        let number = p.schemas["footnotes"].index("number");
-        let notes: Vec<(Option<i64>, Span)> = p.rows.get("footnotes").into_iter().flatten().enumerate()
-            .filter(|(_, c)| c.doc == doc.doc_id)
-            .filter_map(|(i, c)| Some((number.and_then(|n| c.row.values[n].as_int()), *spans.get(&("footnotes", i))?)))
-            .collect();
-        let field = |n: &str| doc.record.values[p.schemas["documents"].index(n).unwrap()].as_int();
-        let (Some(first_page), Some(last_page)) = (field("first_page"), field("last_page")) else { continue };
-        let input = layout::Input {
-            chars: &doc.chars,
-            first_page,
-            last_page,
-            running_headers: &doc.layout.running_headers,
-            not_page_starts: &not_page_starts,
-            notes: &notes,
-        };
-        let (layout, errors) = layout::derive(&input);
-        for e in errors {
-            diags.push(doc.layout_loc.clone(), "page-map", e);
+    }
+    // The page map and footnotes.
+    let number = p.schemas["footnotes"].index("number");
+    let notes: Vec<(Option<i64>, Span)> = spans
+        .iter()
+        .filter(|((t, _), _)| *t == "footnotes")
+        .map(|&((t, i), span)| (number.and_then(|n| p.rows[t][i].row.values[n].as_int()), span))
+        .collect();
+    let field = |n: &str| doc.record.values[p.schemas["documents"].index(n).unwrap()].as_int();
+    let input = layout::Input {
+        chars: &doc.chars,
+        first_page: field("first_page").unwrap_or(1),
+        last_page: field("last_page").unwrap_or(1),
+        running_headers: &doc.layout.running_headers,
+        not_page_starts: &not_page_starts,
+        notes: &notes,
+    };
+    let (layout, errors) = layout::derive(&input);
+    for e in errors {
+        diags.push(doc.layout_loc.clone(), "page-map", e);
+    }
+    // A passage is running text or one footnote's text, never a mix with page furniture.
+    for &((t, i), span) in &spans {
+        if let Some(problem) = layout.region_problem(&doc.chars, span) {
+            diags.push(p.rows[t][i].row.origin.at("quote"), "quote-region", format!("the quote {problem}; quote running text or one footnote, not both"));
         }
-        laid.push(Laid { doc, layout });
+    }
+    (Laid { doc, layout }, spans, diags)
+}
+
+/// `build`, reporting the number of documents laid out so far (for a progress bar).
+pub fn build_with_progress<'p>(p: &'p Project, diags: &mut Diags, progress: &(dyn Fn(usize) + Sync)) -> Option<Dataset<'p>> {
+    // 1-2. Per document, on all cores: quotes, page map, footnotes.
+    let by_doc = rows_by_doc(p);
+    let none = Vec::new();
+    let staged = crate::par::map(&p.docs, |doc| lay_out(p, doc, by_doc.get(doc.doc_id.as_str()).unwrap_or(&none)), progress);
+    let mut spans: HashMap<(&str, usize), Span> = HashMap::new();
+    let mut laid = Vec::with_capacity(staged.len());
+    for (l, s, d) in staged {
+        spans.extend(s);
+        diags.0.extend(d.0);
+        laid.push(l);
     }
     let laid_by: HashMap<&str, &Laid> = laid.iter().map(|l| (l.doc.doc_id.as_str(), l)).collect();
-
-    // A passage is running text or one footnote's text, never a mix with page furniture.
-    for ((table, i), span) in &spans {
-        let c = &p.rows[*table][*i];
-        let Some(l) = laid_by.get(c.doc.as_str()) else { continue };
-        if let Some(problem) = l.layout.region_problem(&l.doc.chars, *span) {
-            diags.push(c.row.origin.at("quote"), "quote-region", format!("the quote {problem}; quote running text or one footnote, not both"));
-        }
-    }
 
     // 3. Derived columns, table by table.
     let mut tables: BTreeMap<&str, (Vec<Vec<Value>>, Vec<&Curated>)> = BTreeMap::new();
@@ -240,7 +265,7 @@ fn derive_row(schema: &Schema, values: &[Value], doc_id: &str, span: Option<Span
             (Derive::Page, Some(s), Some(l)) => Value::Int(l.layout.page_of(s.start)),
             (Derive::CharStart, Some(s), _) => int(s.start),
             (Derive::CharEnd, Some(s), _) => int(s.end),
-            (Derive::Footnote, Some(s), Some(l)) => l.layout.footnote_for(&l.doc.chars, s).map_or(Value::Null, Value::Int),
+            (Derive::Footnote, Some(s), Some(l)) => l.layout.footnote_for(s).map_or(Value::Null, Value::Int),
             (Derive::MarkerStart | Derive::MarkerPage, Some(s), Some(l)) => match l.layout.notes.iter().find(|n| n.span == s).and_then(|n| n.marker) {
                 Some(m) if matches!(d, Derive::MarkerStart) => int(m),
                 Some(m) => Value::Int(l.layout.page_of(m)),

@@ -35,6 +35,10 @@ pub struct Layout {
     pub furniture: Vec<Span>,
     /// Per code point: true outside the running text (footnote text or furniture).
     pub not_body: Vec<bool>,
+    /// Where sentences of the running text end (a . ! or ? before whitespace), in order.
+    pub sentence_ends: Vec<usize>,
+    /// (marker offset, footnote number), in text order.
+    pub markers: Vec<(usize, i64)>,
 }
 
 pub struct Input<'a> {
@@ -138,7 +142,13 @@ pub fn derive(input: &Input) -> (Layout, Vec<String>) {
             errors.push(format!("footnote {number}: its text is on page {tp} but its marker (code point {marker}) is on page {mp}"));
         }
     }
-    (Layout { pages, notes, furniture, not_body }, errors)
+    let chars = input.chars;
+    let sentence_ends = (0..chars.len())
+        .filter(|&c| !not_body[c] && matches!(chars[c], '.' | '!' | '?') && chars.get(c + 1).is_none_or(|&n| is_ws(n)))
+        .collect();
+    let mut markers: Vec<(usize, i64)> = notes.iter().filter_map(|n| Some((n.marker?, n.number?))).collect();
+    markers.sort_unstable();
+    (Layout { pages, notes, furniture, not_body, sentence_ends, markers }, errors)
 }
 
 fn page_index(pages: &[Page], at: usize) -> usize {
@@ -239,22 +249,15 @@ impl Layout {
     /// The footnote backing a passage: the footnote it sits in, else the first marker from
     /// its start on, provided no sentence ends between the passage and the marker
     /// (footnote text and page furniture in between are skipped).
-    pub fn footnote_for(&self, chars: &[char], span: Span) -> Option<i64> {
+    pub fn footnote_for(&self, span: Span) -> Option<i64> {
         if let Some(n) = self.note_at(span.start) {
             return Some(n);
         }
-        let (number, marker) = self.notes.iter().filter_map(|n| Some((n.number?, n.marker?))).find(|&(_, m)| m >= span.start)?;
-        let mut c = span.end.max(span.start);
-        while c < marker {
-            if self.not_body[c] {
-                c += 1;
-                continue;
-            }
-            let next = chars.get(c + 1).copied();
-            if matches!(chars[c], '.' | '!' | '?') && next.is_none_or(is_ws) {
-                return None;
-            }
-            c += 1;
+        let &(marker, number) = self.markers.get(self.markers.partition_point(|&(m, _)| m < span.start))?;
+        let end = span.end.max(span.start);
+        let next_end = self.sentence_ends.get(self.sentence_ends.partition_point(|&e| e < end));
+        if next_end.is_some_and(|&e| e < marker) {
+            return None;
         }
         Some(number)
     }

@@ -14,6 +14,7 @@ pub mod edtf;
 pub mod layout;
 pub mod load;
 pub mod mentions;
+pub mod par;
 pub mod metadata;
 pub mod project;
 pub mod resolve;

@@ -74,7 +74,7 @@ fn doc_layout(p: &project::Project, doc: &Doc) -> Option<Layout> {
 fn print_hit(doc: &Doc, layout: Option<&Layout>, span: Span, args: &LocateArgs) {
     let quote: String = crate::text::collapse(&doc.chars[span.start..span.end].iter().collect::<String>());
     let page = layout.map_or("?".into(), |l| l.page_of(span.start).to_string());
-    let note = layout.and_then(|l| l.footnote_for(&doc.chars, span)).map_or("none".into(), |n| n.to_string());
+    let note = layout.and_then(|l| l.footnote_for(span)).map_or("none".into(), |n| n.to_string());
     let count = resolve::find_all(&doc.norm, &quote).len();
     println!("# {} page {page}, chars {}..{}, footnote {note}", doc.doc_id, span.start, span.end);
     println!("[[{}]]", args.table);
