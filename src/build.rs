@@ -13,6 +13,7 @@ use crate::schema::{Derive, Schema, Scope};
 use crate::text::collapse;
 use crate::value::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 /// An output table: rows of typed values in schema order, sorted by primary key.
 pub struct Table<'a> {
@@ -143,6 +144,7 @@ pub fn build_with_progress<'p>(p: &'p Project, diags: &mut Diags, progress: &(dy
     let laid_by: HashMap<&str, &Laid> = laid.iter().map(|l| (l.doc.doc_id.as_str(), l)).collect();
 
     // 3. Derived columns, table by table.
+    let mut doc_ids: HashMap<&str, Value> = HashMap::new();
     let mut tables: BTreeMap<&str, (Vec<Vec<Value>>, Vec<&Curated>)> = BTreeMap::new();
     for (name, schema) in &p.schemas {
         let mut rows = Vec::new();
@@ -150,7 +152,8 @@ pub fn build_with_progress<'p>(p: &'p Project, diags: &mut Diags, progress: &(dy
         match schema.scope {
             Scope::DocumentRecord => {
                 for d in &laid {
-                    rows.push(derive_row(schema, &d.doc.record.values, &d.doc.doc_id, None, Some(d), diags, &d.doc.record.origin));
+                    let id = Value::Str(Arc::from(d.doc.doc_id.as_str()));
+                    rows.push(derive_row(schema, &d.doc.record.values, &id, None, Some(d), diags, &d.doc.record.origin));
                 }
             }
             Scope::Registry | Scope::Document => {
@@ -159,7 +162,8 @@ pub fn build_with_progress<'p>(p: &'p Project, diags: &mut Diags, progress: &(dy
                     // and keeping them avoids a cascade of foreign-key errors.
                     let span = spans.get(&(name.as_str(), i)).copied();
                     let l = laid_by.get(c.doc.as_str()).copied();
-                    rows.push(derive_row(schema, &c.row.values, &c.doc, span, l, diags, &c.row.origin));
+                    let id = doc_ids.entry(c.doc.as_str()).or_insert_with(|| Value::Str(Arc::from(c.doc.as_str())));
+                    rows.push(derive_row(schema, &c.row.values, id, span, l, diags, &c.row.origin));
                     origins.push(c);
                 }
             }
@@ -175,7 +179,7 @@ pub fn build_with_progress<'p>(p: &'p Project, diags: &mut Diags, progress: &(dy
         .flat_map(|l| l.layout.pages.iter().map(|pg| {
             let mut row = vec![Value::Null; pages.fields.len()];
             let mut set = |n: &str, v: Value| row[pages.index(n).unwrap()] = v;
-            set("doc_id", Value::Str(l.doc.doc_id.clone()));
+            set("doc_id", Value::Str(Arc::from(l.doc.doc_id.as_str())));
             set("page", Value::Int(pg.number));
             set("char_start", Value::Int(pg.start as i64));
             set("char_end", Value::Int(pg.end as i64));
@@ -244,24 +248,34 @@ fn report_miss(diags: &mut Diags, loc: Loc, source: &str, miss: Miss) {
 }
 
 /// Computes a row's derived columns; curated columns are kept as they are.
-fn derive_row(schema: &Schema, values: &[Value], doc_id: &str, span: Option<Span>, laid: Option<&Laid>, diags: &mut Diags, origin: &crate::load::Origin) -> Vec<Value> {
+fn derive_row(schema: &Schema, values: &[Value], doc_id: &Value, span: Option<Span>, laid: Option<&Laid>, diags: &mut Diags, origin: &crate::load::Origin) -> Vec<Value> {
     let mut row = values.to_vec();
-    let edtf_of = |from: &str| -> Option<edtf::Edtf> {
-        let v = values[schema.index(from)?].as_str()?;
-        edtf::parse(v).ok()
-    };
+    // Each EDTF column is parsed once; a malformed one is reported here, where the row's
+    // location is known, and its derived columns stay empty.
+    let mut parsed: Vec<(&str, Option<edtf::Edtf>)> = Vec::new();
+    for f in &schema.fields {
+        if let Some(Derive::EdtfStart(from)) = &f.derive {
+            let text = schema.index(from).and_then(|i| values[i].as_str());
+            let result = text.map(edtf::parse).transpose().unwrap_or_else(|e| {
+                diags.push(origin.at(from), "date", format!("'{from}': {e}"));
+                None
+            });
+            parsed.push((from, result));
+        }
+    }
+    let edtf_of = |from: &str| parsed.iter().find(|(f, _)| *f == from).and_then(|(_, e)| e.clone());
     for (i, f) in schema.fields.iter().enumerate() {
         let Some(d) = &f.derive else {
             if f.name == "quote" {
                 if let Value::Str(q) = &row[i] {
-                    row[i] = Value::Str(collapse(q));
+                    row[i] = Value::Str(Arc::from(collapse(q)));
                 }
             }
             continue;
         };
         let int = |x: usize| Value::Int(x as i64);
         row[i] = match (d, span, laid) {
-            (Derive::DocId, _, _) => Value::Str(doc_id.to_string()),
+            (Derive::DocId, _, _) => doc_id.clone(),
             (Derive::Page, Some(s), Some(l)) => Value::Int(l.layout.page_of(s.start)),
             (Derive::CharStart, Some(s), _) => int(s.start),
             (Derive::CharEnd, Some(s), _) => int(s.end),
@@ -271,26 +285,42 @@ fn derive_row(schema: &Schema, values: &[Value], doc_id: &str, span: Option<Span
                 Some(m) => Value::Int(l.layout.page_of(m)),
                 None => Value::Null,
             },
-            (Derive::SourcePath, _, Some(l)) => Value::Str(l.doc.source_rel.clone()),
+            (Derive::SourcePath, _, Some(l)) => Value::Str(Arc::from(l.doc.source_rel.as_str())),
             (Derive::SourceBytes, _, Some(l)) => int(l.doc.bytes),
             (Derive::SourceChars, _, Some(l)) => int(l.doc.chars.len()),
             (Derive::EdtfStart(from), _, _) => edtf_of(from).map_or(Value::Null, |e| Value::Date(edtf::days(e.start))),
             (Derive::EdtfEnd(from), _, _) => edtf_of(from).and_then(|e| e.end).map_or(Value::Null, |e| Value::Date(edtf::days(e))),
-            (Derive::EdtfPrecision(from), _, _) => edtf_of(from).map_or(Value::Null, |e| Value::Str(e.precision.to_string())),
+            (Derive::EdtfPrecision(from), _, _) => edtf_of(from).and_then(|e| f.intern(e.precision)).map_or(Value::Null, Value::Str),
             _ => Value::Null,
         };
     }
-    // Date strings are checked here, where the row's location is known.
-    for f in &schema.fields {
-        if let Some(Derive::EdtfStart(from)) = &f.derive {
-            if let Some(Value::Str(s)) = schema.index(from).map(|i| &values[i]) {
-                if let Err(e) = edtf::parse(s) {
-                    diags.push(origin.at(from), "date", format!("'{from}': {e}"));
-                }
-            }
+    row
+}
+
+/// One column of a key, hashed without copying text (ids are shared strings).
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum KeyPart {
+    Str(Arc<str>),
+    Int(i64),
+    Text(String),
+}
+
+impl KeyPart {
+    fn of(v: &Value) -> Option<KeyPart> {
+        Some(match v {
+            Value::Null => return None,
+            Value::Str(s) => KeyPart::Str(s.clone()),
+            Value::Int(i) => KeyPart::Int(*i),
+            other => KeyPart::Text(other.to_text()),
+        })
+    }
+    fn text(&self) -> String {
+        match self {
+            KeyPart::Str(s) => s.to_string(),
+            KeyPart::Int(i) => i.to_string(),
+            KeyPart::Text(t) => t.clone(),
         }
     }
-    row
 }
 
 type Tables<'a> = BTreeMap<&'a str, (Vec<Vec<Value>>, Vec<&'a Curated>)>;
@@ -300,17 +330,16 @@ fn check_keys(p: &Project, tables: &Tables, diags: &mut Diags) {
     let loc = |table: &str, r: usize, field: &str| -> Loc {
         tables[table].1.get(r).map_or_else(|| Loc::file_only(&format!("schemas/{table}.json")), |c| c.row.origin.at(field))
     };
-    let key_of = |row: &[Value], idx: &[usize]| -> Option<Vec<String>> {
-        idx.iter().map(|&i| (!row[i].is_null()).then(|| row[i].to_text())).collect()
-    };
-    let mut keysets: HashMap<(&str, Vec<usize>), HashSet<Vec<String>>> = HashMap::new();
+    let key_of = |row: &[Value], idx: &[usize]| -> Option<Vec<KeyPart>> { idx.iter().map(|&i| KeyPart::of(&row[i])).collect() };
+    let text = |k: &[KeyPart]| k.iter().map(KeyPart::text).collect::<Vec<_>>().join("+");
+    let mut keysets: HashMap<(&str, Vec<usize>), HashSet<Vec<KeyPart>>> = HashMap::new();
     for (name, (rows, _)) in tables {
         let schema = &p.schemas[*name];
         let mut uniques: Vec<Vec<usize>> = vec![schema.primary_key.clone()];
         uniques.extend(schema.fields.iter().enumerate().filter(|(_, f)| f.unique).map(|(i, _)| vec![i]));
         uniques.dedup();
         for idx in uniques {
-            let mut seen: HashMap<Vec<String>, usize> = HashMap::new();
+            let mut seen: HashMap<Vec<KeyPart>, usize> = HashMap::new();
             for (r, row) in rows.iter().enumerate() {
                 let Some(k) = key_of(row, &idx) else { continue };
                 if let Some(&first) = seen.get(&k) {
@@ -318,7 +347,7 @@ fn check_keys(p: &Project, tables: &Tables, diags: &mut Diags) {
                     diags.push(
                         loc(name, r, names[0]),
                         "duplicate-key",
-                        format!("{name}: {} = {} is used twice (first at {})", names.join("+"), k.join("+"), loc(name, first, names[0])),
+                        format!("{name}: {} = {} is used twice (first at {})", names.join("+"), text(&k), loc(name, first, names[0])),
                     );
                 } else {
                     seen.insert(k, r);
@@ -341,12 +370,12 @@ fn check_keys(p: &Project, tables: &Tables, diags: &mut Diags) {
             }
             for (r, row) in rows.iter().enumerate() {
                 let Some(k) = key_of(row, &fk.fields) else { continue };
-                if fk.table == "documents" && p.broken_docs.contains(&k[0]) {
+                if fk.table == "documents" && p.broken_docs.contains(&k[0].text()) {
                     continue;
                 }
                 if !set.contains(&k) {
                     let field = &schema.fields[fk.fields[0]].name;
-                    diags.push(loc(name, r, field), "foreign-key", format!("{name}.{field} = '{}' matches no {}.{}", k.join("+"), fk.table, fk.ref_fields.join("+")));
+                    diags.push(loc(name, r, field), "foreign-key", format!("{name}.{field} = '{}' matches no {}.{}", text(&k), fk.table, fk.ref_fields.join("+")));
                 }
             }
         }

@@ -38,7 +38,7 @@ impl<'t, 'a> View<'t, 'a> {
     }
     /// The curator wrote `col` but its value could not be read (reported already).
     fn failed(&self, r: usize, col: &str) -> bool {
-        self.get(r, col).is_null() && self.origins[r].row.origin.keys.iter().any(|(k, _)| k == col)
+        self.get(r, col).is_null() && self.origins[r].row.origin.has(col)
     }
 }
 

@@ -9,22 +9,29 @@ use std::path::Path;
 use std::sync::Arc;
 use toml::Spanned;
 
-/// Where a row was written: the file and the byte offset of each key.
+/// Where a row was written: line and column of the row and of each of its keys. Kept
+/// compact (no file text, key names shared per file) because every row carries one.
 #[derive(Clone, Debug)]
 pub struct Origin {
-    pub index: Arc<LineIndex>,
-    pub row: usize,
-    pub keys: Vec<(String, usize)>,
+    file: Arc<str>,
+    /// The key names a row of this file may use (columns, then input-only keys).
+    names: Arc<[String]>,
+    row: (u32, u32),
+    keys: Box<[(u16, u32, u32)]>,
 }
 
 impl Origin {
     /// The location of `key` in the row, or of the row itself when the key is absent.
     pub fn at(&self, key: &str) -> Loc {
-        let byte = self.keys.iter().find(|(k, _)| k == key).map_or(self.row, |(_, b)| *b);
-        self.index.loc(byte)
+        let (line, col) = self.keys.iter().find(|k| self.names[k.0 as usize] == key).map_or(self.row, |k| (k.1, k.2));
+        Loc { file: self.file.clone(), line: line as usize, col: col as usize }
     }
     pub fn row_loc(&self) -> Loc {
-        self.index.loc(self.row)
+        Loc { file: self.file.clone(), line: self.row.0 as usize, col: self.row.1 as usize }
+    }
+    /// Whether the curator wrote `key` in this row.
+    pub fn has(&self, key: &str) -> bool {
+        self.keys.iter().any(|k| self.names[k.0 as usize] == key)
     }
 }
 
@@ -91,7 +98,7 @@ type RawRows = Vec<Spanned<BTreeMap<Spanned<String>, Spanned<toml::Value>>>>;
 
 /// Parses a TOML text holding one array of tables named after the schema's table.
 pub fn parse_rows(text: &str, shown: &str, schema: &Schema, input_only: &[&str], diags: &mut Diags) -> Vec<Row> {
-    let index = Arc::new(LineIndex::new(shown, Arc::from(text)));
+    let index = LineIndex::new(shown, Arc::from(text));
     let doc: BTreeMap<Spanned<String>, RawRows> = match toml::from_str(text) {
         Ok(d) => d,
         Err(e) => {
@@ -114,26 +121,37 @@ pub fn parse_rows(text: &str, shown: &str, schema: &Schema, input_only: &[&str],
     if !found && diags.is_empty() {
         diags.push(index.loc(0), "empty-table", format!("no [[{}]] rows; write `{} = []` if the table is really empty", schema.name, schema.name));
     }
-    rows.into_iter().map(|r| typed_row(r, &index, schema, input_only, diags)).collect()
+    let names = key_names(schema, input_only);
+    rows.into_iter().map(|r| typed_row(r, &index, &names, schema, input_only, diags)).collect()
+}
+
+/// The key names rows of a table may use: its columns, then the input-only keys.
+pub fn key_names(schema: &Schema, input_only: &[&str]) -> Arc<[String]> {
+    schema.fields.iter().map(|f| f.name.clone()).chain(input_only.iter().map(|s| s.to_string())).collect()
 }
 
 pub fn typed_row(
     raw: Spanned<BTreeMap<Spanned<String>, Spanned<toml::Value>>>,
-    index: &Arc<LineIndex>,
+    index: &LineIndex,
+    names: &Arc<[String]>,
     schema: &Schema,
     input_only: &[&str],
     diags: &mut Diags,
 ) -> Row {
     let row_span = raw.span();
     let map = raw.into_inner();
-    let mut origin = Origin { index: index.clone(), row: row_span.start, keys: Vec::new() };
+    let mut keys: Vec<(u16, u32, u32)> = Vec::with_capacity(map.len());
+    let mut first = row_span.start;
     let mut values = vec![Value::Null; schema.fields.len()];
     let mut inputs = Vec::new();
     for (key, value) in map {
         let (kspan, key) = (key.span(), key.into_inner());
         let (vspan, value) = (value.span(), value.into_inner());
-        origin.keys.push((key.clone(), vspan.start));
         let loc = index.loc(vspan.start);
+        if let Some(n) = names.iter().position(|n| *n == key) {
+            keys.push((n as u16, loc.line as u32, loc.col as u32));
+            first = first.min(vspan.start);
+        }
         if input_only.contains(&key.as_str()) {
             match value {
                 toml::Value::String(s) if !s.trim().is_empty() => inputs.push((key, s)),
@@ -153,9 +171,14 @@ pub fn typed_row(
             }
         }
     }
-    origin.row = origin.keys.iter().map(|(_, b)| *b).min().unwrap_or(row_span.start);
+    // The row is located at its first key (the [[table]] header's span is not kept).
+    let first = keys.iter().map(|k| (k.1, k.2)).min().unwrap_or_else(|| {
+        let l = index.loc(first);
+        (l.line as u32, l.col as u32)
+    });
+    let origin = Origin { file: index.file.clone(), names: names.clone(), row: first, keys: keys.into_boxed_slice() };
     for (i, f) in schema.fields.iter().enumerate() {
-        if f.required && f.derive.is_none() && values[i].is_null() && !origin.keys.iter().any(|(k, _)| *k == f.name) {
+        if f.required && f.derive.is_none() && values[i].is_null() && !origin.has(&f.name) {
             diags.push(origin.row_loc(), "required", format!("{}: '{}' is required", schema.name, f.name));
         }
     }
@@ -184,7 +207,7 @@ pub fn convert(field: &Field, value: toml::Value, loc: &Loc, diags: &mut Diags) 
                 diags.push(loc.clone(), "formula", format!("'{name}' starts with '{}', which spreadsheets run as a formula; start the text at a word", s.chars().next().unwrap().escape_default()));
                 return None;
             }
-            Value::Str(s)
+            Value::Str(field.intern(&s).unwrap_or_else(|| Arc::from(s)))
         }
         (FieldType::Integer, toml::Value::Integer(i)) => Value::Int(i),
         (FieldType::Number, toml::Value::Integer(i)) => Value::Num(i as f64),

@@ -12,10 +12,11 @@ use std::collections::BTreeMap;
 type Tables<'a> = BTreeMap<&'a str, (Vec<Vec<Value>>, Vec<&'a Curated>)>;
 
 struct Alias {
-    entity_type: &'static str,
-    entity_id: String,
-    alias_id: String,
+    entity_type: Value,
+    entity_id: Value,
+    alias_id: Value,
     text: String,
+    quote: Value,
 }
 
 pub fn generate(p: &Project, laid: &[Laid], tables: &Tables, _diags: &mut Diags) -> Vec<Vec<Value>> {
@@ -25,7 +26,9 @@ pub fn generate(p: &Project, laid: &[Laid], tables: &Tables, _diags: &mut Diags)
         let (Some(ai), Some(oi), Some(ti)) = (s.index("alias_id"), s.index(owner), s.index("alias")) else { continue };
         for row in &tables[table].0 {
             if let (Some(a), Some(o), Some(t)) = (row[ai].as_str(), row[oi].as_str(), row[ti].as_str()) {
-                aliases.push(Alias { entity_type: kind, entity_id: o.into(), alias_id: a.into(), text: crate::text::collapse(t) });
+                let text = crate::text::collapse(t);
+                let kind = p.schemas["mentions"].fields[p.schemas["mentions"].index("entity_type").unwrap()].intern(kind).map_or(Value::Null, Value::Str);
+                aliases.push(Alias { entity_type: kind, entity_id: Value::Str(o.into()), alias_id: Value::Str(a.into()), quote: Value::Str(text.as_str().into()), text });
             }
         }
     }
@@ -37,6 +40,7 @@ pub fn generate(p: &Project, laid: &[Laid], tables: &Tables, _diags: &mut Diags)
     let mut out = Vec::new();
     for l in laid {
         let text = &l.doc.norm.text;
+        let doc_id = Value::Str(l.doc.doc_id.as_str().into());
         let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
         let mut found: Vec<(usize, usize, usize)> = ac
             .find_overlapping_iter(text)
@@ -56,16 +60,16 @@ pub fn generate(p: &Project, laid: &[Laid], tables: &Tables, _diags: &mut Diags)
             let region = if note.is_some() { "footnote" } else if l.layout.in_furniture(start) { "furniture" } else { "body" };
             let mut row = vec![Value::Null; schema.fields.len()];
             let mut set = |n: &str, v: Value| row[schema.index(n).unwrap()] = v;
-            set("doc_id", Value::Str(l.doc.doc_id.clone()));
+            set("doc_id", doc_id.clone());
             set("char_start", Value::Int(start as i64));
             set("char_end", Value::Int(end as i64));
             set("page", Value::Int(l.layout.page_of(start)));
-            set("region", Value::Str(region.into()));
+            set("region", schema.fields[schema.index("region").unwrap()].intern(region).map_or(Value::Null, Value::Str));
             set("footnote", note.map_or(Value::Null, Value::Int));
-            set("entity_type", Value::Str(a.entity_type.into()));
-            set("entity_id", Value::Str(a.entity_id.clone()));
-            set("alias_id", Value::Str(a.alias_id.clone()));
-            set("quote", Value::Str(a.text.clone()));
+            set("entity_type", a.entity_type.clone());
+            set("entity_id", a.entity_id.clone());
+            set("alias_id", a.alias_id.clone());
+            set("quote", a.quote.clone());
             out.push(row);
         }
     }

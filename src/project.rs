@@ -152,26 +152,43 @@ pub fn load(root: &Path, raw: &Path, schemas_dir: &Path, diags: &mut Diags) -> O
         }
     };
     folders.sort();
-    for folder in folders {
-        let doc_id = folder.file_name().unwrap().to_string_lossy().into_owned();
-        let id_field = &doc_schema.fields[doc_schema.index("doc_id").unwrap()];
-        if !id_field.pattern.as_ref().is_none_or(|p| p.is_match(&doc_id)) {
-            diags.push(Loc::file_only(&shown(&folder)), "pattern", format!("document folder name '{doc_id}' is not a valid doc_id (lowercase words joined by '-')"));
-            continue;
-        }
-        let Some(doc) = load_doc(&folder, &doc_id, doc_schema, root, diags) else {
+    // Each document folder is read and parsed on its own, on all cores; results are
+    // merged in folder order.
+    let id_field = &doc_schema.fields[doc_schema.index("doc_id").unwrap()];
+    let loaded = crate::par::map(
+        &folders,
+        |folder| {
+            let mut d = Diags::default();
+            let doc_id = folder.file_name().unwrap().to_string_lossy().into_owned();
+            if !id_field.pattern.as_ref().is_none_or(|p| p.is_match(&doc_id)) {
+                d.push(Loc::file_only(&shown(folder)), "pattern", format!("document folder name '{doc_id}' is not a valid doc_id (lowercase words joined by '-')"));
+                return (doc_id, None, Vec::new(), Vec::new(), d);
+            }
+            let Some(doc) = load_doc(folder, &doc_id, doc_schema, root, &mut d) else {
+                return (doc_id, None, Vec::new(), Vec::new(), d);
+            };
+            let (mut tables, mut broken) = (Vec::new(), Vec::new());
+            for s in schemas.values().filter(|s| s.scope == Scope::Document) {
+                let path = folder.join(format!("{}.toml", s.name));
+                let before = d.len();
+                tables.push((s.name.clone(), load_table(&path, &shown(&path), s, &mut d)));
+                if unreadable(&d, before) {
+                    broken.push(s.name.clone());
+                }
+            }
+            (doc_id, Some(doc), tables, broken, d)
+        },
+        &|_| {},
+    );
+    for (doc_id, doc, tables, broken, d) in loaded {
+        diags.0.extend(d.0);
+        broken_tables.extend(broken);
+        let Some(doc) = doc else {
             broken_docs.push(doc_id);
             continue;
         };
-        for s in schemas.values().filter(|s| s.scope == Scope::Document) {
-            let path = folder.join(format!("{}.toml", s.name));
-            let before = diags.len();
-            for row in load_table(&path, &shown(&path), s, diags) {
-                rows.entry(s.name.clone()).or_default().push(Curated { doc: doc_id.clone(), row });
-            }
-            if unreadable(diags, before) {
-                broken_tables.push(s.name.clone());
-            }
+        for (table, table_rows) in tables {
+            rows.entry(table).or_default().extend(table_rows.into_iter().map(|row| Curated { doc: doc_id.clone(), row }));
         }
         docs.push(doc);
     }
@@ -249,7 +266,7 @@ fn load_doc(folder: &Path, doc_id: &str, schema: &Schema, root: &Path, diags: &m
     if !load::check_line_ends(&text, &shown, diags) {
         return None;
     }
-    let index = Arc::new(LineIndex::new(&shown, Arc::from(text.as_str())));
+    let index = LineIndex::new(&shown, Arc::from(text.as_str()));
     let mut map: BTreeMap<Spanned<String>, Spanned<toml::Value>> = match toml::from_str(&text) {
         Ok(m) => m,
         Err(e) => {
@@ -271,7 +288,8 @@ fn load_doc(folder: &Path, doc_id: &str, schema: &Schema, root: &Path, diags: &m
             }
         }
     };
-    let record = load::typed_row(Spanned::new(0..0, map), &index, schema, &["source"], diags);
+    let names = load::key_names(schema, &["source"]);
+    let record = load::typed_row(Spanned::new(0..0, map), &index, &names, schema, &["source"], diags);
     let Some(source) = record.input("source").map(str::to_string) else {
         diags.push(record.origin.row_loc(), "required", "documents: 'source' (the file name of the source text) is required");
         return None;

@@ -121,6 +121,8 @@ pub struct Field {
     pub unique: bool,
     /// Allowed values, in schema order, with their definitions.
     pub vocabulary: Option<Vec<(String, String)>>,
+    /// The allowed values as shared strings, so enum cells cost no allocation.
+    pub interned: Vec<std::sync::Arc<str>>,
     pub pattern: Option<Regex>,
     pub minimum: Option<f64>,
     pub maximum: Option<f64>,
@@ -128,6 +130,10 @@ pub struct Field {
 }
 
 impl Field {
+    /// The shared copy of an allowed enum value.
+    pub fn intern(&self, v: &str) -> Option<std::sync::Arc<str>> {
+        self.interned.iter().find(|k| &***k == v).cloned()
+    }
     pub fn allows(&self, v: &str) -> bool {
         self.vocabulary.as_ref().is_none_or(|voc| voc.iter().any(|(k, _)| k == v))
     }
@@ -256,7 +262,9 @@ fn load_one(path: &Path, file: &str, diags: &mut Diags) -> Option<Schema> {
         if f.description.trim().is_empty() {
             bad(format!("field '{}' has no description", f.name));
         }
+        let interned = vocabulary.iter().flatten().map(|(k, _)| std::sync::Arc::from(k.as_str())).collect();
         fields.push(Field {
+            interned,
             name: f.name,
             ftype: f.ftype,
             description: f.description,

@@ -1,11 +1,13 @@
 //! Typed cell values, as the schemas' field types make them.
 
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     Null,
-    Str(String),
+    /// Shared: ids, enum values and document ids repeat across many rows.
+    Str(Arc<str>),
     Int(i64),
     Num(f64),
     Bool(bool),
@@ -56,7 +58,7 @@ impl Value {
     pub fn to_text(&self) -> String {
         match self {
             Value::Null => String::new(),
-            Value::Str(s) => s.clone(),
+            Value::Str(s) => s.to_string(),
             Value::Int(i) => i.to_string(),
             Value::Num(n) => n.to_string(),
             Value::Bool(b) => b.to_string(),

@@ -178,39 +178,65 @@ First release.
 pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<()> {
     fs::create_dir_all(dir.join("csv"))?;
     fs::create_dir_all(dir.join("parquet"))?;
-    let mut written: Vec<(String, Vec<u8>)> = Vec::new();
-    for t in &ds.tables {
-        written.push((format!("csv/{}.csv", t.schema.name), csv_bytes(t)?));
-        written.push((format!("parquet/{}.parquet", t.schema.name), parquet_bytes(ds, t)?));
-    }
-    let package = datapackage(ds, &written);
-    let sha_of = |name: &str| {
-        let path = format!("parquet/{name}.parquet");
-        written.iter().find(|(p, _)| *p == path).map(|(_, b)| hex_sha256(b)).unwrap_or_default()
-    };
-    let croissant = crate::metadata::croissant(ds, &sha_of, &ds.cite_as);
-    written.push(("datapackage.json".into(), (serde_json::to_string_pretty(&package)? + "\n").into_bytes()));
-    written.push(("croissant.json".into(), (serde_json::to_string_pretty(&croissant)? + "\n").into_bytes()));
-    written.push(("codebook.md".into(), crate::metadata::codebook(ds).into_bytes()));
-    written.extend(ds.includes.iter().cloned());
-    let mut sums = String::new();
-    let mut sorted: Vec<&(String, Vec<u8>)> = written.iter().collect();
-    sorted.sort_by(|a, b| a.0.cmp(&b.0));
-    for (path, bytes) in sorted {
-        sums.push_str(&format!("{}  {path}\n", hex_sha256(bytes)));
-    }
-    written.push(("SHA256SUMS".into(), sums.into_bytes()));
-    for (i, (path, bytes)) in written.iter().enumerate() {
-        let mut f = File::create(dir.join(path))?;
+    // Tables are encoded on all cores; each file is written as soon as it is made and
+    // only its size and hash are kept.
+    let put = |path: String, bytes: Vec<u8>| -> io::Result<Written> {
+        let mut f = File::create(dir.join(&path))?;
         let (head, tail) = bytes.split_at(bytes.len() / 2);
         f.write_all(head)?;
-        if i == written.len() / 2 {
+        if path == "parquet/mentions.parquet" {
             failpoint("mid-file");
         }
         f.write_all(tail)?;
         f.sync_all()?;
+        Ok(Written { sha256: hex_sha256(&bytes), bytes: bytes.len(), path })
+    };
+    let per_table = crate::par::map(
+        &ds.tables,
+        |t| -> io::Result<[Written; 2]> {
+            Ok([put(format!("csv/{}.csv", t.schema.name), csv_bytes(t)?)?, put(format!("parquet/{}.parquet", t.schema.name), parquet_bytes(ds, t)?)?])
+        },
+        &|_| {},
+    );
+    let mut written: Vec<Written> = Vec::new();
+    for files in per_table {
+        written.extend(files?);
     }
-    Ok(())
+    let package = datapackage(ds, &written);
+    let sha_of = |name: &str| {
+        let path = format!("parquet/{name}.parquet");
+        written.iter().find(|w| w.path == path).map(|w| w.sha256.clone()).unwrap_or_default()
+    };
+    let croissant = crate::metadata::croissant(ds, &sha_of, &ds.cite_as);
+    let mut meta: Vec<(String, Vec<u8>)> = vec![
+        ("datapackage.json".into(), (serde_json::to_string_pretty(&package)? + "\n").into_bytes()),
+        ("croissant.json".into(), (serde_json::to_string_pretty(&croissant)? + "\n").into_bytes()),
+        ("codebook.md".into(), crate::metadata::codebook(ds).into_bytes()),
+    ];
+    meta.extend(ds.includes.iter().cloned());
+    let mut put = |path: String, bytes: Vec<u8>| -> io::Result<()> {
+        let mut f = File::create(dir.join(&path))?;
+        f.write_all(&bytes)?;
+        f.sync_all()?;
+        written.push(Written { sha256: hex_sha256(&bytes), bytes: bytes.len(), path });
+        Ok(())
+    };
+    for (path, bytes) in meta {
+        put(path, bytes)?;
+    }
+    let mut sorted: Vec<&Written> = written.iter().collect();
+    sorted.sort_by(|a, b| a.path.cmp(&b.path));
+    let sums: String = sorted.iter().map(|w| format!("{}  {}\n", w.sha256, w.path)).collect();
+    let mut f = File::create(dir.join("SHA256SUMS"))?;
+    f.write_all(sums.as_bytes())?;
+    f.sync_all()
+}
+
+/// A file of the version: its path, size and SHA-256.
+struct Written {
+    path: String,
+    bytes: usize,
+    sha256: String,
 }
 
 pub fn hex_sha256(bytes: &[u8]) -> String {
@@ -303,9 +329,9 @@ fn parquet_bytes(ds: &Dataset, t: &Table) -> io::Result<Vec<u8>> {
 }
 
 /// The Frictionless Data Package descriptor: one resource per table and format.
-fn datapackage(ds: &Dataset, files: &[(String, Vec<u8>)]) -> Json {
+fn datapackage(ds: &Dataset, files: &[Written]) -> Json {
     let m = ds.meta;
-    let file = |path: &str| files.iter().find(|(p, _)| p == path).map(|(_, b)| b).expect("written above");
+    let file = |path: &str| files.iter().find(|w| w.path == path).expect("written above");
     let mut resources = Vec::new();
     for t in &ds.tables {
         let name = &t.schema.name;
@@ -313,7 +339,7 @@ fn datapackage(ds: &Dataset, files: &[(String, Vec<u8>)]) -> Json {
             ("csv", format!("csv/{name}.csv"), "text/csv", name.clone()),
             ("parquet", format!("parquet/{name}.parquet"), "application/vnd.apache.parquet", format!("{name}-parquet")),
         ] {
-            let bytes = file(&path);
+            let w = file(&path);
             let mut r = Map::new();
             r.insert("name".into(), json!(res_name));
             r.insert("title".into(), json!(format!("{} ({})", t.schema.title, fmt.to_uppercase())));
@@ -326,8 +352,8 @@ fn datapackage(ds: &Dataset, files: &[(String, Vec<u8>)]) -> Json {
                 r.insert("encoding".into(), json!("utf-8"));
                 r.insert("dialect".into(), json!({"delimiter": ",", "lineTerminator": "\r\n", "header": true}));
             }
-            r.insert("bytes".into(), json!(bytes.len()));
-            r.insert("hash".into(), json!(format!("sha256:{}", hex_sha256(bytes))));
+            r.insert("bytes".into(), json!(w.bytes));
+            r.insert("hash".into(), json!(format!("sha256:{}", w.sha256)));
             r.insert("schema".into(), t.schema.json.clone());
             resources.push(Json::Object(r));
         }
