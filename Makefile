@@ -7,7 +7,7 @@ BIN    := target/release/kdata
 VENV   := .venv
 SRC    := $(shell find src -name '*.rs') Cargo.toml Cargo.lock
 
-.PHONY: all build check release test test-rust test-python clean
+.PHONY: all build check release test test-rust test-python bench clean
 
 all: build
 
@@ -35,6 +35,9 @@ test-rust: $(BIN)
 
 test-python: build $(VENV)/.installed
 	$(VENV)/bin/python -m pytest -q tests/python
+
+bench: $(BIN) $(VENV)/.installed
+	$(VENV)/bin/python bench/bench.py
 
 clean:
 	rm -rf target $(VENV) output

@@ -31,6 +31,8 @@ pub struct Dataset<'a> {
     pub includes: Vec<(String, Vec<u8>)>,
     /// How to cite the dataset (Croissant `citeAs`).
     pub cite_as: String,
+    /// Also write the Parquet tables in a Hive layout partitioned by document.
+    pub partition_by_doc: bool,
 }
 
 impl Dataset<'_> {
@@ -45,9 +47,14 @@ pub struct Laid<'p> {
     pub layout: Layout,
 }
 
-pub fn build<'p>(p: &'p Project, diags: &mut Diags) -> Option<Dataset<'p>> {
+/// Builds the dataset. The curated values are moved out of the project into the output
+/// rows (the project keeps every row's origin for diagnostics), so they exist once.
+pub fn build<'p>(p: &'p mut Project, diags: &mut Diags) -> Option<Dataset<'p>> {
     build_with_progress(p, diags, &|_| {})
 }
+
+/// Curated values by table, in the project's row order.
+type Values = BTreeMap<String, Vec<Vec<Value>>>;
 
 /// Quote rows of each document: (table, row index), in table and row order.
 fn rows_by_doc(p: &Project) -> HashMap<&str, Vec<(&str, usize)>> {
@@ -62,18 +69,18 @@ fn rows_by_doc(p: &Project) -> HashMap<&str, Vec<(&str, usize)>> {
     by_doc
 }
 
-fn quote_of<'c>(p: &Project, c: &'c Curated, t: &str) -> Option<&'c str> {
-    p.schemas[t].index("quote").and_then(|i| c.row.values[i].as_str())
+fn quote_of<'v>(p: &Project, vals: &'v Values, t: &str, i: usize) -> Option<&'v str> {
+    p.schemas[t].index("quote").and_then(|q| vals[t][i][q].as_str())
 }
 
 /// One document's stage: resolve all its quotes in one pass, then derive its layout.
-fn lay_out<'p>(p: &'p Project, doc: &'p Doc, reqs: &[(&'p str, usize)]) -> (Laid<'p>, Vec<((&'p str, usize), Span)>, Diags) {
+fn lay_out<'p>(p: &'p Project, vals: &Values, doc: &'p Doc, reqs: &[(&'p str, usize)]) -> (Laid<'p>, Vec<((&'p str, usize), Span)>, Diags) {
     let mut diags = Diags::default();
     let mut requests: Vec<Request> = reqs
         .iter()
         .map(|&(t, i)| {
             let c = &p.rows[t][i];
-            Request { quote: quote_of(p, c, t).unwrap_or(""), prefix: c.row.input("quote_prefix") }
+            Request { quote: quote_of(p, vals, t, i).unwrap_or(""), prefix: c.row.input("quote_prefix") }
         })
         .collect();
     requests.extend(doc.layout.not_page_starts.iter().map(|n| Request { quote: &n.quote, prefix: n.quote_prefix.as_deref() }));
@@ -86,7 +93,7 @@ fn lay_out<'p>(p: &'p Project, doc: &'p Doc, reqs: &[(&'p str, usize)]) -> (Laid
             (None, Err(miss)) => report_miss(&mut diags, doc.layout_loc.clone(), &doc.source_shown, miss),
             (Some(&(t, i)), res) => {
                 let c = &p.rows[t][i];
-                if quote_of(p, c, t).is_none() {
+                if quote_of(p, vals, t, i).is_none() {
                     continue; // already reported as a missing required value
                 }
                 match res {
@@ -104,7 +111,7 @@ fn lay_out<'p>(p: &'p Project, doc: &'p Doc, reqs: &[(&'p str, usize)]) -> (Laid
     let notes: Vec<(Option<i64>, Span)> = spans
         .iter()
         .filter(|((t, _), _)| *t == "footnotes")
-        .map(|&((t, i), span)| (number.and_then(|n| p.rows[t][i].row.values[n].as_int()), span))
+        .map(|&((t, i), span)| (number.and_then(|n| vals[t][i][n].as_int()), span))
         .collect();
     let field = |n: &str| doc.record.values[p.schemas["documents"].index(n).unwrap()].as_int();
     let input = layout::Input {
@@ -129,11 +136,13 @@ fn lay_out<'p>(p: &'p Project, doc: &'p Doc, reqs: &[(&'p str, usize)]) -> (Laid
 }
 
 /// `build`, reporting the number of documents laid out so far (for a progress bar).
-pub fn build_with_progress<'p>(p: &'p Project, diags: &mut Diags, progress: &(dyn Fn(usize) + Sync)) -> Option<Dataset<'p>> {
+pub fn build_with_progress<'p>(p: &'p mut Project, diags: &mut Diags, progress: &(dyn Fn(usize) + Sync)) -> Option<Dataset<'p>> {
+    let mut vals: Values = p.rows.iter_mut().map(|(t, rows)| (t.clone(), rows.iter_mut().map(|c| std::mem::take(&mut c.row.values)).collect())).collect();
+    let p: &'p Project = p;
     // 1-2. Per document, on all cores: quotes, page map, footnotes.
     let by_doc = rows_by_doc(p);
     let none = Vec::new();
-    let staged = crate::par::map(&p.docs, |doc| lay_out(p, doc, by_doc.get(doc.doc_id.as_str()).unwrap_or(&none)), progress);
+    let staged = crate::par::map(&p.docs, |doc| lay_out(p, &vals, doc, by_doc.get(doc.doc_id.as_str()).unwrap_or(&none)), progress);
     let mut spans: HashMap<(&str, usize), Span> = HashMap::new();
     let mut laid = Vec::with_capacity(staged.len());
     for (l, s, d) in staged {
@@ -153,17 +162,18 @@ pub fn build_with_progress<'p>(p: &'p Project, diags: &mut Diags, progress: &(dy
             Scope::DocumentRecord => {
                 for d in &laid {
                     let id = Value::Str(Arc::from(d.doc.doc_id.as_str()));
-                    rows.push(derive_row(schema, &d.doc.record.values, &id, None, Some(d), diags, &d.doc.record.origin));
+                    rows.push(derive_row(schema, d.doc.record.values.clone(), &id, None, Some(d), diags, &d.doc.record.origin));
                 }
             }
             Scope::Registry | Scope::Document => {
-                for (i, c) in p.rows.get(name).into_iter().flatten().enumerate() {
+                let values = vals.remove(name.as_str()).unwrap_or_default();
+                for ((i, c), values) in p.rows.get(name).into_iter().flatten().enumerate().zip(values) {
                     // Rows whose quote failed keep null provenance: the build fails anyway,
                     // and keeping them avoids a cascade of foreign-key errors.
                     let span = spans.get(&(name.as_str(), i)).copied();
                     let l = laid_by.get(c.doc.as_str()).copied();
                     let id = doc_ids.entry(c.doc.as_str()).or_insert_with(|| Value::Str(Arc::from(c.doc.as_str())));
-                    rows.push(derive_row(schema, &c.row.values, id, span, l, diags, &c.row.origin));
+                    rows.push(derive_row(schema, values, id, span, l, diags, &c.row.origin));
                     origins.push(c);
                 }
             }
@@ -218,6 +228,7 @@ pub fn build_with_progress<'p>(p: &'p Project, diags: &mut Diags, progress: &(dy
         sources: p.docs.iter().map(|d| (d.doc_id.clone(), sha(d))).collect(),
         includes: p.includes.clone(),
         cite_as,
+        partition_by_doc: false,
     })
 }
 
@@ -248,14 +259,14 @@ fn report_miss(diags: &mut Diags, loc: Loc, source: &str, miss: Miss) {
 }
 
 /// Computes a row's derived columns; curated columns are kept as they are.
-fn derive_row(schema: &Schema, values: &[Value], doc_id: &Value, span: Option<Span>, laid: Option<&Laid>, diags: &mut Diags, origin: &crate::load::Origin) -> Vec<Value> {
-    let mut row = values.to_vec();
+fn derive_row(schema: &Schema, values: Vec<Value>, doc_id: &Value, span: Option<Span>, laid: Option<&Laid>, diags: &mut Diags, origin: &crate::load::Origin) -> Vec<Value> {
+    let mut row = values;
     // Each EDTF column is parsed once; a malformed one is reported here, where the row's
     // location is known, and its derived columns stay empty.
     let mut parsed: Vec<(&str, Option<edtf::Edtf>)> = Vec::new();
     for f in &schema.fields {
         if let Some(Derive::EdtfStart(from)) = &f.derive {
-            let text = schema.index(from).and_then(|i| values[i].as_str());
+            let text = schema.index(from).and_then(|i| row[i].as_str());
             let result = text.map(edtf::parse).transpose().unwrap_or_else(|e| {
                 diags.push(origin.at(from), "date", format!("'{from}': {e}"));
                 None
@@ -330,30 +341,42 @@ fn check_keys(p: &Project, tables: &Tables, diags: &mut Diags) {
     let loc = |table: &str, r: usize, field: &str| -> Loc {
         tables[table].1.get(r).map_or_else(|| Loc::file_only(&format!("schemas/{table}.json")), |c| c.row.origin.at(field))
     };
-    let key_of = |row: &[Value], idx: &[usize]| -> Option<Vec<KeyPart>> { idx.iter().map(|&i| KeyPart::of(&row[i])).collect() };
     let text = |k: &[KeyPart]| k.iter().map(KeyPart::text).collect::<Vec<_>>().join("+");
-    let mut keysets: HashMap<(&str, Vec<usize>), HashSet<Vec<KeyPart>>> = HashMap::new();
+    // Keys some foreign key points at; only these are kept once checked for uniqueness.
+    let targets: HashSet<(&str, Vec<usize>)> = p.schemas.values()
+        .flat_map(|s| s.foreign_keys.iter().map(move |fk| (s, fk)))
+        .filter_map(|(_, fk)| {
+            let t = &p.schemas.get(&fk.table)?;
+            Some((fk.table.as_str(), fk.ref_fields.iter().filter_map(|n| t.index(n)).collect()))
+        })
+        .collect();
+    let mut keysets: HashMap<(&str, Vec<usize>), KeySet> = HashMap::new();
+    let mut key = Vec::new();
     for (name, (rows, _)) in tables {
         let schema = &p.schemas[*name];
         let mut uniques: Vec<Vec<usize>> = vec![schema.primary_key.clone()];
         uniques.extend(schema.fields.iter().enumerate().filter(|(_, f)| f.unique).map(|(i, _)| vec![i]));
         uniques.dedup();
         for idx in uniques {
-            let mut seen: HashMap<Vec<KeyPart>, usize> = HashMap::new();
+            let mut seen: KeyMap = KeyMap::with_capacity_and_hasher(rows.len(), Default::default());
             for (r, row) in rows.iter().enumerate() {
-                let Some(k) = key_of(row, &idx) else { continue };
-                if let Some(&first) = seen.get(&k) {
+                if !key_of(row, &idx, &mut key) {
+                    continue;
+                }
+                if let Some(&first) = seen.get(key.as_slice()) {
                     let names: Vec<&str> = idx.iter().map(|&i| schema.fields[i].name.as_str()).collect();
                     diags.push(
                         loc(name, r, names[0]),
                         "duplicate-key",
-                        format!("{name}: {} = {} is used twice (first at {})", names.join("+"), text(&k), loc(name, first, names[0])),
+                        format!("{name}: {} = {} is used twice (first at {})", names.join("+"), text(&key), loc(name, first, names[0])),
                     );
                 } else {
-                    seen.insert(k, r);
+                    seen.insert(key.clone(), r);
                 }
             }
-            keysets.insert((name, idx), seen.into_keys().collect());
+            if targets.contains(&(*name, idx.clone())) {
+                keysets.insert((name, idx), seen);
+            }
         }
     }
     for (name, (rows, _)) in tables {
@@ -369,15 +392,47 @@ fn check_keys(p: &Project, tables: &Tables, diags: &mut Diags) {
                 continue; // its file could not be read, which is reported already
             }
             for (r, row) in rows.iter().enumerate() {
-                let Some(k) = key_of(row, &fk.fields) else { continue };
-                if fk.table == "documents" && p.broken_docs.contains(&k[0].text()) {
+                if !key_of(row, &fk.fields, &mut key) || set.contains_key(key.as_slice()) {
                     continue;
                 }
-                if !set.contains(&k) {
-                    let field = &schema.fields[fk.fields[0]].name;
-                    diags.push(loc(name, r, field), "foreign-key", format!("{name}.{field} = '{}' matches no {}.{}", text(&k), fk.table, fk.ref_fields.join("+")));
+                if fk.table == "documents" && p.broken_docs.contains(&key[0].text()) {
+                    continue;
                 }
+                let field = &schema.fields[fk.fields[0]].name;
+                diags.push(loc(name, r, field), "foreign-key", format!("{name}.{field} = '{}' matches no {}.{}", text(&key), fk.table, fk.ref_fields.join("+")));
             }
         }
     }
 }
+
+/// Fills `key` with the row's values in `idx`; false when one of them is null.
+fn key_of(row: &[Value], idx: &[usize], key: &mut Vec<KeyPart>) -> bool {
+    key.clear();
+    for &i in idx {
+        match KeyPart::of(&row[i]) {
+            Some(k) => key.push(k),
+            None => return false,
+        }
+    }
+    true
+}
+
+/// FxHash (as in rustc): keys are trusted ids, so a fast non-cryptographic hash is fine.
+#[derive(Default, Clone, Copy)]
+struct Fx(u64);
+
+impl std::hash::Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut w = [0u8; 8];
+            w[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type KeyMap = HashMap<Vec<KeyPart>, usize, std::hash::BuildHasherDefault<Fx>>;
+type KeySet = KeyMap;

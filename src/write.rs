@@ -193,8 +193,15 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<()> {
     };
     let per_table = crate::par::map(
         &ds.tables,
-        |t| -> io::Result<[Written; 2]> {
-            Ok([put(format!("csv/{}.csv", t.schema.name), csv_bytes(t)?)?, put(format!("parquet/{}.parquet", t.schema.name), parquet_bytes(ds, t)?)?])
+        |t| -> io::Result<Vec<Written>> {
+            let mut files = vec![put(format!("csv/{}.csv", t.schema.name), csv_bytes(t)?)?, put(format!("parquet/{}.parquet", t.schema.name), parquet_bytes(ds, t)?)?];
+            if ds.partition_by_doc {
+                for (path, bytes) in hive_files(ds, t)? {
+                    fs::create_dir_all(dir.join(&path).parent().unwrap())?;
+                    files.push(put(path, bytes)?);
+                }
+            }
+            Ok(files)
         },
         &|_| {},
     );
@@ -247,8 +254,20 @@ pub fn hex_sha256(bytes: &[u8]) -> String {
 fn csv_bytes(t: &Table) -> io::Result<Vec<u8>> {
     let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
     w.write_record(t.schema.fields.iter().map(|f| f.name.as_str()))?;
+    let mut cell = String::new();
     for row in &t.rows {
-        w.write_record(row.iter().map(Value::to_text))?;
+        for v in row {
+            match v {
+                Value::Str(s) => w.write_field(s.as_bytes())?,
+                Value::Null => w.write_field(b"")?,
+                other => {
+                    cell.clear();
+                    cell.push_str(&other.to_text());
+                    w.write_field(cell.as_bytes())?
+                }
+            }
+        }
+        w.write_record(None::<&[u8]>)?;
     }
     w.into_inner().map_err(|e| io::Error::other(e.to_string()))
 }
@@ -277,7 +296,7 @@ pub fn arrow_schema(schema: &Schema, meta: HashMap<String, String>) -> ArrowSche
     ArrowSchema::new_with_metadata(fields, meta)
 }
 
-fn column(f: &crate::schema::Field, rows: &[Vec<Value>], i: usize) -> ArrayRef {
+fn column(f: &crate::schema::Field, rows: &[&[Value]], i: usize) -> ArrayRef {
     let vals = rows.iter().map(|r| &r[i]);
     match f.ftype {
         FieldType::String if is_enum(f) => {
@@ -312,20 +331,50 @@ fn file_metadata(ds: &Dataset, table: &str) -> Vec<(String, String)> {
 }
 
 fn parquet_bytes(ds: &Dataset, t: &Table) -> io::Result<Vec<u8>> {
-    let meta = file_metadata(ds, &t.schema.name);
-    let schema = Arc::new(arrow_schema(t.schema, meta.iter().cloned().collect()));
-    let columns: Vec<ArrayRef> = t.schema.fields.iter().enumerate().map(|(i, f)| column(f, &t.rows, i)).collect();
-    let batch = RecordBatch::try_new(schema.clone(), columns).map_err(|e| io::Error::other(e.to_string()))?;
+    let start = std::time::Instant::now();
+    let rows: Vec<&[Value]> = t.rows.iter().map(Vec::as_slice).collect();
+    let bytes = encode_parquet(ds, t.schema, &rows, None);
+    PARQUET_NANOS.fetch_add(start.elapsed().as_nanos() as u64, std::sync::atomic::Ordering::Relaxed);
+    bytes
+}
+
+/// Time spent encoding the flat Parquet tables, summed over threads (for `--timings`).
+pub static PARQUET_NANOS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Encodes rows as one Parquet file; `without` leaves out one column (the partition
+/// column of a Hive layout, which readers take from the path).
+fn encode_parquet(ds: &Dataset, schema: &Schema, rows: &[&[Value]], without: Option<usize>) -> io::Result<Vec<u8>> {
+    let meta = file_metadata(ds, &schema.name);
+    let mut arrow = arrow_schema(schema, meta.iter().cloned().collect());
+    let keep: Vec<usize> = (0..schema.fields.len()).filter(|&i| Some(i) != without).collect();
+    arrow = arrow.project(&keep).map_err(|e| io::Error::other(e.to_string()))?;
+    let columns: Vec<ArrayRef> = keep.iter().map(|&i| column(&schema.fields[i], rows, i)).collect();
+    let arrow = Arc::new(arrow);
+    let batch = RecordBatch::try_new(arrow.clone(), columns).map_err(|e| io::Error::other(e.to_string()))?;
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(9).unwrap()))
         .set_created_by(format!("kdata {}", env!("CARGO_PKG_VERSION")))
         .set_key_value_metadata(Some(meta.into_iter().map(|(k, v)| KeyValue::new(k, v)).collect()))
         .build();
     let mut buf = Vec::new();
-    let mut w = ArrowWriter::try_new(&mut buf, schema, Some(props)).map_err(|e| io::Error::other(e.to_string()))?;
+    let mut w = ArrowWriter::try_new(&mut buf, arrow, Some(props)).map_err(|e| io::Error::other(e.to_string()))?;
     w.write(&batch).map_err(|e| io::Error::other(e.to_string()))?;
     w.close().map_err(|e| io::Error::other(e.to_string()))?;
     Ok(buf)
+}
+
+/// The Hive layout by document: `parquet-by-doc/<table>/doc_id=<id>/part-0.parquet`, read
+/// as-is by DuckDB, Spark or Trino (`hive_partitioning`). Returns (path, bytes) pairs.
+fn hive_files(ds: &Dataset, t: &Table) -> io::Result<Vec<(String, Vec<u8>)>> {
+    let Some(d) = t.schema.index("doc_id") else { return Ok(Vec::new()) };
+    let mut groups: std::collections::BTreeMap<String, Vec<&[Value]>> = std::collections::BTreeMap::new();
+    for r in &t.rows {
+        groups.entry(r[d].to_text()).or_default().push(r);
+    }
+    groups
+        .into_iter()
+        .map(|(doc, rows)| Ok((format!("parquet-by-doc/{}/doc_id={doc}/part-0.parquet", t.schema.name), encode_parquet(ds, t.schema, &rows, Some(d))?)))
+        .collect()
 }
 
 /// The Frictionless Data Package descriptor: one resource per table and format.

@@ -11,6 +11,13 @@ pub struct BuildArgs {
     /// Folder the dataset versions are written into.
     #[arg(long, default_value = "output")]
     pub out: PathBuf,
+    /// Also write parquet-by-doc/<table>/doc_id=<id>/part-0.parquet (Hive layout), for
+    /// engines that read a partitioned corpus as one table.
+    #[arg(long)]
+    pub partition_by_doc: bool,
+    /// Print the time of each phase as one JSON line on stderr (for benchmarks).
+    #[arg(long)]
+    pub timings: bool,
 }
 
 /// Loads and validates; with `args`, writes (and with `release`, releases). Returns the
@@ -18,9 +25,10 @@ pub struct BuildArgs {
 pub fn run(root: &Path, args: Option<&BuildArgs>, release: bool) -> u8 {
     let t0 = Instant::now();
     let mut diags = Diags::default();
-    let project = project::load(root, &root.join("raw"), &root.join("schemas"), &mut diags);
-    let dataset = project.as_ref().and_then(|p| build::build(p, &mut diags));
-    let Some(ds) = dataset.filter(|_| diags.is_empty()) else {
+    let mut project = project::load(root, &root.join("raw"), &root.join("schemas"), &mut diags);
+    let loaded = t0.elapsed();
+    let dataset = project.as_mut().and_then(|p| build::build_with_progress(p, &mut diags, &progress_bar(p.docs.len())));
+    let Some(mut ds) = dataset.filter(|_| diags.is_empty()) else {
         let n = diags.len();
         for d in diags.sorted() {
             eprintln!("{d}");
@@ -33,9 +41,21 @@ pub fn run(root: &Path, args: Option<&BuildArgs>, release: bool) -> u8 {
         eprintln!("ok: {} tables, {rows} rows valid ({:.0?})", ds.tables.len(), t0.elapsed());
         return 0;
     };
+    ds.partition_by_doc = args.partition_by_doc;
     let out = if args.out.is_absolute() { args.out.clone() } else { root.join(&args.out) };
     let dir = out.join(write::version_dir_name(&ds));
-    match write::write_version(&ds, &out, release) {
+    let validated = t0.elapsed();
+    let outcome = write::write_version(&ds, &out, release);
+    if args.timings {
+        let parquet = write::PARQUET_NANOS.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1e9;
+        eprintln!(
+            "{{\"load_s\":{:.3},\"validate_s\":{:.3},\"write_s\":{:.3},\"parquet_encode_cpu_s\":{parquet:.3},\"rows\":{rows}}}",
+            loaded.as_secs_f64(),
+            (validated - loaded).as_secs_f64(),
+            (t0.elapsed() - validated).as_secs_f64()
+        );
+    }
+    match outcome {
         Ok(write::Outcome::AlreadyReleased) => {
             eprintln!("ok: {} is released and a fresh build is byte-identical to it ({:.0?})", dir.display(), t0.elapsed());
             0
@@ -65,6 +85,22 @@ pub fn run(root: &Path, args: Option<&BuildArgs>, release: bool) -> u8 {
         Err(e) => {
             eprintln!("{}:1:1: io: {e}; the previous output is unchanged", dir.display());
             super::EXIT_USAGE_IO
+        }
+    }
+}
+
+/// A one-line progress bar on stderr for long builds, only when stderr is a terminal
+/// and not in CI (so logs and pipes stay clean).
+fn progress_bar(total: usize) -> impl Fn(usize) + Sync {
+    use std::io::IsTerminal;
+    let show = total >= 20 && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    move |done| {
+        if show && (done % 10 == 0 || done == total) {
+            let width = 30 * done / total;
+            eprint!("\r[{}{}] {done}/{total} documents", "#".repeat(width), " ".repeat(30 - width));
+            if done == total {
+                eprintln!();
+            }
         }
     }
 }
