@@ -35,12 +35,6 @@ pub struct Dataset<'a> {
     pub partition_by_doc: bool,
 }
 
-impl Dataset<'_> {
-    pub fn table(&self, name: &str) -> Option<&Table<'_>> {
-        self.tables.iter().find(|t| t.schema.name == name)
-    }
-}
-
 /// A document after its quotes are resolved and its layout derived.
 pub struct Laid<'p> {
     pub doc: &'p Doc,

@@ -70,24 +70,6 @@ impl Normalized {
     }
 }
 
-/// Code-point offsets of each byte boundary: converts byte offsets of a text to char offsets.
-pub struct CharIndex {
-    starts: Vec<u32>,
-}
-
-impl CharIndex {
-    pub fn new(text: &str) -> CharIndex {
-        CharIndex { starts: text.char_indices().map(|(b, _)| b as u32).collect() }
-    }
-    /// Byte offset of code point `c` (or the text length for `c == len`).
-    pub fn byte_of(&self, c: usize, text_len: usize) -> usize {
-        self.starts.get(c).map_or(text_len, |&b| b as usize)
-    }
-    pub fn len(&self) -> usize {
-        self.starts.len()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
