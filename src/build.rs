@@ -129,6 +129,15 @@ fn lay_out<'p>(p: &'p Project, vals: &Values, doc: &'p Doc, reqs: &[(&'p str, us
     (Laid { doc, layout }, spans, diags)
 }
 
+/// A document's layout exactly as the build derives it, if it derives without page-map
+/// errors (the curation aid `locate` uses it).
+pub fn layout_of(p: &Project, doc: &Doc) -> Option<Layout> {
+    let vals: Values = p.rows.iter().map(|(t, rows)| (t.clone(), rows.iter().map(|c| c.row.values.clone()).collect())).collect();
+    let reqs = rows_by_doc(p).remove(doc.doc_id.as_str()).unwrap_or_default();
+    let (laid, _, diags) = lay_out(p, &vals, doc, &reqs);
+    (!diags.0.iter().any(|d| d.code == "page-map")).then_some(laid.layout)
+}
+
 /// `build`, reporting the number of documents laid out so far (for a progress bar).
 pub fn build_with_progress<'p>(p: &'p mut Project, diags: &mut Diags, progress: &(dyn Fn(usize) + Sync)) -> Option<Dataset<'p>> {
     let mut vals: Values = p.rows.iter_mut().map(|(t, rows)| (t.clone(), rows.iter_mut().map(|c| std::mem::take(&mut c.row.values)).collect())).collect();
@@ -191,7 +200,7 @@ pub fn build_with_progress<'p>(p: &'p mut Project, diags: &mut Diags, progress: 
             row
         }))
         .collect();
-    let mention_rows = mentions::generate(p, &laid, &tables, diags);
+    let mention_rows = mentions::generate(p, &laid, &tables);
     tables.get_mut("mentions").unwrap().0 = mention_rows;
 
     // 5. Keys, references and the whole-dataset rules.
@@ -328,7 +337,8 @@ impl KeyPart {
     }
 }
 
-type Tables<'a> = BTreeMap<&'a str, (Vec<Vec<Value>>, Vec<&'a Curated>)>;
+/// Output rows by table, with the curated row each came from (none for generated rows).
+pub type Tables<'a> = BTreeMap<&'a str, (Vec<Vec<Value>>, Vec<&'a Curated>)>;
 
 /// Primary keys, unique columns and foreign keys, as declared in the schemas.
 fn check_keys(p: &Project, tables: &Tables, diags: &mut Diags) {

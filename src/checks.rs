@@ -2,14 +2,13 @@
 //! parent links without cycles, alias surface forms unique across actors and places,
 //! figure bounds that agree with their qualifier, errata that quote what they correct.
 
-use crate::build::Laid;
+use crate::build::{Laid, Tables};
 use crate::diag::{Diags, Loc};
 use crate::project::{Curated, Project};
 use crate::text::collapse;
 use crate::value::Value;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
-type Tables<'a> = BTreeMap<&'a str, (Vec<Vec<Value>>, Vec<&'a Curated>)>;
 
 /// Reads a curated table's column by name, with each row's origin for diagnostics.
 struct View<'t, 'a> {
@@ -83,6 +82,7 @@ pub fn run(p: &Project, tables: &Tables, laid: &HashMap<&str, &Laid>, diags: &mu
 /// may not disappear unless it is retired (so every removal is deliberate and recorded).
 fn id_history(p: &Project, tables: &Tables, diags: &mut Diags) {
     let latest = crate::write::releases(&p.root.join("output"), &p.meta.name).ok().and_then(|r| r.into_iter().last());
+    let released = latest.as_ref().and_then(|(_, dir)| Some((dir, crate::diff::Version::open(dir).ok()?)));
     for (name, (rows, origins)) in tables {
         let schema = &p.schemas[*name];
         let [pk] = schema.primary_key.as_slice() else { continue };
@@ -97,9 +97,9 @@ fn id_history(p: &Project, tables: &Tables, diags: &mut Diags) {
                 diags.push(origins[r].row.origin.at(key_name), "reused-id", format!("{name}: '{id}' was retired in {} (at {at}); ids are never reused, choose a new one", ret.version));
             }
         }
-        let Some((_, dir)) = &latest else { continue };
-        let Ok(Some(released)) = crate::diff::keys(dir, name) else { continue };
-        for id in released.iter().filter(|id| !current.contains(*id)) {
+        let Some((dir, version)) = &released else { continue };
+        let Ok(Some(ids)) = version.keys(name) else { continue };
+        for id in ids.iter().filter(|id| !current.contains(*id)) {
             if !p.retired.iter().any(|(x, _)| x.table == *name && x.id == *id) {
                 let loc = origins.first().map_or_else(|| Loc::file_only("raw/retired_ids.toml"), |c| Loc { line: 1, col: 1, ..c.row.origin.row_loc() });
                 diags.push(loc, "id-removed", format!("{name}: '{id}' is in release {} but no longer curated; restore it or retire it in raw/retired_ids.toml", dir.file_name().unwrap().to_string_lossy()));

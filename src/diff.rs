@@ -55,11 +55,21 @@ fn load(dir: &Path, table: &str, pk: &[String]) -> io::Result<Loaded> {
     Ok(Loaded { columns, rows })
 }
 
-/// The primary keys of `table` in a version folder, if the version has that table.
-pub fn keys(dir: &Path, table: &str) -> io::Result<Option<BTreeSet<String>>> {
-    let t = tables(dir)?;
-    let Some(pk) = t.get(table) else { return Ok(None) };
-    Ok(Some(load(dir, table, pk)?.rows.into_keys().collect()))
+/// A version folder, its descriptor read once; tables are read when asked for.
+pub struct Version<'a> {
+    dir: &'a Path,
+    tables: BTreeMap<String, Vec<String>>,
+}
+
+impl<'a> Version<'a> {
+    pub fn open(dir: &'a Path) -> io::Result<Version<'a>> {
+        Ok(Version { dir, tables: tables(dir)? })
+    }
+    /// The primary keys of `table`, if the version has that table.
+    pub fn keys(&self, table: &str) -> io::Result<Option<BTreeSet<String>>> {
+        let Some(pk) = self.tables.get(table) else { return Ok(None) };
+        Ok(Some(load(self.dir, table, pk)?.rows.into_keys().collect()))
+    }
 }
 
 pub fn diff_versions(old: &Path, new: &Path) -> io::Result<Vec<TableDiff>> {

@@ -53,13 +53,17 @@ impl Row {
 /// Reads a file as UTF-8 text, reporting a missing file, a byte order mark or invalid
 /// UTF-8 at the exact position.
 pub fn read_text(path: &Path, shown: &str, diags: &mut Diags) -> Option<String> {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
+    match std::fs::read(path) {
+        Ok(bytes) => decode(bytes, shown, diags),
         Err(e) => {
             diags.push(Loc::file_only(shown), "missing-file", format!("cannot read file: {e}"));
-            return None;
+            None
         }
-    };
+    }
+}
+
+/// Bytes as UTF-8 text, reporting a byte order mark or the first invalid byte.
+pub fn decode(bytes: Vec<u8>, shown: &str, diags: &mut Diags) -> Option<String> {
     if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
         diags.push(Loc::file_only(shown), "encoding", "file starts with a UTF-8 byte order mark; save it as UTF-8 without BOM");
         return None;

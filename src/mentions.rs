@@ -2,14 +2,11 @@
 //! source, found with one Aho-Corasick pass per document over the collapsed text.
 //! Matches are whole words; where aliases overlap, the longest one starting first wins.
 
-use crate::build::Laid;
-use crate::diag::Diags;
-use crate::project::{Curated, Project};
+use crate::build::{Laid, Tables};
+use crate::project::Project;
 use crate::value::Value;
 use aho_corasick::AhoCorasick;
-use std::collections::BTreeMap;
 
-type Tables<'a> = BTreeMap<&'a str, (Vec<Vec<Value>>, Vec<&'a Curated>)>;
 
 struct Alias {
     entity_type: Value,
@@ -19,7 +16,7 @@ struct Alias {
     quote: Value,
 }
 
-pub fn generate(p: &Project, laid: &[Laid], tables: &Tables, _diags: &mut Diags) -> Vec<Vec<Value>> {
+pub fn generate(p: &Project, laid: &[Laid], tables: &Tables) -> Vec<Vec<Value>> {
     let mut aliases = Vec::new();
     for (table, owner, kind) in [("actor_aliases", "actor_id", "actor"), ("place_aliases", "place_id", "place")] {
         let s = &p.schemas[table];

@@ -209,7 +209,9 @@ pub fn load(root: &Path, raw: &Path, schemas_dir: &Path, diags: &mut Diags) -> O
         let path = root.join(from);
         match load::read_text(&path, &shown(&path), diags) {
             Some(text) => {
-                check_version_mention(&text, &meta.version, &shown(&path), to, diags);
+                if *to == "CITATION.cff" {
+                    check_citation_version(&text, &meta.version, &shown(&path), diags);
+                }
                 includes.push((to.to_string(), text.into_bytes()));
             }
             None => continue,
@@ -237,10 +239,7 @@ fn load_retired(path: &Path, shown: &str, diags: &mut Diags) -> Vec<(Retired, Lo
 }
 
 /// CITATION.cff must cite the version being built.
-fn check_version_mention(text: &str, version: &str, shown: &str, name: &str, diags: &mut Diags) {
-    if name != "CITATION.cff" {
-        return;
-    }
+fn check_citation_version(text: &str, version: &str, shown: &str, diags: &mut Diags) {
     let line = text.lines().position(|l| l.starts_with("version:"));
     let found = line.map(|i| text.lines().nth(i).unwrap()["version:".len()..].trim().trim_matches('"').to_string());
     if found.as_deref() != Some(version) {
@@ -318,7 +317,7 @@ fn load_doc(folder: &Path, doc_id: &str, schema: &Schema, root: &Path, diags: &m
         return None;
     }
     let n = bytes.len();
-    let text = load::read_text(&source_path, &source_shown, diags)?;
+    let text = load::decode(bytes, &source_shown, diags)?;
     let source_rel = crate::diag::display_path(&source_path, &root.join("raw"));
     Some(Doc {
         doc_id: doc_id.to_string(),

@@ -180,17 +180,7 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<()> {
     fs::create_dir_all(dir.join("parquet"))?;
     // Tables are encoded on all cores; each file is written as soon as it is made and
     // only its size and hash are kept.
-    let put = |path: String, bytes: Vec<u8>| -> io::Result<Written> {
-        let mut f = File::create(dir.join(&path))?;
-        let (head, tail) = bytes.split_at(bytes.len() / 2);
-        f.write_all(head)?;
-        if path == "parquet/mentions.parquet" {
-            failpoint("mid-file");
-        }
-        f.write_all(tail)?;
-        f.sync_all()?;
-        Ok(Written { sha256: hex_sha256(&bytes), bytes: bytes.len(), path })
-    };
+    let put = |path: String, bytes: Vec<u8>| put_file(dir, path, bytes);
     let per_table = crate::par::map(
         &ds.tables,
         |t| -> io::Result<Vec<Written>> {
@@ -221,15 +211,8 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<()> {
         ("codebook.md".into(), crate::metadata::codebook(ds).into_bytes()),
     ];
     meta.extend(ds.includes.iter().cloned());
-    let mut put = |path: String, bytes: Vec<u8>| -> io::Result<()> {
-        let mut f = File::create(dir.join(&path))?;
-        f.write_all(&bytes)?;
-        f.sync_all()?;
-        written.push(Written { sha256: hex_sha256(&bytes), bytes: bytes.len(), path });
-        Ok(())
-    };
     for (path, bytes) in meta {
-        put(path, bytes)?;
+        written.push(put_file(dir, path, bytes)?);
     }
     let mut sorted: Vec<&Written> = written.iter().collect();
     sorted.sort_by(|a, b| a.path.cmp(&b.path));
@@ -237,6 +220,19 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<()> {
     let mut f = File::create(dir.join("SHA256SUMS"))?;
     f.write_all(sums.as_bytes())?;
     f.sync_all()
+}
+
+/// Writes one file of the version (durably) and returns its size and hash.
+fn put_file(dir: &Path, path: String, bytes: Vec<u8>) -> io::Result<Written> {
+    let mut f = File::create(dir.join(&path))?;
+    let (head, tail) = bytes.split_at(bytes.len() / 2);
+    f.write_all(head)?;
+    if path == "parquet/mentions.parquet" {
+        failpoint("mid-file");
+    }
+    f.write_all(tail)?;
+    f.sync_all()?;
+    Ok(Written { sha256: hex_sha256(&bytes), bytes: bytes.len(), path })
 }
 
 /// A file of the version: its path, size and SHA-256.

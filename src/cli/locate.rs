@@ -3,9 +3,9 @@
 //! when the phrase occurs more than once).
 
 use crate::diag::Diags;
-use crate::layout::{self, Layout};
+use crate::layout::Layout;
 use crate::project::{self, Doc};
-use crate::resolve::{self, Request, Span};
+use crate::resolve::{self, Span};
 use clap::Args;
 use std::path::Path;
 
@@ -31,7 +31,7 @@ pub fn run(root: &Path, args: &LocateArgs) -> u8 {
     };
     let mut hits = 0;
     for doc in p.docs.iter().filter(|d| args.doc.as_ref().is_none_or(|x| *x == d.doc_id)) {
-        let layout = doc_layout(&p, doc);
+        let layout = crate::build::layout_of(&p, doc);
         for span in resolve::find_all(&doc.norm, &args.phrase) {
             hits += 1;
             print_hit(doc, layout.as_ref(), span, args);
@@ -42,33 +42,6 @@ pub fn run(root: &Path, args: &LocateArgs) -> u8 {
         return super::EXIT_DATA;
     }
     0
-}
-
-/// The document's layout, when its footnotes resolve well enough to derive it.
-fn doc_layout(p: &project::Project, doc: &Doc) -> Option<Layout> {
-    let schema = p.schemas.get("footnotes")?;
-    let (ni, qi) = (schema.index("number")?, schema.index("quote")?);
-    let rows: Vec<_> = p.rows.get("footnotes")?.iter().filter(|c| c.doc == doc.doc_id).collect();
-    let reqs: Vec<Request> = rows.iter().map(|c| Request { quote: c.row.values[qi].as_str().unwrap_or(""), prefix: c.row.input("quote_prefix") }).collect();
-    let notes: Vec<(Option<i64>, Span)> = resolve::resolve_all(&doc.norm, &reqs)
-        .into_iter()
-        .zip(&rows)
-        .filter_map(|(r, c)| Some((c.row.values[ni].as_int(), r.ok()?)))
-        .collect();
-    let starts: Vec<usize> = doc.layout.not_page_starts.iter()
-        .filter_map(|n| resolve::resolve_all(&doc.norm, &[Request { quote: &n.quote, prefix: n.quote_prefix.as_deref() }]).pop()?.ok())
-        .map(|s| s.start)
-        .collect();
-    let field = |n: &str| doc.record.values[p.schemas["documents"].index(n).unwrap()].as_int();
-    let (layout, errors) = layout::derive(&layout::Input {
-        chars: &doc.chars,
-        first_page: field("first_page")?,
-        last_page: field("last_page")?,
-        running_headers: &doc.layout.running_headers,
-        not_page_starts: &starts,
-        notes: &notes,
-    });
-    errors.is_empty().then_some(layout)
 }
 
 fn print_hit(doc: &Doc, layout: Option<&Layout>, span: Span, args: &LocateArgs) {
