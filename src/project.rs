@@ -53,6 +53,8 @@ pub struct Retired {
     /// The first version without it.
     pub version: String,
     pub reason: String,
+    /// The id that now carries the fact, when the row was merged into another.
+    pub replaced_by: Option<String>,
 }
 
 #[derive(Deserialize)]
