@@ -25,11 +25,118 @@ impl fmt::Display for Loc {
     }
 }
 
+/// The rule a diagnostic reports. Each has a short, stable name (printed, and
+/// documented in the README's table of codes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Code {
+    TomlSyntax,
+    Encoding,
+    MissingFile,
+    EmptyTable,
+    UnknownTable,
+    UnknownColumn,
+    DerivedColumn,
+    Required,
+    EmptyValue,
+    Type,
+    Enum,
+    Pattern,
+    Range,
+    DuplicateKey,
+    ForeignKey,
+    QuoteNotFound,
+    QuoteAmbiguous,
+    PrefixNotBefore,
+    QuoteEmpty,
+    HashMismatch,
+    PageMap,
+    Date,
+    Bounds,
+    NameNotAlias,
+    Cycle,
+    Alias,
+    Errata,
+    Citation,
+    Relation,
+    Schema,
+    Layout,
+    QuoteRegion,
+    Formula,
+    CellTooLarge,
+    Path,
+    ReusedId,
+    IdRemoved,
+    Released,
+    Version,
+    Io,
+}
+
+impl Code {
+    /// Every code, in the README's order.
+    pub const ALL: &'static [Code] = &[Code::TomlSyntax, Code::Encoding, Code::MissingFile, Code::EmptyTable, Code::UnknownTable, Code::UnknownColumn, Code::DerivedColumn, Code::Required, Code::EmptyValue, Code::Type, Code::Enum, Code::Pattern, Code::Range, Code::DuplicateKey, Code::ForeignKey, Code::QuoteNotFound, Code::QuoteAmbiguous, Code::PrefixNotBefore, Code::QuoteEmpty, Code::HashMismatch, Code::PageMap, Code::Date, Code::Bounds, Code::NameNotAlias, Code::Cycle, Code::Alias, Code::Errata, Code::Citation, Code::Relation, Code::Schema, Code::Layout, Code::QuoteRegion, Code::Formula, Code::CellTooLarge, Code::Path, Code::ReusedId, Code::IdRemoved, Code::Released, Code::Version, Code::Io];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Code::TomlSyntax => "toml-syntax",
+            Code::Encoding => "encoding",
+            Code::MissingFile => "missing-file",
+            Code::EmptyTable => "empty-table",
+            Code::UnknownTable => "unknown-table",
+            Code::UnknownColumn => "unknown-column",
+            Code::DerivedColumn => "derived-column",
+            Code::Required => "required",
+            Code::EmptyValue => "empty-value",
+            Code::Type => "type",
+            Code::Enum => "enum",
+            Code::Pattern => "pattern",
+            Code::Range => "range",
+            Code::DuplicateKey => "duplicate-key",
+            Code::ForeignKey => "foreign-key",
+            Code::QuoteNotFound => "quote-not-found",
+            Code::QuoteAmbiguous => "quote-ambiguous",
+            Code::PrefixNotBefore => "prefix-not-before",
+            Code::QuoteEmpty => "quote-empty",
+            Code::HashMismatch => "hash-mismatch",
+            Code::PageMap => "page-map",
+            Code::Date => "date",
+            Code::Bounds => "bounds",
+            Code::NameNotAlias => "name-not-alias",
+            Code::Cycle => "cycle",
+            Code::Alias => "alias",
+            Code::Errata => "errata",
+            Code::Citation => "citation",
+            Code::Relation => "relation",
+            Code::Schema => "schema",
+            Code::Layout => "layout",
+            Code::QuoteRegion => "quote-region",
+            Code::Formula => "formula",
+            Code::CellTooLarge => "cell-too-large",
+            Code::Path => "path",
+            Code::ReusedId => "reused-id",
+            Code::IdRemoved => "id-removed",
+            Code::Released => "released",
+            Code::Version => "version",
+            Code::Io => "io",
+        }
+    }
+
+    /// Whether the problem kept a whole file from being read (its rows are missing, so
+    /// references into it are not reported again).
+    pub fn unreadable_file(self) -> bool {
+        matches!(self, Code::TomlSyntax | Code::Encoding | Code::MissingFile | Code::UnknownTable | Code::EmptyTable)
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 #[derive(Debug)]
 pub struct Diag {
     pub loc: Loc,
-    /// Short, stable name of the rule broken (documented in the README).
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
 }
 
@@ -43,7 +150,7 @@ impl fmt::Display for Diag {
 pub struct Diags(pub Vec<Diag>);
 
 impl Diags {
-    pub fn push(&mut self, loc: Loc, code: &'static str, message: impl Into<String>) {
+    pub fn push(&mut self, loc: Loc, code: Code, message: impl Into<String>) {
         self.0.push(Diag { loc, code, message: message.into() });
     }
     pub fn is_empty(&self) -> bool {
@@ -55,8 +162,8 @@ impl Diags {
     /// Sorted by file, line and column so output is stable and easy to read.
     pub fn sorted(mut self) -> Vec<Diag> {
         self.0.sort_by(|a, b| {
-            (&*a.loc.file, a.loc.line, a.loc.col, a.code, &a.message)
-                .cmp(&(&*b.loc.file, b.loc.line, b.loc.col, b.code, &b.message))
+            (&*a.loc.file, a.loc.line, a.loc.col, a.code.name(), &a.message)
+                .cmp(&(&*b.loc.file, b.loc.line, b.loc.col, b.code.name(), &b.message))
         });
         self.0
     }

@@ -1,23 +1,22 @@
 //! kdata: builds a versioned, provenance-checked dataset from a hand-curated extraction.
 //!
-//! Data flows one way: `project` loads raw/ (schemas, documents, curated rows) →
-//! `build` proves quotes (`resolve`), derives the page map (`layout`), computes derived
-//! columns, checks keys and rules (`checks`) and generates `mentions` → `write` puts CSV,
-//! Parquet and metadata into place atomically. Only `project` and `write` touch files.
+//! Data flows one way through stages, each importing only from those below it:
+//! `model` (shared types) ← `load` (the only reader of files: raw/, schemas/, the
+//! previous release) ← `prove` (quotes → spans) ← `derive` (page map, footnotes,
+//! derived columns, generated tables) ← `check` (keys, references, whole-dataset rules;
+//! pure) ← `write` (the only writer). `build` runs them in order; `cli` dispatches.
 
 pub mod build;
-pub mod checks;
+pub mod check;
 pub mod cli;
+pub mod derive;
 pub mod diag;
 pub mod diff;
 pub mod edtf;
-pub mod layout;
 pub mod load;
-pub mod mentions;
+pub mod model;
 pub mod par;
-pub mod metadata;
-pub mod project;
-pub mod resolve;
+pub mod prove;
 pub mod schema;
 pub mod synth;
 pub mod text;

@@ -5,7 +5,7 @@
 //! where its rows come from, and `x-derive` on a field says the pipeline computes it.
 //! `x-vocabulary` gives each enum value its definition.
 
-use crate::diag::{Diags, Loc};
+use crate::diag::{Code, Diags, Loc};
 use regex_lite::Regex;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -175,7 +175,7 @@ pub fn load_all(dir: &Path, shown: &str, diags: &mut Diags) -> BTreeMap<String, 
     let mut paths: Vec<_> = match std::fs::read_dir(dir) {
         Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "json")).collect(),
         Err(e) => {
-            diags.push(Loc::file_only(shown), "missing-file", format!("cannot read the schema folder: {e}"));
+            diags.push(Loc::file_only(shown), Code::MissingFile, format!("cannot read the schema folder: {e}"));
             return out;
         }
     };
@@ -196,7 +196,7 @@ fn load_one(path: &Path, file: &str, diags: &mut Diags) -> Option<Schema> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) => {
-            diags.push(Loc::file_only(file), "missing-file", e.to_string());
+            diags.push(Loc::file_only(file), Code::MissingFile, e.to_string());
             return None;
         }
     };
@@ -204,19 +204,19 @@ fn load_one(path: &Path, file: &str, diags: &mut Diags) -> Option<Schema> {
     let json: serde_json::Value = match serde_json::from_str(&text) {
         Ok(v) => v,
         Err(e) => {
-            diags.push(at(&e), "schema", format!("not valid JSON: {e}"));
+            diags.push(at(&e), Code::Schema, format!("not valid JSON: {e}"));
             return None;
         }
     };
     let raw: RawSchema = match serde_json::from_value(json.clone()) {
         Ok(r) => r,
         Err(e) => {
-            diags.push(Loc::file_only(file), "schema", format!("not a table schema this pipeline reads: {e}"));
+            diags.push(Loc::file_only(file), Code::Schema, format!("not a table schema this pipeline reads: {e}"));
             return None;
         }
     };
     let here = Loc::file_only(file);
-    let mut bad = |msg: String| diags.push(here.clone(), "schema", msg);
+    let mut bad = |msg: String| diags.push(here.clone(), Code::Schema, msg);
     let stem = path.file_stem().unwrap().to_string_lossy();
     if raw.name != stem {
         bad(format!("schema name '{}' differs from its file name '{stem}'", raw.name));

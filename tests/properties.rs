@@ -2,7 +2,7 @@
 //! cut at any code-point boundary, and the loaders on arbitrary input (no panics).
 
 use kdata::diag::Diags;
-use kdata::resolve::{resolve_all, Miss, Request};
+use kdata::prove::{resolve_all, Miss, Request};
 use kdata::text::{collapse, Normalized};
 use proptest::prelude::*;
 
@@ -86,7 +86,7 @@ proptest! {
     fn the_toml_loader_never_panics(s in "(\\[\\[figures\\]\\]\n)?([a-z_]{1,12} = (\"\\PC{0,12}\"|-?[0-9]{1,4}|true|\\[\\]|\\{\\})\n){0,8}\\PC{0,10}") {
         let schemas = kdata::schema::load_all(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas"), "schemas", &mut Diags::default());
         let mut diags = Diags::default();
-        let rows = kdata::load::parse_rows(&s, "f.toml", &schemas["figures"], &["quote_prefix"], &mut diags);
+        let rows = kdata::load::rows::parse_rows(&s, "f.toml", &schemas["figures"], &["quote_prefix"], &mut diags);
         prop_assert!(rows.len() <= 1);
     }
 
@@ -95,22 +95,22 @@ proptest! {
         let path = std::env::temp_dir().join(format!("kdata-prop-{}", std::process::id()));
         std::fs::write(&path, &bytes).unwrap();
         let mut diags = Diags::default();
-        let text = kdata::load::read_text(&path, "f.toml", &mut diags);
+        let text = kdata::load::rows::read_text(&path, "f.toml", &mut diags);
         prop_assert_eq!(text.is_some(), diags.is_empty());
         if let Some(t) = text {
             let schemas = kdata::schema::load_all(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas"), "schemas", &mut Diags::default());
-            let _ = kdata::load::parse_rows(&t, "f.toml", &schemas["events"], &[], &mut diags);
+            let _ = kdata::load::rows::parse_rows(&t, "f.toml", &schemas["events"], &[], &mut diags);
         }
     }
 
     #[test]
     fn the_layout_never_panics(t in text(), first in 1i64..5, count in 0i64..6) {
         let chars: Vec<char> = t.chars().collect();
-        let input = kdata::layout::Input {
+        let input = kdata::derive::layout::Input {
             chars: &chars, first_page: first, last_page: first + count - 1,
             running_headers: &[], not_page_starts: &[], notes: &[],
         };
-        let (layout, _) = kdata::layout::derive(&input);
+        let (layout, _) = kdata::derive::layout::derive(&input);
         prop_assert!(!layout.pages.is_empty());
     }
 }

@@ -1,7 +1,7 @@
 //! `build` and `check`: the same validation; `build` then writes the version.
 
 use crate::diag::Diags;
-use crate::{build, project, write};
+use crate::{build, load as project, write};
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -25,7 +25,9 @@ pub struct BuildArgs {
 pub fn run(root: &Path, args: Option<&BuildArgs>, release: bool) -> u8 {
     let t0 = Instant::now();
     let mut diags = Diags::default();
-    let mut project = project::load(root, &root.join("raw"), &root.join("schemas"), &mut diags);
+    let out = args.map_or_else(|| PathBuf::from("output"), |a| a.out.clone());
+    let out = if out.is_absolute() { out } else { root.join(out) };
+    let mut project = project::load(root, &out, &mut diags);
     let loaded = t0.elapsed();
     let dataset = project.as_mut().and_then(|p| build::build_with_progress(p, &mut diags, &progress_bar(p.docs.len())));
     let Some(mut ds) = dataset.filter(|_| diags.is_empty()) else {
@@ -42,7 +44,6 @@ pub fn run(root: &Path, args: Option<&BuildArgs>, release: bool) -> u8 {
         return 0;
     };
     ds.partition_by_doc = args.partition_by_doc;
-    let out = if args.out.is_absolute() { args.out.clone() } else { root.join(&args.out) };
     let dir = out.join(write::version_dir_name(&ds));
     let validated = t0.elapsed();
     let outcome = write::write_version(&ds, &out, release);
@@ -107,7 +108,7 @@ fn progress_bar(total: usize) -> impl Fn(usize) + Sync {
 
 /// Puts the new release's notes at the top of CHANGELOG.md (below its title).
 fn prepend_changelog(root: &Path, dir: &Path) -> std::io::Result<()> {
-    let notes = std::fs::read_to_string(dir.join(write::RELEASE_NOTES))?;
+    let notes = std::fs::read_to_string(dir.join(crate::model::RELEASE_NOTES))?;
     let path = root.join("CHANGELOG.md");
     let old = std::fs::read_to_string(&path).unwrap_or_else(|_| "# Changelog\n\n".into());
     // Newest first: before the first existing entry, after the title and preamble.

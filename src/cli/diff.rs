@@ -22,8 +22,10 @@ pub struct DiffArgs {
 }
 
 pub fn run(args: &DiffArgs) -> u8 {
-    match crate::diff::diff_versions(&args.old, &args.new) {
-        Ok(diffs) => {
+    let read = |d: &std::path::Path| crate::load::release::read_version(d).map_err(|e| (d.display().to_string(), e));
+    match read(&args.old).and_then(|old| Ok((old, read(&args.new)?))) {
+        Ok((old, new)) => {
+            let diffs = crate::diff::diff(&old, &new);
             let title = format!("{} → {}", args.old.display(), args.new.display());
             match args.format {
                 Format::Table => print!("{}", crate::diff::to_table(&diffs)),
@@ -31,8 +33,8 @@ pub fn run(args: &DiffArgs) -> u8 {
             }
             0
         }
-        Err(e) => {
-            eprintln!("{}:1:1: io: cannot read the versions: {e}", args.old.display());
+        Err((dir, e)) => {
+            eprintln!("{dir}:1:1: io: cannot read the version: {e}");
             super::EXIT_USAGE_IO
         }
     }

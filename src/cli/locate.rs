@@ -3,9 +3,9 @@
 //! when the phrase occurs more than once).
 
 use crate::diag::Diags;
-use crate::layout::Layout;
-use crate::project::{self, Doc};
-use crate::resolve::{self, Span};
+use crate::model::{Doc, Layout, Span};
+use crate::load as project;
+use crate::prove as resolve;
 use clap::Args;
 use std::path::Path;
 
@@ -23,7 +23,7 @@ pub struct LocateArgs {
 
 pub fn run(root: &Path, args: &LocateArgs) -> u8 {
     let mut diags = Diags::default();
-    let Some(p) = project::load(root, &root.join("raw"), &root.join("schemas"), &mut diags) else {
+    let Some(p) = project::load(root, &root.join("output"), &mut diags) else {
         for d in diags.sorted() {
             eprintln!("{d}");
         }
@@ -31,7 +31,7 @@ pub fn run(root: &Path, args: &LocateArgs) -> u8 {
     };
     let mut hits = 0;
     for doc in p.docs.iter().filter(|d| args.doc.as_ref().is_none_or(|x| *x == d.doc_id)) {
-        let layout = crate::build::layout_of(&p, doc);
+        let layout = crate::derive::layout_of(&p, doc);
         for span in resolve::find_all(&doc.norm, &args.phrase) {
             hits += 1;
             print_hit(doc, layout.as_ref(), span, args);

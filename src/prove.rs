@@ -1,16 +1,11 @@
-//! The quote resolver: finds curated quotes in a source text with whitespace collapsed,
+//! The prove stage, quotes to spans: finds curated quotes in a source text with whitespace collapsed,
 //! all quotes of a document in one Aho-Corasick pass, and maps them back to code points.
 
+use crate::diag::{Code, Diags, Loc};
+use crate::model::Span;
 use crate::text::{collapse, Normalized};
 use aho_corasick::AhoCorasick;
 use std::collections::HashMap;
-
-/// A located passage: half-open code-point span of the original text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Span {
-    pub start: usize,
-    pub end: usize,
-}
 
 #[derive(Debug, PartialEq)]
 pub enum Miss {
@@ -127,6 +122,28 @@ fn closest(norm: &Normalized, q: &str) -> Miss {
     let passage: String = norm.text[at..].chars().take(n + 10).collect();
     Miss::NotFound { closest: passage.trim().to_string(), agree, of: n, at: norm.orig_char_at(at) }
 }
+
+/// Reports why a quote was not proved, at the curated key responsible.
+pub fn report(diags: &mut Diags, loc: Loc, source: &str, miss: Miss) {
+    let (code, msg) = match miss {
+        Miss::Empty => (Code::QuoteEmpty, "the quote is empty".to_string()),
+        Miss::NotFound { closest, agree, of, at } => (
+            Code::QuoteNotFound,
+            format!("quote not found in {source}; closest passage (code point {at}, {agree} of {of} characters agree): «{closest}»"),
+        ),
+        Miss::Ambiguous { count, starts } => (
+            Code::QuoteAmbiguous,
+            format!("quote found {count} times in {source} (at code points {starts:?}); add quote_prefix with the text just before the one meant"),
+        ),
+        Miss::PrefixNotBefore { count } => (
+            Code::PrefixNotBefore,
+            format!("quote_prefix does not stand immediately before any of the quote's {count} occurrence(s) in {source}"),
+        ),
+        Miss::PrefixAmbiguous { count } => (Code::QuoteAmbiguous, format!("quote with this quote_prefix still occurs {count} times in {source}; lengthen the prefix")),
+    };
+    diags.push(loc, code, msg);
+}
+
 
 #[cfg(test)]
 mod tests {

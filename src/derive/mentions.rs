@@ -2,8 +2,7 @@
 //! source, found with one Aho-Corasick pass per document over the collapsed text.
 //! Matches are whole words; where aliases overlap, the longest one starting first wins.
 
-use crate::build::{Laid, Tables};
-use crate::project::Project;
+use crate::model::{Laid, Project, Tables};
 use crate::value::Value;
 use aho_corasick::AhoCorasick;
 

@@ -2,9 +2,9 @@
 //! parent links without cycles, alias surface forms unique across actors and places,
 //! figure bounds that agree with their qualifier, errata that quote what they correct.
 
-use crate::build::{Laid, Tables};
-use crate::diag::{Diags, Loc};
-use crate::project::{Curated, Project};
+use crate::model::{Laid, Tables};
+use crate::diag::{Code, Diags, Loc};
+use crate::model::{Curated, Project};
 use crate::text::collapse;
 use crate::value::Value;
 use std::collections::{HashMap, HashSet};
@@ -51,10 +51,10 @@ pub fn run(p: &Project, tables: &Tables, laid: &HashMap<&str, &Laid>, diags: &mu
         for r in 0..v.len() {
             let (printed, quote) = (v.str(r, "printed").map(collapse), v.str(r, "quote").unwrap_or_default());
             if printed.as_ref().is_some_and(|pr| !quote.contains(pr.as_str())) {
-                diags.push(v.at(r, "printed"), "errata", "'printed' must occur inside the row's quote");
+                diags.push(v.at(r, "printed"), Code::Errata, "'printed' must occur inside the row's quote");
             }
             if v.str(r, "printed") == v.str(r, "correction") {
-                diags.push(v.at(r, "correction"), "errata", "the correction is the same as the printed text");
+                diags.push(v.at(r, "correction"), Code::Errata, "the correction is the same as the printed text");
             }
         }
     }
@@ -65,14 +65,14 @@ pub fn run(p: &Project, tables: &Tables, laid: &HashMap<&str, &Laid>, diags: &mu
             let (Some(start), Some(doc)) = (v.get(r, "char_start").as_int(), v.str(r, "doc_id")) else { continue };
             let in_note = laid.get(doc).is_some_and(|l| l.layout.notes.iter().any(|n| n.span.start <= start as usize && (start as usize) < n.span.end));
             if v.get(r, "footnote").is_null() && !in_note {
-                diags.push(v.at(r, "quote"), "citation", "a citation's quote must be text of one of the document's footnotes");
+                diags.push(v.at(r, "quote"), Code::Citation, "a citation's quote must be text of one of the document's footnotes");
             }
         }
     }
     if let Some(v) = View::new(p, tables, "relations") {
         for r in 0..v.len() {
             if v.str(r, "subject_actor_id") == v.str(r, "object_actor_id") {
-                diags.push(v.at(r, "object_actor_id"), "relation", "a relation links two different actors");
+                diags.push(v.at(r, "object_actor_id"), Code::Relation, "a relation links two different actors");
             }
         }
     }
@@ -81,8 +81,6 @@ pub fn run(p: &Project, tables: &Tables, laid: &HashMap<&str, &Laid>, diags: &mu
 /// Ids are never reused: a retired id may not come back, and an id of the latest release
 /// may not disappear unless it is retired (so every removal is deliberate and recorded).
 fn id_history(p: &Project, tables: &Tables, diags: &mut Diags) {
-    let latest = crate::write::releases(&p.root.join("output"), &p.meta.name).ok().and_then(|r| r.into_iter().last());
-    let released = latest.as_ref().and_then(|(_, dir)| Some((dir, crate::diff::Version::open(dir).ok()?)));
     for (name, (rows, origins)) in tables {
         let schema = &p.schemas[*name];
         let [pk] = schema.primary_key.as_slice() else { continue };
@@ -94,15 +92,19 @@ fn id_history(p: &Project, tables: &Tables, diags: &mut Diags) {
         for (r, row) in rows.iter().enumerate() {
             let id = row[*pk].to_text();
             if let Some((ret, at)) = p.retired.iter().find(|(x, _)| x.table == *name && x.id == id) {
-                diags.push(origins[r].row.origin.at(key_name), "reused-id", format!("{name}: '{id}' was retired in {} (at {at}); ids are never reused, choose a new one", ret.version));
+                diags.push(origins[r].row.origin.at(key_name), Code::ReusedId, format!("{name}: '{id}' was retired in {} (at {at}); ids are never reused, choose a new one", ret.version));
             }
         }
-        let Some((dir, version)) = &released else { continue };
-        let Ok(Some(ids)) = version.keys(name) else { continue };
-        for id in ids.iter().filter(|id| !current.contains(*id)) {
+        let Some(latest) = &p.released.latest else { continue };
+        let Some(released) = latest.tables.get(*name) else { continue };
+        // Rows of a file that could not be read are missing; that file's own error says why.
+        if p.broken_tables.contains(&name.to_string()) || !p.broken_docs.is_empty() {
+            continue;
+        }
+        for id in released.rows.keys().filter(|id| !current.contains(*id)) {
             if !p.retired.iter().any(|(x, _)| x.table == *name && x.id == *id) {
                 let loc = origins.first().map_or_else(|| Loc::file_only("raw/retired_ids.toml"), |c| Loc { line: 1, col: 1, ..c.row.origin.row_loc() });
-                diags.push(loc, "id-removed", format!("{name}: '{id}' is in release {} but no longer curated; restore it or retire it in raw/retired_ids.toml", dir.file_name().unwrap().to_string_lossy()));
+                diags.push(loc, Code::IdRemoved, format!("{name}: '{id}' is in release {} but no longer curated; restore it or retire it in raw/retired_ids.toml", latest.label));
             }
         }
     }
@@ -117,7 +119,7 @@ fn entity_rules(p: &Project, tables: &Tables, table: &str, id: &str, parent: &st
     for r in 0..v.len() {
         let (Some(me), Some(name)) = (v.str(r, id), v.str(r, "name")) else { continue };
         if !forms.contains(&(me, name)) {
-            diags.push(v.at(r, "name"), "name-not-alias", format!("{table}: name '{name}' of '{me}' must also be a row of {aliases}"));
+            diags.push(v.at(r, "name"), Code::NameNotAlias, format!("{table}: name '{name}' of '{me}' must also be a row of {aliases}"));
         }
         let mut seen = vec![me];
         let mut cur = me;
@@ -125,7 +127,7 @@ fn entity_rules(p: &Project, tables: &Tables, table: &str, id: &str, parent: &st
             if seen.contains(&up) {
                 // Reported by each row on the loop, not by rows that merely lead into it.
                 if up == me {
-                    diags.push(v.at(r, parent), "cycle", format!("{table}: parent links of '{me}' loop: {} -> {up}", seen.join(" -> ")));
+                    diags.push(v.at(r, parent), Code::Cycle, format!("{table}: parent links of '{me}' loop: {} -> {up}", seen.join(" -> ")));
                 }
                 break;
             }
@@ -144,15 +146,15 @@ fn alias_rules(p: &Project, tables: &Tables, diags: &mut Diags) {
             let Some(alias) = v.str(r, "alias") else { continue };
             let form = collapse(alias);
             if !v.str(r, "quote").unwrap_or_default().contains(form.as_str()) {
-                diags.push(v.at(r, "alias"), "alias", format!("{table}: alias '{alias}' does not occur in its own quote"));
+                diags.push(v.at(r, "alias"), Code::Alias, format!("{table}: alias '{alias}' does not occur in its own quote"));
             }
             if form != alias {
-                diags.push(v.at(r, "alias"), "alias", format!("{table}: alias '{alias}' has leading, trailing or repeated whitespace"));
+                diags.push(v.at(r, "alias"), Code::Alias, format!("{table}: alias '{alias}' has leading, trailing or repeated whitespace"));
             }
             match first.get(&form) {
                 Some(loc) if table == "place_aliases" => diags.push(
                     v.at(r, "alias"),
-                    "duplicate-key",
+                    Code::DuplicateKey,
                     format!("alias '{alias}' is already an actor alias (at {loc}); one surface form names one entity"),
                 ),
                 Some(_) => {}
@@ -173,7 +175,7 @@ fn figure_rules(p: &Project, tables: &Tables, diags: &mut Diags) {
         }
         let num = |c: &str| v.get(r, c).as_f64();
         let (val, lo, hi) = (num("value"), num("lower_bound"), num("upper_bound"));
-        let mut bad = |col: &str, msg: String| diags.push(v.at(r, col), "bounds", msg);
+        let mut bad = |col: &str, msg: String| diags.push(v.at(r, col), Code::Bounds, msg);
         if let (Some(l), Some(h)) = (lo, hi) {
             if l > h {
                 bad("lower_bound", format!("lower_bound {l} is above upper_bound {h}"));

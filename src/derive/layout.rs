@@ -7,39 +7,9 @@
 //! number of pages must match the bibliographic record, every page number the dump kept
 //! must lie on its page, and every footnote marker must be on its footnote's page.
 
-use crate::resolve::Span;
+use crate::model::{Layout, Note, Page, Span};
+use crate::model::layout::{page_index, page_of};
 use crate::text::is_ws;
-
-#[derive(Clone, Debug)]
-pub struct Page {
-    pub number: i64,
-    pub start: usize,
-    pub end: usize,
-    pub printed_at: Option<usize>,
-}
-
-#[derive(Clone, Debug)]
-pub struct Note {
-    /// None when the curated number is missing or malformed (reported elsewhere).
-    pub number: Option<i64>,
-    pub span: Span,
-    /// The body marker; None when it could not be found.
-    pub marker: Option<usize>,
-}
-
-#[derive(Debug, Default)]
-pub struct Layout {
-    pub pages: Vec<Page>,
-    pub notes: Vec<Note>,
-    /// Running headers and lone printed numbers (page and footnote numbers).
-    pub furniture: Vec<Span>,
-    /// Per code point: true outside the running text (footnote text or furniture).
-    pub not_body: Vec<bool>,
-    /// Where sentences of the running text end (a . ! or ? before whitespace), in order.
-    pub sentence_ends: Vec<usize>,
-    /// (marker offset, footnote number), in text order.
-    pub markers: Vec<(usize, i64)>,
-}
 
 pub struct Input<'a> {
     pub chars: &'a [char],
@@ -151,14 +121,6 @@ pub fn derive(input: &Input) -> (Layout, Vec<String>) {
     (Layout { pages, notes, furniture, not_body, sentence_ends, markers }, errors)
 }
 
-fn page_index(pages: &[Page], at: usize) -> usize {
-    pages.partition_point(|p| p.start <= at).saturating_sub(1)
-}
-
-pub fn page_of(pages: &[Page], at: usize) -> i64 {
-    pages[page_index(pages, at)].number
-}
-
 /// Finds marker n+1 as the first bare number n+1 in body text after marker n. Every
 /// footnote text becomes a note; markers are only sought when the numbering is sound.
 fn find_markers(input: &Input, not_body: &[bool], errors: &mut Vec<String>) -> Vec<Note> {
@@ -217,48 +179,3 @@ fn is_bare_number(chars: &[char], at: usize, len: usize) -> bool {
         && !after.is_some_and(|c| c.is_alphabetic())
 }
 
-impl Layout {
-    pub fn page_of(&self, at: usize) -> i64 {
-        page_of(&self.pages, at)
-    }
-
-    pub fn note_at(&self, at: usize) -> Option<i64> {
-        self.notes.iter().find(|n| n.span.start <= at && at < n.span.end).and_then(|n| n.number)
-    }
-
-    pub fn in_furniture(&self, at: usize) -> bool {
-        self.furniture.iter().any(|s| s.start <= at && at < s.end)
-    }
-
-    /// Why a span mixes regions: footnote text with anything else, or running text with
-    /// footnote text or page furniture (a page break with its header is fine only where
-    /// the dump has none between the two parts).
-    pub fn region_problem(&self, chars: &[char], span: Span) -> Option<String> {
-        if let Some(n) = self.notes.iter().find(|n| n.span.start <= span.start && span.start < n.span.end) {
-            let n_name = n.number.map_or("text".to_string(), |x| x.to_string());
-            return (span.end > n.span.end).then(|| format!("starts in footnote {n_name} and runs past its end"));
-        }
-        let at = (span.start..span.end).find(|&c| self.not_body[c] && !is_ws(chars[c]))?;
-        let in_note = self.notes.iter().find(|n| n.span.start <= at && at < n.span.end);
-        Some(match in_note {
-            Some(n) => format!("runs into the text of footnote {} (code point {at})", n.number.map_or("?".into(), |x| x.to_string())),
-            None => format!("runs into page furniture, a running header or printed number (code point {at}, page {})", self.page_of(at)),
-        })
-    }
-
-    /// The footnote backing a passage: the footnote it sits in, else the first marker from
-    /// its start on, provided no sentence ends between the passage and the marker
-    /// (footnote text and page furniture in between are skipped).
-    pub fn footnote_for(&self, span: Span) -> Option<i64> {
-        if let Some(n) = self.note_at(span.start) {
-            return Some(n);
-        }
-        let &(marker, number) = self.markers.get(self.markers.partition_point(|&(m, _)| m < span.start))?;
-        let end = span.end.max(span.start);
-        let next_end = self.sentence_ends.get(self.sentence_ends.partition_point(|&e| e < end));
-        if next_end.is_some_and(|&e| e < marker) {
-            return None;
-        }
-        Some(number)
-    }
-}

@@ -2,8 +2,12 @@
 //! curated tables) and the shared registry. Nothing is checked across files here; that is
 //! `build`'s job. Everything read is kept with its location for diagnostics.
 
-use crate::diag::{Diags, LineIndex, Loc};
-use crate::load::{self, Row};
+pub mod release;
+pub mod rows;
+
+use crate::diag::{Code, Diags, LineIndex, Loc};
+use crate::model::{Curated, DatasetMeta, Doc, LayoutConfig, Project, Released, Retired, Row};
+use rows as load;
 use crate::schema::{self, Schema, Scope};
 use crate::text::Normalized;
 use serde::Deserialize;
@@ -13,109 +17,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use toml::Spanned;
 
-/// The dataset's own record (`raw/dataset.toml`).
-#[derive(Deserialize, Debug, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct DatasetMeta {
-    pub name: String,
-    pub version: String,
-    /// Release date of this version (ISO 8601), written by the curators.
-    pub published: String,
-    pub title: String,
-    pub description: String,
-    pub homepage: Option<String>,
-    pub keywords: Vec<String>,
-    pub licenses: Vec<License>,
-    pub contributors: Vec<Contributor>,
-}
-
-#[derive(Deserialize, Debug, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct License {
-    pub name: String,
-    pub title: String,
-    pub path: String,
-}
-
-#[derive(Deserialize, Debug, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct Contributor {
-    pub title: String,
-    pub role: String,
-}
-
-/// An id taken out of the dataset (`raw/retired_ids.toml`): it may never come back.
-#[derive(Deserialize, Debug)]
-#[serde(deny_unknown_fields)]
-pub struct Retired {
-    pub table: String,
-    pub id: String,
-    /// The first version without it.
-    pub version: String,
-    pub reason: String,
-    /// The id that now carries the fact, when the row was merged into another.
-    pub replaced_by: Option<String>,
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RetiredFile {
     retired: Vec<Spanned<Retired>>,
-}
-
-#[derive(Deserialize, Debug, Default)]
-#[serde(deny_unknown_fields)]
-pub struct LayoutConfig {
-    #[serde(default)]
-    pub running_headers: Vec<String>,
-    #[serde(default)]
-    pub not_page_starts: Vec<NotPageStart>,
-}
-
-#[derive(Deserialize, Debug)]
-#[serde(deny_unknown_fields)]
-pub struct NotPageStart {
-    pub quote: String,
-    pub quote_prefix: Option<String>,
-    pub reason: String,
-}
-
-/// One source document: its record, its text and how the text is laid out.
-pub struct Doc {
-    pub doc_id: String,
-    /// The documents-table row.
-    pub record: Row,
-    pub layout: LayoutConfig,
-    pub layout_loc: Loc,
-    /// Path of the source inside raw/, and as shown in diagnostics.
-    pub source_rel: String,
-    pub source_shown: String,
-    pub bytes: usize,
-    pub chars: Vec<char>,
-    pub norm: Normalized,
-}
-
-/// A curated row and the document its quote is proved against.
-pub struct Curated {
-    pub doc: String,
-    pub row: Row,
-}
-
-pub struct Project {
-    pub root: PathBuf,
-    pub meta: DatasetMeta,
-    pub schemas: BTreeMap<String, Schema>,
-    pub docs: Vec<Doc>,
-    /// Curated rows by table name (registry and document tables).
-    pub rows: BTreeMap<String, Vec<Curated>>,
-    /// Files copied into every version: (name in the version, bytes).
-    pub includes: Vec<(String, Vec<u8>)>,
-    /// Retired ids, with where each was written.
-    pub retired: Vec<(Retired, Loc)>,
-    /// Documents and tables that could not be read: references into them are not
-    /// reported again (their own error says what is wrong).
-    pub broken_docs: Vec<String>,
-    pub broken_tables: Vec<String>,
 }
 
 /// Hand-written files that travel with every version: (path from the root, name in the version).
@@ -124,7 +29,9 @@ pub const INCLUDES: &[(&str, &str)] = &[("raw/DATASHEET.md", "DATASHEET.md"), ("
 /// Keys of curated rows that are read but are not columns.
 pub const QUOTE_INPUTS: &[&str] = &["quote_prefix"];
 
-pub fn load(root: &Path, raw: &Path, schemas_dir: &Path, diags: &mut Diags) -> Option<Project> {
+/// Loads the project at `root`, and what `out_root` holds of earlier releases.
+pub fn load(root: &Path, out_root: &Path, diags: &mut Diags) -> Option<Project> {
+    let (raw, schemas_dir) = (&root.join("raw"), &root.join("schemas"));
     let shown = |p: &Path| crate::diag::display_path(p, root);
     let schemas = schema::load_all(schemas_dir, &shown(schemas_dir), diags);
     let meta_path = raw.join("dataset.toml");
@@ -132,13 +39,13 @@ pub fn load(root: &Path, raw: &Path, schemas_dir: &Path, diags: &mut Diags) -> O
         Ok(m) => Some(m),
         Err(e) => {
             let idx = LineIndex::new(&shown(&meta_path), Arc::from(t.as_str()));
-            diags.push(idx.loc(e.span().map_or(0, |s| s.start)), "toml-syntax", e.message().trim().to_string());
+            diags.push(idx.loc(e.span().map_or(0, |s| s.start)), Code::TomlSyntax, e.message().trim().to_string());
             None
         }
     });
     let (Some(doc_schema), Some(meta)) = (schemas.get("documents"), meta) else {
         if !schemas.contains_key("documents") {
-            diags.push(Loc::file_only(&shown(schemas_dir)), "schema", "schemas/documents.json is missing");
+            diags.push(Loc::file_only(&shown(schemas_dir)), Code::Schema, "schemas/documents.json is missing");
         }
         return None;
     };
@@ -149,7 +56,7 @@ pub fn load(root: &Path, raw: &Path, schemas_dir: &Path, diags: &mut Diags) -> O
     let mut folders: Vec<PathBuf> = match std::fs::read_dir(&docs_dir) {
         Ok(rd) => rd.filter_map(|e| e.ok()).filter(|e| e.path().is_dir()).map(|e| e.path()).collect(),
         Err(e) => {
-            diags.push(Loc::file_only(&shown(&docs_dir)), "missing-file", format!("cannot read the documents folder: {e}"));
+            diags.push(Loc::file_only(&shown(&docs_dir)), Code::MissingFile, format!("cannot read the documents folder: {e}"));
             Vec::new()
         }
     };
@@ -163,7 +70,7 @@ pub fn load(root: &Path, raw: &Path, schemas_dir: &Path, diags: &mut Diags) -> O
             let mut d = Diags::default();
             let doc_id = folder.file_name().unwrap().to_string_lossy().into_owned();
             if !id_field.pattern.as_ref().is_none_or(|p| p.is_match(&doc_id)) {
-                d.push(Loc::file_only(&shown(folder)), "pattern", format!("document folder name '{doc_id}' is not a valid doc_id (lowercase words joined by '-')"));
+                d.push(Loc::file_only(&shown(folder)), Code::Pattern, format!("document folder name '{doc_id}' is not a valid doc_id (lowercase words joined by '-')"));
                 return (doc_id, None, Vec::new(), Vec::new(), d);
             }
             let Some(doc) = load_doc(folder, &doc_id, doc_schema, root, &mut d) else {
@@ -220,12 +127,30 @@ pub fn load(root: &Path, raw: &Path, schemas_dir: &Path, diags: &mut Diags) -> O
         }
     }
     let retired = load_retired(&raw.join("retired_ids.toml"), &shown(&raw.join("retired_ids.toml")), diags);
-    Some(Project { root: root.to_path_buf(), meta, schemas, docs, rows, includes, retired, broken_docs, broken_tables })
+    let released = load_released(out_root, &meta, &shown(out_root), diags);
+    Some(Project { meta, schemas, docs, rows, includes, retired, broken_docs, broken_tables, released })
+}
+
+/// The latest release, the latest one before this version, and this version's files
+/// if it is released.
+fn load_released(out_root: &Path, meta: &DatasetMeta, shown: &str, diags: &mut Diags) -> Released {
+    let current: Vec<u64> = meta.version.split('.').filter_map(|x| x.parse().ok()).collect();
+    let read = || -> std::io::Result<Released> {
+        let all = release::releases(out_root, &meta.name)?;
+        let latest = all.last().map(|(_, d)| release::read_version(d)).transpose()?;
+        let previous = all.iter().filter(|(v, _)| *v < current).last().map(|(_, d)| release::read_version(d)).transpose()?;
+        let here = all.iter().find(|(v, _)| *v == current).map(|(_, d)| release::file_hashes(d)).transpose()?;
+        Ok(Released { latest, previous, current: here })
+    };
+    read().unwrap_or_else(|e| {
+        diags.push(Loc::file_only(shown), Code::Io, format!("cannot read the earlier releases: {e}"));
+        Released::default()
+    })
 }
 
 /// Whether the problems added since `before` kept a whole file from being read.
 fn unreadable(diags: &Diags, before: usize) -> bool {
-    diags.0[before..].iter().any(|d| matches!(d.code, "toml-syntax" | "encoding" | "missing-file" | "unknown-table" | "empty-table"))
+    diags.0[before..].iter().any(|d| d.code.unreadable_file())
 }
 
 fn load_retired(path: &Path, shown: &str, diags: &mut Diags) -> Vec<(Retired, Loc)> {
@@ -234,7 +159,7 @@ fn load_retired(path: &Path, shown: &str, diags: &mut Diags) -> Vec<(Retired, Lo
     match toml::from_str::<RetiredFile>(&text) {
         Ok(f) => f.retired.into_iter().map(|r| (index.loc(r.span().start), r.into_inner())).map(|(l, r)| (r, l)).collect(),
         Err(e) => {
-            diags.push(index.loc(e.span().map_or(0, |s| s.start)), "toml-syntax", e.message().trim().to_string());
+            diags.push(index.loc(e.span().map_or(0, |s| s.start)), Code::TomlSyntax, e.message().trim().to_string());
             Vec::new()
         }
     }
@@ -247,7 +172,7 @@ fn check_citation_version(text: &str, version: &str, shown: &str, diags: &mut Di
     if found.as_deref() != Some(version) {
         let loc = Loc { file: Arc::from(shown), line: line.map_or(1, |i| i + 1), col: 1 };
         let found = found.map_or("no version line".to_string(), |f| format!("'{f}'"));
-        diags.push(loc, "version", format!("CITATION.cff must say `version: {version}` (raw/dataset.toml's version), found {found}"));
+        diags.push(loc, Code::Version, format!("CITATION.cff must say `version: {version}` (raw/dataset.toml's version), found {found}"));
     }
 }
 
@@ -271,7 +196,7 @@ fn load_doc(folder: &Path, doc_id: &str, schema: &Schema, root: &Path, diags: &m
     let mut map: BTreeMap<Spanned<String>, Spanned<toml::Value>> = match toml::from_str(&text) {
         Ok(m) => m,
         Err(e) => {
-            diags.push(index.loc(e.span().map_or(0, |s| s.start)), "toml-syntax", e.message().trim().to_string());
+            diags.push(index.loc(e.span().map_or(0, |s| s.start)), Code::TomlSyntax, e.message().trim().to_string());
             return None;
         }
     };
@@ -283,7 +208,7 @@ fn load_doc(folder: &Path, doc_id: &str, schema: &Schema, root: &Path, diags: &m
             match LayoutConfig::deserialize(v.into_inner()) {
                 Ok(l) => (l, loc),
                 Err(e) => {
-                    diags.push(loc, "layout", format!("[layout] is malformed: {}", e.message().trim()));
+                    diags.push(loc, Code::Layout, format!("[layout] is malformed: {}", e.message().trim()));
                     return None;
                 }
             }
@@ -292,11 +217,11 @@ fn load_doc(folder: &Path, doc_id: &str, schema: &Schema, root: &Path, diags: &m
     let names = load::key_names(schema, &["source"]);
     let record = load::typed_row(Spanned::new(0..0, map), &index, &names, schema, &["source"], diags);
     let Some(source) = record.input("source").map(str::to_string) else {
-        diags.push(record.origin.row_loc(), "required", "documents: 'source' (the file name of the source text) is required");
+        diags.push(record.origin.row_loc(), Code::Required, "documents: 'source' (the file name of the source text) is required");
         return None;
     };
     if source.contains(['/', '\\']) || source.starts_with('.') {
-        diags.push(record.origin.at("source"), "path", format!("'source' = '{source}' must be a plain file name in the document's folder"));
+        diags.push(record.origin.at("source"), Code::Path, format!("'source' = '{source}' must be a plain file name in the document's folder"));
         return None;
     }
     let source_path = folder.join(&source);
@@ -304,7 +229,7 @@ fn load_doc(folder: &Path, doc_id: &str, schema: &Schema, root: &Path, diags: &m
     let bytes = match std::fs::read(&source_path) {
         Ok(b) => b,
         Err(e) => {
-            diags.push(record.origin.at("source"), "missing-file", format!("source text {source_shown}: {e}"));
+            diags.push(record.origin.at("source"), Code::MissingFile, format!("source text {source_shown}: {e}"));
             return None;
         }
     };
@@ -313,7 +238,7 @@ fn load_doc(folder: &Path, doc_id: &str, schema: &Schema, root: &Path, diags: &m
     if pinned.as_deref().is_some_and(|p| p != digest) {
         diags.push(
             record.origin.at("sha256"),
-            "hash-mismatch",
+            Code::HashMismatch,
             format!("{source_shown} has SHA-256 {digest}, not the pinned {}; the source must never change (vendor a new document instead)", pinned.unwrap()),
         );
         return None;

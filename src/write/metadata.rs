@@ -1,7 +1,7 @@
 //! Metadata written beside the tables: the Croissant JSON-LD descriptor (for ML tools)
 //! and the human-readable codebook, both generated from the schemas and the data.
 
-use crate::build::Dataset;
+use crate::model::Dataset;
 use crate::schema::FieldType;
 use crate::value::Value;
 use serde_json::{json, Value as Json};

@@ -1,54 +1,14 @@
 //! Loading the curated TOML files: each row becomes typed values in schema column order,
 //! and keeps where each of its keys was written so later checks can point at it.
 
-use crate::diag::{Diags, LineIndex, Loc};
+use crate::diag::{Code, Diags, LineIndex, Loc};
 use crate::schema::{Field, FieldType, Schema};
+use crate::model::{Origin, Row};
 use crate::value::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 use toml::Spanned;
-
-/// Where a row was written: line and column of the row and of each of its keys. Kept
-/// compact (no file text, key names shared per file) because every row carries one.
-#[derive(Clone, Debug)]
-pub struct Origin {
-    file: Arc<str>,
-    /// The key names a row of this file may use (columns, then input-only keys).
-    names: Arc<[String]>,
-    row: (u32, u32),
-    keys: Box<[(u16, u32, u32)]>,
-}
-
-impl Origin {
-    /// The location of `key` in the row, or of the row itself when the key is absent.
-    pub fn at(&self, key: &str) -> Loc {
-        let (line, col) = self.keys.iter().find(|k| self.names[k.0 as usize] == key).map_or(self.row, |k| (k.1, k.2));
-        Loc { file: self.file.clone(), line: line as usize, col: col as usize }
-    }
-    pub fn row_loc(&self) -> Loc {
-        Loc { file: self.file.clone(), line: self.row.0 as usize, col: self.row.1 as usize }
-    }
-    /// Whether the curator wrote `key` in this row.
-    pub fn has(&self, key: &str) -> bool {
-        self.keys.iter().any(|k| self.names[k.0 as usize] == key)
-    }
-}
-
-/// A curated row: values in schema order (derived columns still null).
-#[derive(Clone, Debug)]
-pub struct Row {
-    pub values: Vec<Value>,
-    /// Keys read from the file that are not columns (`quote_prefix`, `source`).
-    pub inputs: Vec<(String, String)>,
-    pub origin: Origin,
-}
-
-impl Row {
-    pub fn input(&self, key: &str) -> Option<&str> {
-        self.inputs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
-    }
-}
 
 /// Reads a file as UTF-8 text, reporting a missing file, a byte order mark or invalid
 /// UTF-8 at the exact position.
@@ -56,7 +16,7 @@ pub fn read_text(path: &Path, shown: &str, diags: &mut Diags) -> Option<String> 
     match std::fs::read(path) {
         Ok(bytes) => decode(bytes, shown, diags),
         Err(e) => {
-            diags.push(Loc::file_only(shown), "missing-file", format!("cannot read file: {e}"));
+            diags.push(Loc::file_only(shown), Code::MissingFile, format!("cannot read file: {e}"));
             None
         }
     }
@@ -65,7 +25,7 @@ pub fn read_text(path: &Path, shown: &str, diags: &mut Diags) -> Option<String> 
 /// Bytes as UTF-8 text, reporting a byte order mark or the first invalid byte.
 pub fn decode(bytes: Vec<u8>, shown: &str, diags: &mut Diags) -> Option<String> {
     if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        diags.push(Loc::file_only(shown), "encoding", "file starts with a UTF-8 byte order mark; save it as UTF-8 without BOM");
+        diags.push(Loc::file_only(shown), Code::Encoding, "file starts with a UTF-8 byte order mark; save it as UTF-8 without BOM");
         return None;
     }
     match String::from_utf8(bytes) {
@@ -74,7 +34,7 @@ pub fn decode(bytes: Vec<u8>, shown: &str, diags: &mut Diags) -> Option<String> 
             let good = e.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(&e.as_bytes()[..good]).into_owned();
             let loc = LineIndex::new(shown, Arc::from(text.as_str())).loc(good);
-            diags.push(loc, "encoding", format!("invalid UTF-8 (byte 0x{:02X}); files must be UTF-8", e.as_bytes()[good]));
+            diags.push(loc, Code::Encoding, format!("invalid UTF-8 (byte 0x{:02X}); files must be UTF-8", e.as_bytes()[good]));
             None
         }
     }
@@ -86,7 +46,7 @@ pub fn check_line_ends(text: &str, shown: &str, diags: &mut Diags) -> bool {
         None => true,
         Some(at) => {
             let loc = LineIndex::new(shown, Arc::from(text)).loc(at);
-            diags.push(loc, "encoding", "carriage return (CRLF line ends?); curated files use LF line ends");
+            diags.push(loc, Code::Encoding, "carriage return (CRLF line ends?); curated files use LF line ends");
             false
         }
     }
@@ -108,7 +68,7 @@ pub fn parse_rows(text: &str, shown: &str, schema: &Schema, input_only: &[&str],
         Err(e) => {
             let loc = index.loc(e.span().map_or(0, |s| s.start));
             let hint = format!(" (each row is a [[{}]] table)", schema.name);
-            diags.push(loc, "toml-syntax", e.message().trim().to_string() + &hint);
+            diags.push(loc, Code::TomlSyntax, e.message().trim().to_string() + &hint);
             return Vec::new();
         }
     };
@@ -116,14 +76,14 @@ pub fn parse_rows(text: &str, shown: &str, schema: &Schema, input_only: &[&str],
     let mut found = false;
     for (key, value) in doc {
         if *key.get_ref() != schema.name {
-            diags.push(index.loc(key.span().start), "unknown-table", format!("'{}' is not '{}', the only table this file may hold", key.get_ref(), schema.name));
+            diags.push(index.loc(key.span().start), Code::UnknownTable, format!("'{}' is not '{}', the only table this file may hold", key.get_ref(), schema.name));
             continue;
         }
         found = true;
         rows = value;
     }
     if !found && diags.is_empty() {
-        diags.push(index.loc(0), "empty-table", format!("no [[{}]] rows; write `{} = []` if the table is really empty", schema.name, schema.name));
+        diags.push(index.loc(0), Code::EmptyTable, format!("no [[{}]] rows; write `{} = []` if the table is really empty", schema.name, schema.name));
     }
     let names = key_names(schema, input_only);
     rows.into_iter().map(|r| typed_row(r, &index, &names, schema, input_only, diags)).collect()
@@ -159,14 +119,14 @@ pub fn typed_row(
         if input_only.contains(&key.as_str()) {
             match value {
                 toml::Value::String(s) if !s.trim().is_empty() => inputs.push((key, s)),
-                _ => diags.push(loc, "type", format!("'{key}' must be a non-empty string")),
+                _ => diags.push(loc, Code::Type, format!("'{key}' must be a non-empty string")),
             }
             continue;
         }
         match schema.index(&key) {
-            None => diags.push(index.loc(kspan.start), "unknown-column", format!("'{key}' is not a column of {} (columns: {})", schema.name, curated_names(schema))),
+            None => diags.push(index.loc(kspan.start), Code::UnknownColumn, format!("'{key}' is not a column of {} (columns: {})", schema.name, curated_names(schema))),
             Some(i) if schema.fields[i].derive.is_some() => {
-                diags.push(index.loc(kspan.start), "derived-column", format!("'{key}' is computed by the pipeline; remove it"))
+                diags.push(index.loc(kspan.start), Code::DerivedColumn, format!("'{key}' is computed by the pipeline; remove it"))
             }
             Some(i) => {
                 if let Some(v) = convert(&schema.fields[i], value, &loc, diags) {
@@ -183,7 +143,7 @@ pub fn typed_row(
     let origin = Origin { file: index.file.clone(), names: names.clone(), row: first, keys: keys.into_boxed_slice() };
     for (i, f) in schema.fields.iter().enumerate() {
         if f.required && f.derive.is_none() && values[i].is_null() && !origin.has(&f.name) {
-            diags.push(origin.row_loc(), "required", format!("{}: '{}' is required", schema.name, f.name));
+            diags.push(origin.row_loc(), Code::Required, format!("{}: '{}' is required", schema.name, f.name));
         }
     }
     Row { values, inputs, origin }
@@ -199,16 +159,16 @@ pub fn convert(field: &Field, value: toml::Value, loc: &Loc, diags: &mut Diags) 
     let v = match (field.ftype, value) {
         (FieldType::String, toml::Value::String(s)) => {
             if s.trim().is_empty() {
-                diags.push(loc.clone(), "empty-value", format!("'{name}' is empty; leave the key out for no value"));
+                diags.push(loc.clone(), Code::EmptyValue, format!("'{name}' is empty; leave the key out for no value"));
                 return None;
             }
             let n = s.chars().count();
             if n > MAX_CELL_CHARS {
-                diags.push(loc.clone(), "cell-too-large", format!("'{name}' holds {n} characters; at most {MAX_CELL_CHARS}"));
+                diags.push(loc.clone(), Code::CellTooLarge, format!("'{name}' holds {n} characters; at most {MAX_CELL_CHARS}"));
                 return None;
             }
             if s.starts_with(FORMULA_LEAD) {
-                diags.push(loc.clone(), "formula", format!("'{name}' starts with '{}', which spreadsheets run as a formula; start the text at a word", s.chars().next().unwrap().escape_default()));
+                diags.push(loc.clone(), Code::Formula, format!("'{name}' starts with '{}', which spreadsheets run as a formula; start the text at a word", s.chars().next().unwrap().escape_default()));
                 return None;
             }
             Value::Str(field.intern(&s).unwrap_or_else(|| Arc::from(s)))
@@ -218,7 +178,7 @@ pub fn convert(field: &Field, value: toml::Value, loc: &Loc, diags: &mut Diags) 
         (FieldType::Number, toml::Value::Float(f)) if f.is_finite() => Value::Num(f),
         (FieldType::Boolean, toml::Value::Boolean(b)) => Value::Bool(b),
         (t, other) => {
-            diags.push(loc.clone(), "type", format!("'{name}' must be {}, found {}", type_name(t), other.type_str()));
+            diags.push(loc.clone(), Code::Type, format!("'{name}' must be {}, found {}", type_name(t), other.type_str()));
             return None;
         }
     };
@@ -231,17 +191,17 @@ pub fn check_constraints(field: &Field, v: &Value, loc: &Loc, diags: &mut Diags)
     if let Value::Str(s) = v {
         if !field.allows(s) {
             let allowed: Vec<&str> = field.vocabulary.iter().flatten().map(|(k, _)| k.as_str()).collect();
-            diags.push(loc.clone(), "enum", format!("'{name}' = '{s}' is not one of: {}", allowed.join(", ")));
+            diags.push(loc.clone(), Code::Enum, format!("'{name}' = '{s}' is not one of: {}", allowed.join(", ")));
         }
         if let Some(p) = &field.pattern {
             if !p.is_match(s) {
-                diags.push(loc.clone(), "pattern", format!("'{name}' = '{s}' does not match {}", p.as_str()));
+                diags.push(loc.clone(), Code::Pattern, format!("'{name}' = '{s}' does not match {}", p.as_str()));
             }
         }
     }
     if let Some(x) = v.as_f64() {
         if field.minimum.is_some_and(|m| x < m) || field.maximum.is_some_and(|m| x > m) {
-            diags.push(loc.clone(), "range", format!("'{name}' = {x} is outside [{}, {}]", fmt_opt(field.minimum), fmt_opt(field.maximum)));
+            diags.push(loc.clone(), Code::Range, format!("'{name}' = {x} is outside [{}, {}]", fmt_opt(field.minimum), fmt_opt(field.maximum)));
         }
     }
 }

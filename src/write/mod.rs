@@ -2,7 +2,10 @@
 //! `SHA256SUMS`, first into a temporary folder beside the target, then renamed into
 //! place, so a failed or interrupted build never leaves a half-written version.
 
-use crate::build::{Dataset, Table};
+mod metadata;
+
+use crate::model::{Dataset, Table, Version, VersionTable};
+use crate::model::RELEASE_NOTES;
 use crate::schema::{FieldType, Schema};
 use crate::value::Value;
 use arrow_array::types::Int32Type;
@@ -14,10 +17,10 @@ use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 use serde_json::{json, Map, Value as Json};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::{self, File};
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 pub fn version_dir_name(ds: &Dataset) -> String {
@@ -34,8 +37,6 @@ pub enum Outcome {
     ReleasedDiffers(Vec<String>),
 }
 
-/// A released version holds its changelog entry; its other files never change.
-pub const RELEASE_NOTES: &str = "CHANGES.md";
 
 /// Writes the version into `out_root/<name>-<version>`. An unreleased version is replaced;
 /// a released one is only compared (a difference is an error: bump the version).
@@ -59,15 +60,14 @@ pub fn write_version(ds: &Dataset, out_root: &Path, release: bool) -> io::Result
         }
     }
     fs::create_dir_all(&tmp)?;
-    write_files(ds, &tmp)?;
-    if target.join(RELEASE_NOTES).exists() {
-        let differ = differing_files(&target, &tmp)?;
+    let written = write_files(ds, &tmp)?;
+    if let Some(released) = &ds.released.current {
+        let differ = differing_files(released, &written);
         fs::remove_dir_all(&tmp)?;
         return Ok(if differ.is_empty() { Outcome::AlreadyReleased } else { Outcome::ReleasedDiffers(differ) });
     }
     if release {
-        let notes = release_notes(ds, out_root, &tmp)?;
-        fs::write(tmp.join(RELEASE_NOTES), &notes)?;
+        fs::write(tmp.join(RELEASE_NOTES), release_notes(ds))?;
     }
     failpoint("before-swap");
     if !target.exists() {
@@ -110,72 +110,46 @@ fn failpoint(name: &str) {
     }
 }
 
-/// Files of `a` and `b` (release notes aside) whose bytes differ or that only one has.
-fn differing_files(a: &Path, b: &Path) -> io::Result<Vec<String>> {
-    let (fa, fb) = (list_files(a)?, list_files(b)?);
-    let mut out: Vec<String> = fa.keys().chain(fb.keys()).filter(|k| k.as_str() != RELEASE_NOTES && fa.get(*k) != fb.get(*k)).cloned().collect();
-    out.sort();
+/// Files whose bytes differ from the released version's, or that only one has.
+fn differing_files(released: &BTreeMap<String, String>, written: &[Written]) -> Vec<String> {
+    let new: BTreeMap<&str, &str> = written.iter().map(|w| (w.path.as_str(), w.sha256.as_str())).collect();
+    let old: BTreeMap<&str, &str> = released.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut out: Vec<String> = old.keys().chain(new.keys()).filter(|k| old.get(*k) != new.get(*k)).map(|k| k.to_string()).collect();
     out.dedup();
-    Ok(out)
+    out
 }
 
-fn list_files(dir: &Path) -> io::Result<std::collections::BTreeMap<String, Vec<u8>>> {
-    let mut out = std::collections::BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in fs::read_dir(&d)? {
-            let p = e?.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
-                out.insert(rel, fs::read(&p)?);
-            }
-        }
-    }
-    Ok(out)
+/// The version being written, as text cells (what its CSV files hold), for the changelog.
+fn as_version(ds: &Dataset) -> Version {
+    let tables = ds
+        .tables
+        .iter()
+        .map(|t| {
+            let s = t.schema;
+            let key: Vec<String> = s.primary_key.iter().map(|&k| s.fields[k].name.clone()).collect();
+            let rows = t
+                .rows
+                .iter()
+                .map(|r| (s.primary_key.iter().map(|&k| r[k].to_text()).collect::<Vec<_>>().join("+"), r.iter().map(Value::to_text).collect()))
+                .collect();
+            (s.name.clone(), VersionTable { key, columns: s.fields.iter().map(|f| f.name.clone()).collect(), rows })
+        })
+        .collect();
+    Version { label: version_dir_name(ds), version: ds.meta.version.clone(), tables }
 }
 
-/// Released versions of this dataset in `out_root`, oldest first.
-pub fn releases(out_root: &Path, name: &str) -> io::Result<Vec<(Vec<u64>, PathBuf)>> {
-    let mut out = Vec::new();
-    if !out_root.exists() {
-        return Ok(out);
-    }
-    for e in fs::read_dir(out_root)? {
-        let p = e?.path();
-        let file = p.file_name().unwrap().to_string_lossy().into_owned();
-        let Some(v) = file.strip_prefix(&format!("{name}-")) else { continue };
-        let parts: Option<Vec<u64>> = v.split('.').map(|x| x.parse().ok()).collect();
-        if let Some(parts) = parts.filter(|p| p.len() == 3) {
-            if p.join(RELEASE_NOTES).exists() {
-                out.push((parts, p));
-            }
+fn release_notes(ds: &Dataset) -> String {
+    match &ds.released.previous {
+        None => format!("## {}\n\nFirst release.\n\n", ds.meta.version),
+        Some(old) => {
+            let diffs = crate::diff::diff(old, &as_version(ds));
+            crate::diff::to_markdown(&format!("{} (changes since {})", ds.meta.version, old.version), &diffs)
         }
     }
-    out.sort();
-    Ok(out)
-}
-
-fn release_notes(ds: &Dataset, out_root: &Path, new: &Path) -> io::Result<String> {
-    let ver: Vec<u64> = ds.meta.version.split('.').filter_map(|x| x.parse().ok()).collect();
-    let previous = releases(out_root, &ds.meta.name)?.into_iter().filter(|(v, _)| *v < ver).last();
-    Ok(match previous {
-        None => format!("## {}
-
-First release.
-
-", ds.meta.version),
-        Some((v, dir)) => {
-            let old = v.iter().map(u64::to_string).collect::<Vec<_>>().join(".");
-            let diffs = crate::diff::diff_versions(&dir, new)?;
-            crate::diff::to_markdown(&format!("{} (changes since {old})", ds.meta.version), &diffs)
-        }
-    })
 }
 
 /// Writes every file of a version into `dir` (which must exist and be empty).
-pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<()> {
+pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<Vec<Written>> {
     fs::create_dir_all(dir.join("csv"))?;
     fs::create_dir_all(dir.join("parquet"))?;
     // Tables are encoded on all cores; each file is written as soon as it is made and
@@ -204,11 +178,11 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<()> {
         let path = format!("parquet/{name}.parquet");
         written.iter().find(|w| w.path == path).map(|w| w.sha256.clone()).unwrap_or_default()
     };
-    let croissant = crate::metadata::croissant(ds, &sha_of, &ds.cite_as);
+    let croissant = metadata::croissant(ds, &sha_of, &ds.cite_as);
     let mut meta: Vec<(String, Vec<u8>)> = vec![
         ("datapackage.json".into(), (serde_json::to_string_pretty(&package)? + "\n").into_bytes()),
         ("croissant.json".into(), (serde_json::to_string_pretty(&croissant)? + "\n").into_bytes()),
-        ("codebook.md".into(), crate::metadata::codebook(ds).into_bytes()),
+        ("codebook.md".into(), metadata::codebook(ds).into_bytes()),
     ];
     meta.extend(ds.includes.iter().cloned());
     for (path, bytes) in meta {
@@ -219,7 +193,9 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<()> {
     let sums: String = sorted.iter().map(|w| format!("{}  {}\n", w.sha256, w.path)).collect();
     let mut f = File::create(dir.join("SHA256SUMS"))?;
     f.write_all(sums.as_bytes())?;
-    f.sync_all()
+    f.sync_all()?;
+    written.push(Written { sha256: hex_sha256(sums.as_bytes()), bytes: sums.len(), path: "SHA256SUMS".into() });
+    Ok(written)
 }
 
 /// Writes one file of the version (durably) and returns its size and hash.
@@ -236,7 +212,7 @@ fn put_file(dir: &Path, path: String, bytes: Vec<u8>) -> io::Result<Written> {
 }
 
 /// A file of the version: its path, size and SHA-256.
-struct Written {
+pub struct Written {
     path: String,
     bytes: usize,
     sha256: String,

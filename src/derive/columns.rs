@@ -1,0 +1,61 @@
+//! Derived columns of one row: provenance (page, offsets, footnote), document facts
+//! and the real dates behind EDTF strings.
+
+use crate::diag::{Code, Diags};
+use crate::edtf;
+use crate::model::{Laid, Origin, Span};
+use crate::schema::{Derive, Schema};
+use crate::text::collapse;
+use crate::value::Value;
+use std::sync::Arc;
+
+/// Computes a row's derived columns; curated columns are kept as they are.
+pub fn derive_row(schema: &Schema, values: Vec<Value>, doc_id: &Value, span: Option<Span>, laid: Option<&Laid>, diags: &mut Diags, origin: &Origin) -> Vec<Value> {
+    let mut row = values;
+    // Each EDTF column is parsed once; a malformed one is reported here, where the row's
+    // location is known, and its derived columns stay empty.
+    let mut parsed: Vec<(&str, Option<edtf::Edtf>)> = Vec::new();
+    for f in &schema.fields {
+        if let Some(Derive::EdtfStart(from)) = &f.derive {
+            let text = schema.index(from).and_then(|i| row[i].as_str());
+            let result = text.map(edtf::parse).transpose().unwrap_or_else(|e| {
+                diags.push(origin.at(from), Code::Date, format!("'{from}': {e}"));
+                None
+            });
+            parsed.push((from, result));
+        }
+    }
+    let edtf_of = |from: &str| parsed.iter().find(|(f, _)| *f == from).and_then(|(_, e)| e.clone());
+    for (i, f) in schema.fields.iter().enumerate() {
+        let Some(d) = &f.derive else {
+            if f.name == "quote" {
+                if let Value::Str(q) = &row[i] {
+                    row[i] = Value::Str(Arc::from(collapse(q)));
+                }
+            }
+            continue;
+        };
+        let int = |x: usize| Value::Int(x as i64);
+        row[i] = match (d, span, laid) {
+            (Derive::DocId, _, _) => doc_id.clone(),
+            (Derive::Page, Some(s), Some(l)) => Value::Int(l.layout.page_of(s.start)),
+            (Derive::CharStart, Some(s), _) => int(s.start),
+            (Derive::CharEnd, Some(s), _) => int(s.end),
+            (Derive::Footnote, Some(s), Some(l)) => l.layout.footnote_for(s).map_or(Value::Null, Value::Int),
+            (Derive::MarkerStart | Derive::MarkerPage, Some(s), Some(l)) => match l.layout.notes.iter().find(|n| n.span == s).and_then(|n| n.marker) {
+                Some(m) if matches!(d, Derive::MarkerStart) => int(m),
+                Some(m) => Value::Int(l.layout.page_of(m)),
+                None => Value::Null,
+            },
+            (Derive::SourcePath, _, Some(l)) => Value::Str(Arc::from(l.doc.source_rel.as_str())),
+            (Derive::SourceBytes, _, Some(l)) => int(l.doc.bytes),
+            (Derive::SourceChars, _, Some(l)) => int(l.doc.chars.len()),
+            (Derive::EdtfStart(from), _, _) => edtf_of(from).map_or(Value::Null, |e| Value::Date(edtf::days(e.start))),
+            (Derive::EdtfEnd(from), _, _) => edtf_of(from).and_then(|e| e.end).map_or(Value::Null, |e| Value::Date(edtf::days(e))),
+            (Derive::EdtfPrecision(from), _, _) => edtf_of(from).and_then(|e| f.intern(e.precision)).map_or(Value::Null, Value::Str),
+            _ => Value::Null,
+        };
+    }
+    row
+}
+

@@ -1,0 +1,107 @@
+//! The derive stage: per document, proves every quote (through `prove`), derives the
+//! page map and footnotes (`layout`), and computes each row's derived columns
+//! (`columns`); then generates the `pages` and `mentions` tables.
+
+mod columns;
+pub mod layout;
+pub mod mentions;
+
+pub use columns::derive_row;
+
+use crate::diag::{Code, Diags};
+use crate::model::{Doc, Laid, Layout, Project, Span};
+use crate::prove::{self, Miss, Request};
+use crate::value::Value;
+use std::collections::{BTreeMap, HashMap};
+
+/// Curated values by table, in the project's row order.
+pub type Values = BTreeMap<String, Vec<Vec<Value>>>;
+
+/// Quote rows of each document: (table, row index), in table and row order.
+pub fn rows_by_doc(p: &Project) -> HashMap<&str, Vec<(&str, usize)>> {
+    let mut by_doc: HashMap<&str, Vec<(&str, usize)>> = HashMap::new();
+    for (table, rows) in &p.rows {
+        if p.schemas[table].has_quote() {
+            for (i, c) in rows.iter().enumerate() {
+                by_doc.entry(c.doc.as_str()).or_default().push((table.as_str(), i));
+            }
+        }
+    }
+    by_doc
+}
+
+fn quote_of<'v>(p: &Project, vals: &'v Values, t: &str, i: usize) -> Option<&'v str> {
+    p.schemas[t].index("quote").and_then(|q| vals[t][i][q].as_str())
+}
+
+/// One document's stage: resolve all its quotes in one pass, then derive its layout.
+pub fn lay_out<'p>(p: &'p Project, vals: &Values, doc: &'p Doc, reqs: &[(&'p str, usize)]) -> (Laid<'p>, Vec<((&'p str, usize), Span)>, Diags) {
+    let mut diags = Diags::default();
+    let mut requests: Vec<Request> = reqs
+        .iter()
+        .map(|&(t, i)| {
+            let c = &p.rows[t][i];
+            Request { quote: quote_of(p, vals, t, i).unwrap_or(""), prefix: c.row.input("quote_prefix") }
+        })
+        .collect();
+    requests.extend(doc.layout.not_page_starts.iter().map(|n| Request { quote: &n.quote, prefix: n.quote_prefix.as_deref() }));
+    let results = prove::resolve_all(&doc.norm, &requests);
+    let mut not_page_starts = Vec::new();
+    let mut spans = Vec::new();
+    for (k, res) in results.into_iter().enumerate() {
+        match (reqs.get(k), res) {
+            (None, Ok(span)) => not_page_starts.push(span.start),
+            (None, Err(miss)) => prove::report(&mut diags, doc.layout_loc.clone(), &doc.source_shown, miss),
+            (Some(&(t, i)), res) => {
+                let c = &p.rows[t][i];
+                if quote_of(p, vals, t, i).is_none() {
+                    continue; // already reported as a missing required value
+                }
+                match res {
+                    Ok(span) => spans.push(((t, i), span)),
+                    Err(miss) => {
+                        let key = if c.row.input("quote_prefix").is_some() && !matches!(miss, Miss::NotFound { .. }) { "quote_prefix" } else { "quote" };
+                        prove::report(&mut diags, c.row.origin.at(key), &doc.source_shown, miss);
+                    }
+                }
+            }
+        }
+    }
+    // The page map and footnotes.
+    let number = p.schemas["footnotes"].index("number");
+    let notes: Vec<(Option<i64>, Span)> = spans
+        .iter()
+        .filter(|((t, _), _)| *t == "footnotes")
+        .map(|&((t, i), span)| (number.and_then(|n| vals[t][i][n].as_int()), span))
+        .collect();
+    let field = |n: &str| doc.record.values[p.schemas["documents"].index(n).unwrap()].as_int();
+    let input = layout::Input {
+        chars: &doc.chars,
+        first_page: field("first_page").unwrap_or(1),
+        last_page: field("last_page").unwrap_or(1),
+        running_headers: &doc.layout.running_headers,
+        not_page_starts: &not_page_starts,
+        notes: &notes,
+    };
+    let (layout, errors) = layout::derive(&input);
+    for e in errors {
+        diags.push(doc.layout_loc.clone(), Code::PageMap, e);
+    }
+    // A passage is running text or one footnote's text, never a mix with page furniture.
+    for &((t, i), span) in &spans {
+        if let Some(problem) = layout.region_problem(&doc.chars, span) {
+            diags.push(p.rows[t][i].row.origin.at("quote"), Code::QuoteRegion, format!("the quote {problem}; quote running text or one footnote, not both"));
+        }
+    }
+    (Laid { doc, layout }, spans, diags)
+}
+
+/// A document's layout exactly as the build derives it, if it derives without page-map
+/// errors (the curation aid `locate` uses it).
+pub fn layout_of(p: &Project, doc: &Doc) -> Option<Layout> {
+    let vals: Values = p.rows.iter().map(|(t, rows)| (t.clone(), rows.iter().map(|c| c.row.values.clone()).collect())).collect();
+    let reqs = rows_by_doc(p).remove(doc.doc_id.as_str()).unwrap_or_default();
+    let (laid, _, diags) = lay_out(p, &vals, doc, &reqs);
+    (!diags.0.iter().any(|d| d.code == Code::PageMap)).then_some(laid.layout)
+}
+

@@ -1,0 +1,229 @@
+//! The types every stage shares, at the bottom of the module graph: the dataset's
+//! record, documents and curated rows as loaded (with where each was written), the
+//! previous release, and the validated dataset handed to the writer. Stages import
+//! from here, never from one another upwards.
+
+pub mod layout;
+
+use crate::diag::Loc;
+use crate::schema::Schema;
+use crate::text::Normalized;
+use crate::value::Value;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+pub use layout::{Layout, Note, Page};
+
+/// A located passage: half-open code-point span of the original text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+/// The dataset's own record (`raw/dataset.toml`).
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetMeta {
+    pub name: String,
+    pub version: String,
+    /// Release date of this version (ISO 8601), written by the curators.
+    pub published: String,
+    pub title: String,
+    pub description: String,
+    pub homepage: Option<String>,
+    pub keywords: Vec<String>,
+    pub licenses: Vec<License>,
+    pub contributors: Vec<Contributor>,
+}
+
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct License {
+    pub name: String,
+    pub title: String,
+    pub path: String,
+}
+
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Contributor {
+    pub title: String,
+    pub role: String,
+}
+
+/// An id taken out of the dataset (`raw/retired_ids.toml`): it may never come back.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct Retired {
+    pub table: String,
+    pub id: String,
+    /// The first version without it.
+    pub version: String,
+    pub reason: String,
+    /// The id that now carries the fact, when the row was merged into another.
+    pub replaced_by: Option<String>,
+}
+
+
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct LayoutConfig {
+    #[serde(default)]
+    pub running_headers: Vec<String>,
+    #[serde(default)]
+    pub not_page_starts: Vec<NotPageStart>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct NotPageStart {
+    pub quote: String,
+    pub quote_prefix: Option<String>,
+    pub reason: String,
+}
+
+/// One source document: its record, its text and how the text is laid out.
+pub struct Doc {
+    pub doc_id: String,
+    /// The documents-table row.
+    pub record: Row,
+    pub layout: LayoutConfig,
+    pub layout_loc: Loc,
+    /// Path of the source inside raw/, and as shown in diagnostics.
+    pub source_rel: String,
+    pub source_shown: String,
+    pub bytes: usize,
+    pub chars: Vec<char>,
+    pub norm: Normalized,
+}
+
+/// A curated row and the document its quote is proved against.
+pub struct Curated {
+    pub doc: String,
+    pub row: Row,
+}
+
+pub struct Project {
+    pub meta: DatasetMeta,
+    pub schemas: BTreeMap<String, Schema>,
+    pub docs: Vec<Doc>,
+    /// Curated rows by table name (registry and document tables).
+    pub rows: BTreeMap<String, Vec<Curated>>,
+    /// Files copied into every version: (name in the version, bytes).
+    pub includes: Vec<(String, Vec<u8>)>,
+    /// Retired ids, with where each was written.
+    pub retired: Vec<(Retired, Loc)>,
+    /// Documents and tables that could not be read: references into them are not
+    /// reported again (their own error says what is wrong).
+    pub broken_docs: Vec<String>,
+    pub broken_tables: Vec<String>,
+    /// Earlier releases in the output folder.
+    pub released: Released,
+}
+
+/// Where a row was written: line and column of the row and of each of its keys. Kept
+/// compact (no file text, key names shared per file) because every row carries one.
+#[derive(Clone, Debug)]
+pub struct Origin {
+    pub file: Arc<str>,
+    /// The key names a row of this file may use (columns, then input-only keys).
+    pub names: Arc<[String]>,
+    pub row: (u32, u32),
+    pub keys: Box<[(u16, u32, u32)]>,
+}
+
+impl Origin {
+    /// The location of `key` in the row, or of the row itself when the key is absent.
+    pub fn at(&self, key: &str) -> Loc {
+        let (line, col) = self.keys.iter().find(|k| self.names[k.0 as usize] == key).map_or(self.row, |k| (k.1, k.2));
+        Loc { file: self.file.clone(), line: line as usize, col: col as usize }
+    }
+    pub fn row_loc(&self) -> Loc {
+        Loc { file: self.file.clone(), line: self.row.0 as usize, col: self.row.1 as usize }
+    }
+    /// Whether the curator wrote `key` in this row.
+    pub fn has(&self, key: &str) -> bool {
+        self.keys.iter().any(|k| self.names[k.0 as usize] == key)
+    }
+}
+
+/// A curated row: values in schema order (derived columns still null).
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub values: Vec<Value>,
+    /// Keys read from the file that are not columns (`quote_prefix`, `source`).
+    pub inputs: Vec<(String, String)>,
+    pub origin: Origin,
+}
+
+impl Row {
+    pub fn input(&self, key: &str) -> Option<&str> {
+        self.inputs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+}
+
+/// An output table: rows of typed values in schema order, sorted by primary key.
+pub struct Table<'a> {
+    pub schema: &'a Schema,
+    pub rows: Vec<Vec<Value>>,
+}
+
+pub struct Dataset<'a> {
+    pub meta: &'a DatasetMeta,
+    /// Every table, in name order.
+    pub tables: Vec<Table<'a>>,
+    /// SHA-256 of each source, by doc_id.
+    pub sources: Vec<(String, String)>,
+    /// Files copied into every version as they are (datasheet, CITATION.cff).
+    pub includes: Vec<(String, Vec<u8>)>,
+    /// How to cite the dataset (Croissant `citeAs`).
+    pub cite_as: String,
+    /// Also write the Parquet tables in a Hive layout partitioned by document.
+    pub partition_by_doc: bool,
+    /// Earlier releases, as loaded.
+    pub released: &'a Released,
+}
+
+/// A document after its quotes are resolved and its layout derived.
+pub struct Laid<'p> {
+    pub doc: &'p Doc,
+    pub layout: Layout,
+}
+
+/// Output rows by table, with the curated row each came from (none for generated rows).
+pub type Tables<'a> = BTreeMap<&'a str, (Vec<Vec<Value>>, Vec<&'a Curated>)>;
+
+
+/// A released version holds its changelog entry; its other files never change.
+pub const RELEASE_NOTES: &str = "CHANGES.md";
+
+/// A dataset version as text cells (as its CSV files hold them): what the id history,
+/// the changelog and `kdata diff` compare.
+#[derive(Debug, Default)]
+pub struct Version {
+    /// The folder name, e.g. `afpak-militancy-1.1.0`.
+    pub label: String,
+    pub version: String,
+    pub tables: BTreeMap<String, VersionTable>,
+}
+
+#[derive(Debug, Default)]
+pub struct VersionTable {
+    /// Primary-key columns; a row's key is their cells joined by `+`.
+    pub key: Vec<String>,
+    pub columns: Vec<String>,
+    pub rows: BTreeMap<String, Vec<String>>,
+}
+
+/// What the output folder holds of earlier builds, read by `load` for the later stages.
+#[derive(Debug, Default)]
+pub struct Released {
+    /// The latest release (for the id history): ids of every table.
+    pub latest: Option<Version>,
+    /// The latest release older than the version being built (for its changelog).
+    pub previous: Option<Version>,
+    /// When the version being built is itself released: its files' SHA-256 by path.
+    pub current: Option<BTreeMap<String, String>>,
+}
