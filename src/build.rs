@@ -66,22 +66,11 @@ pub fn build_with_progress<'p>(p: &'p mut Project, diags: &mut Diags, progress: 
     }
 
     // 4. Generated tables.
-    let pages = &p.schemas["pages"];
-    tables.get_mut("pages").unwrap().0 = laid
-        .iter()
-        .flat_map(|l| l.layout.pages.iter().map(|pg| {
-            let mut row = vec![Value::Null; pages.fields.len()];
-            let mut set = |n: &str, v: Value| row[pages.index(n).unwrap()] = v;
-            set("doc_id", Value::Str(Arc::from(l.doc.doc_id.as_str())));
-            set("page", Value::Int(pg.number));
-            set("char_start", Value::Int(pg.start as i64));
-            set("char_end", Value::Int(pg.end as i64));
-            set("printed_number_at", pg.printed_at.map_or(Value::Null, |x| Value::Int(x as i64)));
-            row
-        }))
-        .collect();
-    let mention_rows = mentions::generate(p, &laid, &tables);
-    tables.get_mut("mentions").unwrap().0 = mention_rows;
+    let page_rows = laid.iter().flat_map(|l| derive::pages(&p.contract.pages, l)).collect();
+    let mention_rows = mentions::generate(&p.contract, &laid, &tables);
+    for (name, rows) in [("pages", page_rows), ("mentions", mention_rows)] {
+        tables.entry(name).or_default().0 = rows;
+    }
 
     // 5. Keys, references and the whole-dataset rules.
     check::check_keys(p, &tables, diags);
@@ -97,7 +86,7 @@ pub fn build_with_progress<'p>(p: &'p mut Project, diags: &mut Diags, progress: 
         });
         out.push(Table { schema, rows });
     }
-    let sha = |d: &Doc| d.record.values[p.schemas["documents"].index("sha256").unwrap()].to_text();
+    let sha = |d: &Doc| d.record.values[p.contract.documents.sha256].to_text();
     let cite_as = format!(
         "{}, {}, version {}. Extracted from: {}",
         p.meta.contributors.iter().map(|c| c.title.as_str()).collect::<Vec<_>>().join("; "),
@@ -118,7 +107,8 @@ pub fn build_with_progress<'p>(p: &'p mut Project, diags: &mut Diags, progress: 
 
 /// "Author, "Title", Container volume, no. issue (year): pages."
 fn doc_citation(p: &Project, d: &Doc) -> String {
-    let f = |n: &str| p.schemas["documents"].index(n).map_or(String::new(), |i| d.record.values[i].to_text());
-    format!("{}, \"{}\", {} {}, no. {} ({}): {}-{}.", f("authors"), f("title"), f("container_title"), f("volume"), f("issue"), f("year"), f("first_page"), f("last_page"))
+    let c = &p.contract.documents;
+    let f = |i: usize| d.record.values[i].to_text();
+    format!("{}, \"{}\", {} {}, no. {} ({}): {}-{}.", f(c.authors), f(c.title), f(c.container_title), f(c.volume), f(c.issue), f(c.year), f(c.first_page), f(c.last_page))
 }
 

@@ -110,6 +110,31 @@ struct RawSchema {
     primary_key: Vec<String>,
     #[serde(rename = "foreignKeys", default)]
     foreign_keys: Vec<RawForeignKey>,
+    #[serde(rename = "x-entity")]
+    entity: Option<EntityDecl>,
+    #[serde(rename = "x-aliases")]
+    aliases: Option<AliasesDecl>,
+}
+
+/// `x-entity`: this table's rows are entities that have surface forms (mentions are
+/// generated for them): their kind in `mentions.entity_type`, name and parent columns,
+/// and the table holding their aliases.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct EntityDecl {
+    pub kind: String,
+    pub name: String,
+    pub parent: Option<String>,
+    pub aliases: String,
+}
+
+/// `x-aliases`: this table's rows are surface forms of the entities of another table:
+/// the column naming the entity and the column holding the form.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct AliasesDecl {
+    pub owner: String,
+    pub alias: String,
 }
 
 #[derive(Debug)]
@@ -156,7 +181,10 @@ pub struct Schema {
     pub fields: Vec<Field>,
     pub primary_key: Vec<usize>,
     pub foreign_keys: Vec<ForeignKey>,
-    /// The descriptor exactly as read, copied into datapackage.json.
+    pub entity: Option<EntityDecl>,
+    pub aliases: Option<AliasesDecl>,
+    /// The descriptor as read, copied into datapackage.json (without the build-only
+    /// properties `x-entity` and `x-aliases`).
     pub json: serde_json::Value,
 }
 
@@ -295,7 +323,14 @@ fn load_one(path: &Path, file: &str, diags: &mut Diags) -> Option<Schema> {
         let table = if fk.reference.resource.is_empty() { raw.name.clone() } else { fk.reference.resource };
         foreign_keys.push(ForeignKey { fields: idx, table, ref_fields: fk.reference.fields });
     }
+    let mut json = json;
+    if let Some(o) = json.as_object_mut() {
+        o.shift_remove("x-entity");
+        o.shift_remove("x-aliases");
+    }
     Some(Schema {
+        entity: raw.entity,
+        aliases: raw.aliases,
         name: raw.name,
         title: raw.title,
         description: raw.description,

@@ -1,11 +1,12 @@
-//! The generated mentions table: every occurrence of every actor and place alias in every
-//! source, found with one Aho-Corasick pass per document over the collapsed text.
-//! Matches are whole words; where aliases overlap, the longest one starting first wins.
+//! The generated mentions table: every occurrence of every alias of every entity table
+//! (`x-entity`) in every source, found with one Aho-Corasick pass per document over
+//! the collapsed text. Matches are whole words; where aliases overlap, the longest one
+//! starting first wins.
 
-use crate::model::{Laid, Project, Tables};
+use crate::contract::{Contract, Region};
+use crate::model::{Laid, Tables};
 use crate::value::Value;
 use aho_corasick::AhoCorasick;
-
 
 struct Alias {
     entity_type: Value,
@@ -15,20 +16,16 @@ struct Alias {
     quote: Value,
 }
 
-pub fn generate(p: &Project, laid: &[Laid], tables: &Tables) -> Vec<Vec<Value>> {
+pub fn generate(c: &Contract, laid: &[Laid], tables: &Tables) -> Vec<Vec<Value>> {
     let mut aliases = Vec::new();
-    for (table, owner, kind) in [("actor_aliases", "actor_id", "actor"), ("place_aliases", "place_id", "place")] {
-        let s = &p.schemas[table];
-        let (Some(ai), Some(oi), Some(ti)) = (s.index("alias_id"), s.index(owner), s.index("alias")) else { continue };
-        for row in &tables[table].0 {
-            if let (Some(a), Some(o), Some(t)) = (row[ai].as_str(), row[oi].as_str(), row[ti].as_str()) {
+    for e in &c.entities {
+        for row in tables.get(e.aliases.as_str()).map_or(&[][..], |t| t.0.as_slice()) {
+            if let (Some(a), Some(o), Some(t)) = (row[e.alias_id].as_str(), row[e.owner].as_str(), row[e.alias].as_str()) {
                 let text = crate::text::collapse(t);
-                let kind = p.schemas["mentions"].fields[p.schemas["mentions"].index("entity_type").unwrap()].intern(kind).map_or(Value::Null, Value::Str);
-                aliases.push(Alias { entity_type: kind, entity_id: Value::Str(o.into()), alias_id: Value::Str(a.into()), quote: Value::Str(text.as_str().into()), text });
+                aliases.push(Alias { entity_type: e.kind.clone(), entity_id: Value::Str(o.into()), alias_id: Value::Str(a.into()), quote: Value::Str(text.as_str().into()), text });
             }
         }
     }
-    let schema = &p.schemas["mentions"];
     if aliases.is_empty() {
         return Vec::new();
     }
@@ -53,20 +50,24 @@ pub fn generate(p: &Project, laid: &[Laid], tables: &Tables) -> Vec<Vec<Value>> 
             let (start, end) = l.doc.norm.to_original(s, e);
             let a = &aliases[k];
             let note = l.layout.note_at(start);
-            let region = if note.is_some() { "footnote" } else if l.layout.in_furniture(start) { "furniture" } else { "body" };
-            let mut row = vec![Value::Null; schema.fields.len()];
-            let mut set = |n: &str, v: Value| row[schema.index(n).unwrap()] = v;
-            set("doc_id", doc_id.clone());
-            set("char_start", Value::Int(start as i64));
-            set("char_end", Value::Int(end as i64));
-            set("page", Value::Int(l.layout.page_of(start)));
-            set("region", schema.fields[schema.index("region").unwrap()].intern(region).map_or(Value::Null, Value::Str));
-            set("footnote", note.map_or(Value::Null, Value::Int));
-            set("entity_type", a.entity_type.clone());
-            set("entity_id", a.entity_id.clone());
-            set("alias_id", a.alias_id.clone());
-            set("quote", a.quote.clone());
-            out.push(row);
+            let region = match note {
+                Some(_) => Region::Footnote,
+                None if l.layout.in_furniture(start) => Region::Furniture,
+                None => Region::Body,
+            };
+            let int = |x: usize| Value::Int(x as i64);
+            out.push(c.mentions.row([
+                doc_id.clone(),
+                int(start),
+                int(end),
+                Value::Int(l.layout.page_of(start)),
+                c.regions[region as usize].clone(),
+                note.map_or(Value::Null, Value::Int),
+                a.entity_type.clone(),
+                a.entity_id.clone(),
+                a.alias_id.clone(),
+                a.quote.clone(),
+            ]));
         }
     }
     out

@@ -11,7 +11,9 @@ pub use columns::derive_row;
 use crate::diag::{Code, Diags};
 use crate::model::{Doc, Laid, Layout, Project, Span};
 use crate::prove::{self, Miss, Request};
+use crate::contract::RowBuilder;
 use crate::value::Value;
+use std::sync::Arc;
 use std::collections::{BTreeMap, HashMap};
 
 /// Curated values by table, in the project's row order.
@@ -68,17 +70,13 @@ pub fn lay_out<'p>(p: &'p Project, vals: &Values, doc: &'p Doc, reqs: &[(&'p str
         }
     }
     // The page map and footnotes.
-    let number = p.schemas["footnotes"].index("number");
-    let notes: Vec<(Option<i64>, Span)> = spans
-        .iter()
-        .filter(|((t, _), _)| *t == "footnotes")
-        .map(|&((t, i), span)| (number.and_then(|n| vals[t][i][n].as_int()), span))
-        .collect();
-    let field = |n: &str| doc.record.values[p.schemas["documents"].index(n).unwrap()].as_int();
+    let number = p.contract.footnote_number;
+    let notes: Vec<(Option<i64>, Span)> = spans.iter().filter(|((t, _), _)| *t == "footnotes").map(|&((t, i), span)| (vals[t][i][number].as_int(), span)).collect();
+    let field = |i: usize| doc.record.values[i].as_int();
     let input = layout::Input {
         chars: &doc.chars,
-        first_page: field("first_page").unwrap_or(1),
-        last_page: field("last_page").unwrap_or(1),
+        first_page: field(p.contract.documents.first_page).unwrap_or(1),
+        last_page: field(p.contract.documents.last_page).unwrap_or(1),
         running_headers: &doc.layout.running_headers,
         not_page_starts: &not_page_starts,
         notes: &notes,
@@ -105,3 +103,14 @@ pub fn layout_of(p: &Project, doc: &Doc) -> Option<Layout> {
     (!diags.0.iter().any(|d| d.code == Code::PageMap)).then_some(laid.layout)
 }
 
+
+/// The `pages` rows of a laid-out document.
+pub fn pages(b: &RowBuilder, l: &Laid) -> Vec<Vec<Value>> {
+    let doc_id = Value::Str(Arc::from(l.doc.doc_id.as_str()));
+    let int = |x: usize| Value::Int(x as i64);
+    l.layout
+        .pages
+        .iter()
+        .map(|pg| b.row([doc_id.clone(), Value::Int(pg.number), int(pg.start), int(pg.end), pg.printed_at.map_or(Value::Null, int)]))
+        .collect()
+}

@@ -43,12 +43,9 @@ pub fn load(root: &Path, out_root: &Path, diags: &mut Diags) -> Option<Project> 
             None
         }
     });
-    let (Some(doc_schema), Some(meta)) = (schemas.get("documents"), meta) else {
-        if !schemas.contains_key("documents") {
-            diags.push(Loc::file_only(&shown(schemas_dir)), Code::Schema, "schemas/documents.json is missing");
-        }
-        return None;
-    };
+    let contract = crate::contract::resolve(&schemas, diags);
+    let (Some(contract), Some(meta)) = (contract, meta) else { return None };
+    let doc_schema = &schemas["documents"];
     let mut rows: BTreeMap<String, Vec<Curated>> = BTreeMap::new();
     let mut docs = Vec::new();
     let (mut broken_docs, mut broken_tables) = (Vec::new(), Vec::new());
@@ -63,7 +60,7 @@ pub fn load(root: &Path, out_root: &Path, diags: &mut Diags) -> Option<Project> 
     folders.sort();
     // Each document folder is read and parsed on its own, on all cores; results are
     // merged in folder order.
-    let id_field = &doc_schema.fields[doc_schema.index("doc_id").unwrap()];
+    let id_field = &doc_schema.fields[contract.documents.doc_id];
     let loaded = crate::par::map(
         &folders,
         |folder| {
@@ -73,7 +70,7 @@ pub fn load(root: &Path, out_root: &Path, diags: &mut Diags) -> Option<Project> 
                 d.push(Loc::file_only(&shown(folder)), Code::Pattern, format!("document folder name '{doc_id}' is not a valid doc_id (lowercase words joined by '-')"));
                 return (doc_id, None, Vec::new(), Vec::new(), d);
             }
-            let Some(doc) = load_doc(folder, &doc_id, doc_schema, root, &mut d) else {
+            let Some(doc) = load_doc(folder, &doc_id, doc_schema, contract.documents.sha256, root, &mut d) else {
                 return (doc_id, None, Vec::new(), Vec::new(), d);
             };
             let (mut tables, mut broken) = (Vec::new(), Vec::new());
@@ -128,7 +125,7 @@ pub fn load(root: &Path, out_root: &Path, diags: &mut Diags) -> Option<Project> 
     }
     let retired = load_retired(&raw.join("retired_ids.toml"), &shown(&raw.join("retired_ids.toml")), diags);
     let released = load_released(out_root, &meta, &shown(out_root), diags);
-    Some(Project { meta, schemas, docs, rows, includes, retired, broken_docs, broken_tables, released })
+    Some(Project { meta, schemas, contract, docs, rows, includes, retired, broken_docs, broken_tables, released })
 }
 
 /// The latest release, the latest one before this version, and this version's files
@@ -185,7 +182,7 @@ fn load_table(path: &Path, shown: &str, schema: &Schema, diags: &mut Diags) -> V
     load::parse_rows(&text, shown, schema, inputs, diags)
 }
 
-fn load_doc(folder: &Path, doc_id: &str, schema: &Schema, root: &Path, diags: &mut Diags) -> Option<Doc> {
+fn load_doc(folder: &Path, doc_id: &str, schema: &Schema, sha256: usize, root: &Path, diags: &mut Diags) -> Option<Doc> {
     let path = folder.join("document.toml");
     let shown = crate::diag::display_path(&path, root);
     let text = load::read_text(&path, &shown, diags)?;
@@ -234,12 +231,11 @@ fn load_doc(folder: &Path, doc_id: &str, schema: &Schema, root: &Path, diags: &m
         }
     };
     let digest = format!("{:x}", Sha256::digest(&bytes));
-    let pinned = schema.index("sha256").and_then(|i| record.values[i].as_str().map(str::to_string));
-    if pinned.as_deref().is_some_and(|p| p != digest) {
+    if let Some(pinned) = record.values[sha256].as_str().filter(|p| *p != digest) {
         diags.push(
             record.origin.at("sha256"),
             Code::HashMismatch,
-            format!("{source_shown} has SHA-256 {digest}, not the pinned {}; the source must never change (vendor a new document instead)", pinned.unwrap()),
+            format!("{source_shown} has SHA-256 {digest}, not the pinned {pinned}; the source must never change (vendor a new document instead)"),
         );
         return None;
     }

@@ -106,6 +106,7 @@ pub struct Curated {
 }
 
 pub struct Project {
+    pub contract: crate::contract::Contract,
     pub meta: DatasetMeta,
     pub schemas: BTreeMap<String, Schema>,
     pub docs: Vec<Doc>,

@@ -115,6 +115,7 @@ fn differing_files(released: &BTreeMap<String, String>, written: &[Written]) -> 
     let new: BTreeMap<&str, &str> = written.iter().map(|w| (w.path.as_str(), w.sha256.as_str())).collect();
     let old: BTreeMap<&str, &str> = released.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let mut out: Vec<String> = old.keys().chain(new.keys()).filter(|k| old.get(*k) != new.get(*k)).map(|k| k.to_string()).collect();
+    out.sort();
     out.dedup();
     out
 }

@@ -1,0 +1,258 @@
+//! The schema contract: every table and column the code relies on, resolved against
+//! schemas/ once, at load, into typed handles (column indices). A schema that lacks one
+//! gets a `schema` diagnostic naming the file and what is missing; past this point the
+//! code indexes rows with handles and never looks a column up by name, so an edited
+//! schema can never crash the build.
+
+use crate::diag::{Code, Diags, Loc};
+use crate::schema::{Field, Schema};
+use crate::value::Value;
+use std::collections::BTreeMap;
+
+/// Resolves columns of one table, reporting each missing one.
+struct Resolver<'a> {
+    schema: Option<&'a Schema>,
+    diags: &'a mut Diags,
+    ok: bool,
+}
+
+impl<'a> Resolver<'a> {
+    fn table(schemas: &'a BTreeMap<String, Schema>, name: &str, diags: &'a mut Diags) -> Resolver<'a> {
+        let schema = schemas.get(name);
+        if schema.is_none() {
+            diags.push(Loc::file_only(&format!("schemas/{name}.json")), Code::Schema, format!("table '{name}' is missing; the pipeline needs it"));
+        }
+        let ok = schema.is_some();
+        Resolver { schema, diags, ok }
+    }
+
+    fn col(&mut self, name: &str) -> usize {
+        let Some(s) = self.schema else { return 0 };
+        match s.index(name) {
+            Some(i) => i,
+            None => {
+                self.ok = false;
+                self.diags.push(Loc::file_only(&format!("schemas/{}.json", s.name)), Code::Schema, format!("column '{name}' of table '{}' is missing; the pipeline needs it", s.name));
+                0
+            }
+        }
+    }
+
+    fn opt(&mut self, name: Option<&str>) -> Option<usize> {
+        name.map(|n| self.col(n))
+    }
+}
+
+pub struct Documents {
+    pub doc_id: usize,
+    pub sha256: usize,
+    pub title: usize,
+    pub authors: usize,
+    pub container_title: usize,
+    pub volume: usize,
+    pub issue: usize,
+    pub year: usize,
+    pub first_page: usize,
+    pub last_page: usize,
+}
+
+/// An entity table (`x-entity`) and its alias table (`x-aliases`).
+pub struct Entity {
+    pub table: String,
+    /// The entity's kind as a `mentions.entity_type` value.
+    pub kind: Value,
+    pub id: usize,
+    pub name: usize,
+    pub parent: Option<usize>,
+    pub aliases: String,
+    pub alias_id: usize,
+    pub owner: usize,
+    pub alias: usize,
+}
+
+pub struct Errata {
+    pub printed: usize,
+    pub correction: usize,
+    pub quote: usize,
+}
+
+pub struct Figures {
+    pub value: usize,
+    pub lower_bound: usize,
+    pub upper_bound: usize,
+    pub qualifier: usize,
+}
+
+pub struct Citations {
+    pub doc_id: usize,
+    pub char_start: usize,
+    pub footnote: usize,
+}
+
+pub struct Relations {
+    pub subject: usize,
+    pub object: usize,
+}
+
+/// Every handle the pipeline uses.
+pub struct Contract {
+    pub documents: Documents,
+    pub footnote_number: usize,
+    pub entities: Vec<Entity>,
+    pub errata: Errata,
+    pub figures: Figures,
+    pub citations: Citations,
+    pub relations: Relations,
+    pub pages: RowBuilder,
+    pub mentions: RowBuilder,
+    /// The `mentions.region` values, by region.
+    pub regions: [Value; 3],
+}
+
+/// Where a mention lies.
+#[derive(Clone, Copy)]
+pub enum Region {
+    Body = 0,
+    Footnote = 1,
+    Furniture = 2,
+}
+
+pub const PAGE_COLUMNS: [&str; 5] = ["doc_id", "page", "char_start", "char_end", "printed_number_at"];
+pub const MENTION_COLUMNS: [&str; 10] = ["doc_id", "char_start", "char_end", "page", "region", "footnote", "entity_type", "entity_id", "alias_id", "quote"];
+
+/// Resolves the contract; None (with diagnostics) when schemas/ breaks it.
+pub fn resolve(schemas: &BTreeMap<String, Schema>, diags: &mut Diags) -> Option<Contract> {
+    let mut ok = true;
+    let mut r = Resolver::table(schemas, "documents", diags);
+    let documents = Documents {
+        doc_id: r.col("doc_id"),
+        sha256: r.col("sha256"),
+        title: r.col("title"),
+        authors: r.col("authors"),
+        container_title: r.col("container_title"),
+        volume: r.col("volume"),
+        issue: r.col("issue"),
+        year: r.col("year"),
+        first_page: r.col("first_page"),
+        last_page: r.col("last_page"),
+    };
+    ok &= r.ok;
+    let mut r = Resolver::table(schemas, "footnotes", diags);
+    let footnote_number = r.col("number");
+    ok &= r.ok;
+    let mut r = Resolver::table(schemas, "errata", diags);
+    let errata = Errata { printed: r.col("printed"), correction: r.col("correction"), quote: r.col("quote") };
+    ok &= r.ok;
+    let mut r = Resolver::table(schemas, "figures", diags);
+    let figures = Figures { value: r.col("value"), lower_bound: r.col("lower_bound"), upper_bound: r.col("upper_bound"), qualifier: r.col("qualifier") };
+    ok &= r.ok;
+    let mut r = Resolver::table(schemas, "citations", diags);
+    let citations = Citations { doc_id: r.col("doc_id"), char_start: r.col("char_start"), footnote: r.col("footnote") };
+    ok &= r.ok;
+    let mut r = Resolver::table(schemas, "relations", diags);
+    let relations = Relations { subject: r.col("subject_actor_id"), object: r.col("object_actor_id") };
+    ok &= r.ok;
+    let pages = RowBuilder::new(schemas.get("pages"), "pages", &PAGE_COLUMNS, diags);
+    let mentions = RowBuilder::new(schemas.get("mentions"), "mentions", &MENTION_COLUMNS, diags);
+    let (Some(pages), Some(mentions)) = (pages, mentions) else { return None };
+    let mentions_schema = &schemas["mentions"];
+    let value_of = |col: &str, v: &str, diags: &mut Diags| -> Option<Value> {
+        let field: &Field = &mentions_schema.fields[mentions_schema.index(col)?];
+        let found = field.intern(v).map(Value::Str);
+        if found.is_none() {
+            diags.push(Loc::file_only("schemas/mentions.json"), Code::Schema, format!("'{v}' is not a value of mentions.{col}; the pipeline needs it"));
+        }
+        found
+    };
+    let regions = [value_of("region", "body", diags), value_of("region", "footnote", diags), value_of("region", "furniture", diags)];
+    let mut entities = Vec::new();
+    for s in schemas.values() {
+        let Some(e) = &s.entity else { continue };
+        let mut r = Resolver::table(schemas, &s.name, diags);
+        let ([id], name, parent) = (s.primary_key.as_slice(), r.col(&e.name), r.opt(e.parent.as_deref())) else {
+            diags.push(Loc::file_only(&format!("schemas/{}.json", s.name)), Code::Schema, "an x-entity table needs a one-column primary key");
+            ok = false;
+            continue;
+        };
+        ok &= r.ok;
+        let kind = value_of("entity_type", &e.kind, diags);
+        let alias_schema = schemas.get(&e.aliases);
+        let Some(decl) = alias_schema.and_then(|a| a.aliases.as_ref()) else {
+            diags.push(Loc::file_only(&format!("schemas/{}.json", s.name)), Code::Schema, format!("x-entity names '{}' as its alias table, which has no x-aliases", e.aliases));
+            ok = false;
+            continue;
+        };
+        let mut a = Resolver::table(schemas, &e.aliases, diags);
+        let (owner, alias) = (a.col(&decl.owner), a.col(&decl.alias));
+        ok &= a.ok;
+        let [alias_id] = alias_schema.map_or(&[][..], |a| a.primary_key.as_slice()) else {
+            diags.push(Loc::file_only(&format!("schemas/{}.json", e.aliases)), Code::Schema, "an x-aliases table needs a one-column primary key");
+            ok = false;
+            continue;
+        };
+        let Some(kind) = kind else {
+            ok = false;
+            continue;
+        };
+        entities.push(Entity { table: s.name.clone(), kind, id: *id, name, parent, aliases: e.aliases.clone(), alias_id: *alias_id, owner, alias });
+    }
+    let [Some(body), Some(footnote), Some(furniture)] = regions else { return None };
+    ok.then_some(Contract {
+        documents,
+        footnote_number,
+        entities,
+        errata,
+        figures,
+        citations,
+        relations,
+        pages,
+        mentions,
+        regions: [body, footnote, furniture],
+    })
+}
+
+/// Fills rows of a generated table from values given in a fixed column order, so the
+/// Rust code never holds a second list of the table's columns: a name the schema lacks
+/// is a `schema` diagnostic, and so is a required column the code does not fill.
+pub struct RowBuilder {
+    width: usize,
+    /// Schema position of each given value.
+    slots: Vec<usize>,
+}
+
+impl RowBuilder {
+    pub fn new(schema: Option<&Schema>, table: &str, columns: &[&str], diags: &mut Diags) -> Option<RowBuilder> {
+        let here = Loc::file_only(&format!("schemas/{table}.json"));
+        let Some(schema) = schema else {
+            diags.push(here, Code::Schema, format!("table '{table}' is missing; the pipeline generates it"));
+            return None;
+        };
+        let mut slots = Vec::new();
+        let mut ok = true;
+        for c in columns {
+            match schema.index(c) {
+                Some(i) => slots.push(i),
+                None => {
+                    ok = false;
+                    diags.push(here.clone(), Code::Schema, format!("column '{c}' of table '{table}' is missing; the pipeline fills it"));
+                }
+            }
+        }
+        for f in schema.fields.iter().filter(|f| f.required && !columns.contains(&f.name.as_str())) {
+            ok = false;
+            diags.push(here.clone(), Code::Schema, format!("required column '{}' of generated table '{table}' is not one the pipeline fills ({})", f.name, columns.join(", ")));
+        }
+        ok.then_some(RowBuilder { width: schema.fields.len(), slots })
+    }
+
+    /// A row in schema order from values in the builder's column order; columns the
+    /// builder does not fill are null.
+    pub fn row<const N: usize>(&self, values: [Value; N]) -> Vec<Value> {
+        debug_assert_eq!(N, self.slots.len());
+        let mut row = vec![Value::Null; self.width];
+        for (&slot, v) in self.slots.iter().zip(values) {
+            row[slot] = v;
+        }
+        row
+    }
+}
