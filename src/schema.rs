@@ -8,8 +8,6 @@
 use crate::diag::{Code, Diags, Loc};
 use regex_lite::Regex;
 use serde::Deserialize;
-use std::collections::BTreeMap;
-use std::path::Path;
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -197,39 +195,11 @@ impl Schema {
     }
 }
 
-/// Reads every `*.json` in `dir`, in name order. Problems are reported, not fatal one by one.
-pub fn load_all(dir: &Path, shown: &str, diags: &mut Diags) -> BTreeMap<String, Schema> {
-    let mut out = BTreeMap::new();
-    let mut paths: Vec<_> = match std::fs::read_dir(dir) {
-        Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "json")).collect(),
-        Err(e) => {
-            diags.push(Loc::file_only(shown), Code::MissingFile, format!("cannot read the schema folder: {e}"));
-            return out;
-        }
-    };
-    paths.sort();
-    for path in paths {
-        let file = format!("{shown}/{}", path.file_name().unwrap().to_string_lossy());
-        match load_one(&path, &file, diags) {
-            Some(s) => {
-                out.insert(s.name.clone(), s);
-            }
-            None => continue,
-        }
-    }
-    out
-}
-
-fn load_one(path: &Path, file: &str, diags: &mut Diags) -> Option<Schema> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) => {
-            diags.push(Loc::file_only(file), Code::MissingFile, e.to_string());
-            return None;
-        }
-    };
+/// Parses one table schema; `stem` is its file name without `.json`, which must be
+/// the table's name. Problems are reported against `file`.
+pub fn parse(text: &str, stem: &str, file: &str, diags: &mut Diags) -> Option<Schema> {
     let at = |e: &serde_json::Error| Loc { file: file.into(), line: e.line().max(1), col: e.column().max(1) };
-    let json: serde_json::Value = match serde_json::from_str(&text) {
+    let json: serde_json::Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
             diags.push(at(&e), Code::Schema, format!("not valid JSON: {e}"));
@@ -245,7 +215,6 @@ fn load_one(path: &Path, file: &str, diags: &mut Diags) -> Option<Schema> {
     };
     let here = Loc::file_only(file);
     let mut bad = |msg: String| diags.push(here.clone(), Code::Schema, msg);
-    let stem = path.file_stem().unwrap().to_string_lossy();
     if raw.name != stem {
         bad(format!("schema name '{}' differs from its file name '{stem}'", raw.name));
     }

@@ -33,7 +33,7 @@ pub const QUOTE_INPUTS: &[&str] = &["quote_prefix"];
 pub fn load(root: &Path, out_root: &Path, diags: &mut Diags) -> Option<Project> {
     let (raw, schemas_dir) = (&root.join("raw"), &root.join("schemas"));
     let shown = |p: &Path| crate::diag::display_path(p, root);
-    let schemas = schema::load_all(schemas_dir, &shown(schemas_dir), diags);
+    let schemas = load_schemas(schemas_dir, &shown(schemas_dir), diags);
     let meta_path = raw.join("dataset.toml");
     let meta = load::read_text(&meta_path, &shown(&meta_path), diags).and_then(|t| match toml::from_str::<DatasetMeta>(&t) {
         Ok(m) => Some(m),
@@ -126,6 +126,28 @@ pub fn load(root: &Path, out_root: &Path, diags: &mut Diags) -> Option<Project> 
     let retired = load_retired(&raw.join("retired_ids.toml"), &shown(&raw.join("retired_ids.toml")), diags);
     let released = load_released(out_root, &meta, &shown(out_root), diags);
     Some(Project { meta, schemas, contract, docs, rows, includes, retired, broken_docs, broken_tables, released })
+}
+
+/// Reads every `*.json` in the schema folder, in name order.
+pub fn load_schemas(dir: &Path, shown: &str, diags: &mut Diags) -> BTreeMap<String, Schema> {
+    let mut out = BTreeMap::new();
+    let mut paths: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "json")).collect(),
+        Err(e) => {
+            diags.push(Loc::file_only(shown), Code::MissingFile, format!("cannot read the schema folder: {e}"));
+            return out;
+        }
+    };
+    paths.sort();
+    for path in paths {
+        let stem = path.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+        let file = format!("{shown}/{stem}.json");
+        let Some(text) = load::read_text(&path, &file, diags) else { continue };
+        if let Some(s) = schema::parse(&text, &stem, &file, diags) {
+            out.insert(s.name.clone(), s);
+        }
+    }
+    out
 }
 
 /// The latest release, the latest one before this version, and this version's files

@@ -84,7 +84,7 @@ proptest! {
 
     #[test]
     fn the_toml_loader_never_panics(s in "(\\[\\[figures\\]\\]\n)?([a-z_]{1,12} = (\"\\PC{0,12}\"|-?[0-9]{1,4}|true|\\[\\]|\\{\\})\n){0,8}\\PC{0,10}") {
-        let schemas = kdata::schema::load_all(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas"), "schemas", &mut Diags::default());
+        let schemas = kdata::load::load_schemas(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas"), "schemas", &mut Diags::default());
         let mut diags = Diags::default();
         let rows = kdata::load::rows::parse_rows(&s, "f.toml", &schemas["figures"], &["quote_prefix"], &mut diags);
         prop_assert!(rows.len() <= 1);
@@ -98,7 +98,7 @@ proptest! {
         let text = kdata::load::rows::read_text(&path, "f.toml", &mut diags);
         prop_assert_eq!(text.is_some(), diags.is_empty());
         if let Some(t) = text {
-            let schemas = kdata::schema::load_all(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas"), "schemas", &mut Diags::default());
+            let schemas = kdata::load::load_schemas(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas"), "schemas", &mut Diags::default());
             let _ = kdata::load::rows::parse_rows(&t, "f.toml", &schemas["events"], &[], &mut diags);
         }
     }

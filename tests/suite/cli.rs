@@ -1,9 +1,9 @@
 //! End-to-end tests of the real binary on a tiny fictional project (tests/fixtures/mini)
 //! and on the real curation in raw/. Bad inputs are in tests/bad_input.rs.
 
-mod common;
 
-use common::*;
+
+use super::common::*;
 use std::fs;
 
 #[test]

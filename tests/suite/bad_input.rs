@@ -3,9 +3,9 @@
 //! output. Every case must exit with its code, print exactly its snapshot, and leave the
 //! previous output byte for byte unchanged. `KDATA_BLESS=1` rewrites the snapshots.
 
-mod common;
 
-use common::*;
+
+use super::common::*;
 use serde::Deserialize;
 use std::fs;
 use std::path::Path;
