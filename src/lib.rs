@@ -19,7 +19,6 @@ pub mod model;
 pub mod par;
 pub mod prove;
 pub mod schema;
-pub mod synth;
 pub mod text;
 pub mod value;
 pub mod write;

@@ -32,23 +32,8 @@ pub enum Command {
     Release(build::BuildArgs),
     /// Rows added, removed and changed between two version folders, by primary key.
     Diff(diff::DiffArgs),
-    /// Generate a deterministic synthetic corpus project (for benchmarks and scale tests).
-    Synth(SynthArgs),
     /// Find a phrase in the sources: span, page, footnote and a row to paste.
     Locate(locate::LocateArgs),
-}
-
-#[derive(clap::Args)]
-pub struct SynthArgs {
-    /// Number of documents.
-    #[arg(long)]
-    pub docs: usize,
-    /// Seed of the generator (same seed, same bytes).
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// Folder to create the project in (must not exist).
-    #[arg(long)]
-    pub out: PathBuf,
 }
 
 pub const EXIT_DATA: u8 = 1;
@@ -60,22 +45,6 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Check => build::run(&cli.root, None, false),
         Command::Release(args) => build::run(&cli.root, Some(&args), true),
         Command::Diff(args) => diff::run(&args),
-        Command::Synth(args) => {
-            if args.out.exists() {
-                eprintln!("{}:1:1: io: already exists", args.out.display());
-                return ExitCode::from(EXIT_USAGE_IO);
-            }
-            match crate::synth::generate(&args.out, &cli.root.join("schemas"), args.docs, args.seed) {
-                Ok(rows) => {
-                    eprintln!("ok: {} documents, {rows} curated rows in {}", args.docs, args.out.display());
-                    0
-                }
-                Err(e) => {
-                    eprintln!("{}:1:1: io: {e}", args.out.display());
-                    EXIT_USAGE_IO
-                }
-            }
-        }
         Command::Locate(args) => locate::run(&cli.root, &args),
     };
     ExitCode::from(code)

@@ -13,16 +13,21 @@ from conftest import ROOT
 BIN = ROOT / "target" / "release" / "kdata"
 
 
-def kdata(*args):
-    out = subprocess.run([BIN, *map(str, args)], capture_output=True, text=True)
+def kdata(*args, binary=BIN):
+    out = subprocess.run([binary, *map(str, args)], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-3000:]
     return out
+
+
+def synth(docs, out, seed=1):
+    """The synthetic corpus generator (its own binary, not part of the pipeline)."""
+    return kdata("--docs", docs, "--seed", seed, "--out", out, "--schemas", ROOT / "schemas", binary=BIN.parent / "kdata-synth")
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
     root = tmp_path_factory.mktemp("corpus") / "c100"
-    kdata("--root", ROOT, "synth", "--docs", 100, "--out", root)
+    synth(100, root)
     kdata("--root", root, "build", "--partition-by-doc")
     return root, root / "output" / "synthetic-0.0.1"
 
@@ -70,7 +75,7 @@ def test_every_quote_of_the_corpus_is_proved(corpus):
 def test_synthetic_corpus_and_parallel_builds_are_deterministic(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     for d in (a, b):
-        kdata("--root", ROOT, "synth", "--docs", 12, "--seed", 7, "--out", d)
+        synth(12, d, seed=7)
     generated = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
     assert len(generated) > 12 * 8
     assert generated == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())

@@ -1,12 +1,105 @@
-//! A deterministic synthetic corpus for benchmarks and scale tests: N documents of
-//! realistic length (~35 KB), laid out like the article's dump (pages with running
-//! headers, footnotes and markers, space-led blocks), each with curated rows whose quotes
-//! really occur in its text, including repeated passages that need a quote_prefix.
+//! `kdata-synth`: a deterministic synthetic corpus for benchmarks and scale tests (not
+//! part of the pipeline): N documents of realistic length (~35 KB), laid out like the
+//! article's dump (pages with running headers, footnotes and markers, space-led
+//! blocks), each with curated rows whose quotes really occur in its text, including
+//! repeated passages that need a quote_prefix.
+//!
+//! Rows are written from the schemas: each `[[table]]` lists the schema's curated
+//! columns in schema order; a column the generator does not set is left out, or, when
+//! it is a required enum, given the vocabulary's first value. So a schema that gains a
+//! column keeps the generator valid, and a column the generator names but the schema
+//! lacks stops it with an error.
+
+use clap::Parser;
+use kdata::diag::Diags;
+use kdata::schema::Schema;
+use std::collections::BTreeMap;
 
 use std::fmt::Write as _;
 use std::fs;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// Writes a synthetic corpus project (raw/, schemas/, CITATION.cff) for benchmarks.
+#[derive(Parser)]
+#[command(name = "kdata-synth")]
+struct Args {
+    /// Number of documents.
+    #[arg(long)]
+    docs: usize,
+    /// Seed of the generator (same seed, same bytes).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Folder to create the project in (must not exist).
+    #[arg(long)]
+    out: PathBuf,
+    /// The schema folder to copy and write rows for.
+    #[arg(long, default_value = "schemas")]
+    schemas: PathBuf,
+}
+
+fn main() -> std::process::ExitCode {
+    let a = Args::parse();
+    if a.out.exists() {
+        eprintln!("{}:1:1: io: already exists", a.out.display());
+        return std::process::ExitCode::from(2);
+    }
+    let mut diags = Diags::default();
+    let schemas = kdata::load::load_schemas(&a.schemas, &a.schemas.display().to_string(), &mut diags);
+    if !diags.is_empty() {
+        for d in diags.sorted() {
+            eprintln!("{d}");
+        }
+        return std::process::ExitCode::from(1);
+    }
+    match generate(&a.out, &a.schemas, &schemas, a.docs, a.seed) {
+        Ok(rows) => {
+            eprintln!("ok: {} documents, {rows} curated rows in {}", a.docs, a.out.display());
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{}:1:1: io: {e}", a.out.display());
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+/// A TOML writer driven by the schemas.
+struct Rows<'a> {
+    schemas: &'a BTreeMap<String, Schema>,
+}
+
+impl Rows<'_> {
+    /// One `[[table]]` row: `set` gives (column or input key, TOML literal) pairs.
+    fn row(&self, out: &mut String, table: &str, set: &[(&str, String)]) -> io::Result<()> {
+        let s = self.schemas.get(table).ok_or_else(|| io::Error::other(format!("no schema '{table}'")))?;
+        for (k, _) in set {
+            let known = s.fields.iter().any(|f| f.name == *k && f.derive.is_none()) || *k == "quote_prefix";
+            if !known {
+                return Err(io::Error::other(format!("'{k}' is not a curated column of {table}")));
+            }
+        }
+        let _ = writeln!(out, "[[{table}]]");
+        for f in s.fields.iter().filter(|f| f.derive.is_none()) {
+            match set.iter().find(|(k, _)| *k == f.name) {
+                Some((k, v)) => {
+                    let _ = writeln!(out, "{k} = {v}");
+                }
+                None if f.required => {
+                    let first = f.vocabulary.as_ref().and_then(|v| v.first()).map(|(k, _)| k.clone());
+                    let v = first.ok_or_else(|| io::Error::other(format!("{table}.{} is required and has no default", f.name)))?;
+                    let _ = writeln!(out, "{} = {}", f.name, q(&v));
+                }
+                None => {}
+            }
+        }
+        if let Some((_, v)) = set.iter().find(|(k, _)| *k == "quote_prefix") {
+            let _ = writeln!(out, "quote_prefix = {v}");
+        }
+        out.push('\n');
+        Ok(())
+    }
+}
 
 /// SplitMix64: small, seeded, and the same on every machine.
 struct Rng(u64);
@@ -61,7 +154,8 @@ fn q(s: &str) -> String {
 }
 
 /// Writes a complete project (raw/, schemas/, CITATION.cff) with `docs` documents.
-pub fn generate(out: &Path, schemas: &Path, docs: usize, seed: u64) -> io::Result<usize> {
+fn generate(out: &Path, schemas: &Path, tables: &BTreeMap<String, Schema>, docs: usize, seed: u64) -> io::Result<usize> {
+    let rw = &Rows { schemas: tables };
     let mut rng = Rng(seed);
     let mut seen = std::collections::HashSet::new();
     let mut unique = |rng: &mut Rng, words| loop {
@@ -87,9 +181,9 @@ pub fn generate(out: &Path, schemas: &Path, docs: usize, seed: u64) -> io::Resul
     fs::write(out.join("CITATION.cff"), "cff-version: 1.2.0\ntitle: Synthetic corpus\nversion: 0.0.1\n")?;
     let mut rows = 0;
     for d in 0..docs {
-        rows += write_doc(&raw, &world, d, &mut Rng(seed ^ (d as u64 + 1).wrapping_mul(0x2545_F491_4F6C_DD1D)))?;
+        rows += write_doc(rw, &raw, &world, d, &mut Rng(seed ^ (d as u64 + 1).wrapping_mul(0x2545_F491_4F6C_DD1D)))?;
     }
-    rows += write_registry(&raw, &world)?;
+    rows += write_registry(rw, &raw, &world)?;
     Ok(rows)
 }
 
@@ -98,18 +192,18 @@ fn doc_id(d: usize) -> String {
 }
 
 /// The registry: every actor and place, quoted from the first document (which names them all).
-fn write_registry(raw: &Path, w: &World) -> io::Result<usize> {
+fn write_registry(rw: &Rows, raw: &Path, w: &World) -> io::Result<usize> {
     let (mut a, mut aa, mut p, mut pa) = (String::new(), String::new(), String::new(), String::new());
     let doc = doc_id(0);
     for (i, n) in w.actors.iter().enumerate() {
         let quote = format!("The {n} is listed here as actor {i}.");
-        let _ = write!(a, "[[actors]]\nactor_id = \"a{i}\"\nname = {}\nactor_type = \"militant_group\"\ndoc_id = \"{doc}\"\nquote = {}\n\n", q(n), q(&quote));
-        let _ = write!(aa, "[[actor_aliases]]\nalias_id = \"a{i}-name\"\nactor_id = \"a{i}\"\nalias = {}\nalias_type = \"name\"\ndoc_id = \"{doc}\"\nquote = {}\n\n", q(n), q(&quote));
+        rw.row(&mut a, "actors", &[("actor_id", format!("\"a{i}\"")), ("name", q(n)), ("actor_type", format!("\"militant_group\"")), ("doc_id", format!("\"{doc}\"")), ("quote", q(&quote))])?;
+        rw.row(&mut aa, "actor_aliases", &[("alias_id", format!("\"a{i}-name\"")), ("actor_id", format!("\"a{i}\"")), ("alias", q(n)), ("alias_type", format!("\"name\"")), ("doc_id", format!("\"{doc}\"")), ("quote", q(&quote))])?;
     }
     for (i, n) in w.places.iter().enumerate() {
         let quote = format!("{n} is listed here as place {i}.");
-        let _ = write!(p, "[[places]]\nplace_id = \"p{i}\"\nname = {}\nplace_kind = \"city\"\ndoc_id = \"{doc}\"\nquote = {}\n\n", q(n), q(&quote));
-        let _ = write!(pa, "[[place_aliases]]\nalias_id = \"p{i}-name\"\nplace_id = \"p{i}\"\nalias = {}\nalias_type = \"name\"\ndoc_id = \"{doc}\"\nquote = {}\n\n", q(n), q(&quote));
+        rw.row(&mut p, "places", &[("place_id", format!("\"p{i}\"")), ("name", q(n)), ("place_kind", format!("\"city\"")), ("doc_id", format!("\"{doc}\"")), ("quote", q(&quote))])?;
+        rw.row(&mut pa, "place_aliases", &[("alias_id", format!("\"p{i}-name\"")), ("place_id", format!("\"p{i}\"")), ("alias", q(n)), ("alias_type", format!("\"name\"")), ("doc_id", format!("\"{doc}\"")), ("quote", q(&quote))])?;
     }
     let r = raw.join("registry");
     fs::write(r.join("actors.toml"), a)?;
@@ -120,7 +214,7 @@ fn write_registry(raw: &Path, w: &World) -> io::Result<usize> {
 }
 
 /// One document: text and curated rows. Returns the number of curated rows.
-fn write_doc(raw: &Path, w: &World, d: usize, rng: &mut Rng) -> io::Result<usize> {
+fn write_doc(rw: &Rows, raw: &Path, w: &World, d: usize, rng: &mut Rng) -> io::Result<usize> {
     let id = doc_id(d);
     let dir = raw.join("documents").join(&id);
     fs::create_dir_all(&dir)?;
@@ -150,12 +244,12 @@ fn write_doc(raw: &Path, w: &World, d: usize, rng: &mut Rng) -> io::Result<usize
             let (earlier, opening) = &sentences[rng.below(sentences.len())];
             let before: Vec<&str> = text.split_whitespace().rev().take(3).collect();
             let prefix = before.into_iter().rev().collect::<Vec<_>>().join(" ");
-            let _ = write!(t.errata, "[[errata]]\nerratum_id = \"{id}-rep{k}\"\nerratum_type = \"inconsistency\"\nprinted = {}\ncorrection = \"(printed once)\"\nexplanation = \"The passage repeats an earlier one.\"\nquote = {}\nquote_prefix = {}\n\n", q(opening), q(opening), q(&prefix));
+            rw.row(&mut t.errata, "errata", &[("erratum_id", format!("\"{id}-rep{k}\"")), ("erratum_type", format!("\"inconsistency\"")), ("printed", q(opening)), ("correction", format!("\"(printed once)\"")), ("explanation", format!("\"The passage repeats an earlier one.\"")), ("quote", q(opening)), ("quote_prefix", q(&prefix))])?;
             t.rows += 1;
             let cut = earlier.rfind("report ").unwrap();
             format!("{}report {k}.", &earlier[..cut])
         } else {
-            fact_sentence(w, rng, &id, k, &mut t)
+            fact_sentence(rw, w, rng, &id, k, &mut t)?
         };
         let marked = rng.below(12) == 0;
         let mut line = sentence.clone();
@@ -164,8 +258,8 @@ fn write_doc(raw: &Path, w: &World, d: usize, rng: &mut Rng) -> io::Result<usize
             line.pop(); // the full stop goes before the marker
             let _ = write!(line, ".{note}");
             let ft = format!("Author {note}, “Synthetic Source {id} {note},” Review (2020).");
-            let _ = write!(t.footnotes, "[[footnotes]]\nnumber = {note}\nquote = {}\n\n", q(&ft));
-            let _ = write!(t.citations, "[[citations]]\ncitation_id = \"{id}-fn{note}\"\ncitation_type = \"journal_article\"\ntitle = \"Synthetic Source {id} {note}\"\npublished = \"2020\"\nquote = {}\n\n", q(&ft));
+            rw.row(&mut t.footnotes, "footnotes", &[("number", format!("{note}")), ("quote", q(&ft))])?;
+            rw.row(&mut t.citations, "citations", &[("citation_id", format!("\"{id}-fn{note}\"")), ("citation_type", format!("\"journal_article\"")), ("title", format!("\"Synthetic Source {id} {note}\"")), ("published", format!("\"2020\"")), ("quote", q(&ft))])?;
             t.rows += 2;
             page_notes.push(ft);
         }
@@ -188,7 +282,7 @@ fn write_doc(raw: &Path, w: &World, d: usize, rng: &mut Rng) -> io::Result<usize
     for n in page_notes.drain(..) {
         let _ = writeln!(text, "\n {n}");
     }
-    let sha = crate::write::hex_sha256(text.as_bytes());
+    let sha = kdata::write::hex_sha256(text.as_bytes());
     fs::write(dir.join("source.txt"), &text)?;
     fs::write(
         dir.join("document.toml"),
@@ -215,7 +309,7 @@ struct Tables {
 
 /// One sentence stating a relation, an event with two participants and a figure, and
 /// the rows that record them (about six rows per sentence).
-fn fact_sentence(w: &World, rng: &mut Rng, id: &str, k: usize, t: &mut Tables) -> String {
+fn fact_sentence(rw: &Rows, w: &World, rng: &mut Rng, id: &str, k: usize, t: &mut Tables) -> io::Result<String> {
     let (a, b) = (rng.below(w.actors.len()), rng.below(w.actors.len()));
     let b = if a == b { (b + 1) % w.actors.len() } else { b };
     let p = rng.below(w.places.len());
@@ -228,10 +322,11 @@ fn fact_sentence(w: &World, rng: &mut Rng, id: &str, k: usize, t: &mut Tables) -
     );
     let clause = format!("the {} {verb} the {}", w.actors[a], w.actors[b]);
     let ev = format!("{id}-e{k}");
-    let _ = write!(t.relations, "[[relations]]\nrelation_id = \"{id}-r{k}\"\nsubject_actor_id = \"a{a}\"\nrelation_type = \"{rel}\"\nobject_actor_id = \"a{b}\"\ndate = \"{year}-{month:02}\"\ncertainty = \"asserted\"\nquote = {}\n\n", q(&s));
-    let _ = write!(t.events, "[[events]]\nevent_id = \"{ev}\"\nevent_type = \"clash\"\nsummary = {}\ndate = \"{year}-{month:02}\"\nplace_id = \"p{p}\"\ncertainty = \"asserted\"\nquote = {}\n\n", q(&clause), q(&s));
-    let _ = write!(t.event_actors, "[[event_actors]]\nevent_id = \"{ev}\"\nactor_id = \"a{a}\"\nrole = \"perpetrator\"\n\n[[event_actors]]\nevent_id = \"{ev}\"\nactor_id = \"a{b}\"\nrole = \"target\"\n\n");
-    let _ = write!(t.figures, "[[figures]]\nfigure_id = \"{id}-f{k}\"\nmeasure = \"people counted\"\nvalue = {n}\nunit = \"person\"\nqualifier = \"exact\"\nevent_id = \"{ev}\"\nperiod = \"{year}\"\ncertainty = \"reported\"\nquote = {}\n\n", q(&format!("{n} people were counted in report {k}.")));
+    rw.row(&mut t.relations, "relations", &[("relation_id", format!("\"{id}-r{k}\"")), ("subject_actor_id", format!("\"a{a}\"")), ("relation_type", format!("\"{rel}\"")), ("object_actor_id", format!("\"a{b}\"")), ("date", format!("\"{year}-{month:02}\"")), ("certainty", format!("\"asserted\"")), ("quote", q(&s))])?;
+    rw.row(&mut t.events, "events", &[("event_id", format!("\"{ev}\"")), ("event_type", format!("\"clash\"")), ("summary", q(&clause)), ("date", format!("\"{year}-{month:02}\"")), ("place_id", format!("\"p{p}\"")), ("certainty", format!("\"asserted\"")), ("quote", q(&s))])?;
+    rw.row(&mut t.event_actors, "event_actors", &[("event_id", format!("\"{ev}\"")), ("actor_id", format!("\"a{a}\"")), ("role", format!("\"perpetrator\""))])?;
+    rw.row(&mut t.event_actors, "event_actors", &[("event_id", format!("\"{ev}\"")), ("actor_id", format!("\"a{b}\"")), ("role", format!("\"target\""))])?;
+    rw.row(&mut t.figures, "figures", &[("figure_id", format!("\"{id}-f{k}\"")), ("measure", format!("\"people counted\"")), ("value", format!("{n}")), ("unit", format!("\"person\"")), ("qualifier", format!("\"exact\"")), ("event_id", format!("\"{ev}\"")), ("period", format!("\"{year}\"")), ("certainty", format!("\"reported\"")), ("quote", q(&format!("{n} people were counted in report {k}.")))])?;
     t.rows += 5;
-    s
+    Ok(s)
 }
