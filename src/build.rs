@@ -10,22 +10,33 @@ use crate::model::Span;
 use crate::schema::Scope;
 use crate::value::Value;
 use std::collections::{BTreeMap, HashMap};
+use rayon::prelude::*;
 use std::sync::Arc;
 
 /// Builds the dataset. The curated values are moved out of the project into the output
 /// rows (the project keeps every row's origin for diagnostics), so they exist once.
 pub fn build<'p>(p: &'p mut Project, diags: &mut Diags) -> Option<Dataset<'p>> {
-    build_with_progress(p, diags, &|_| {})
+    build_with_progress(p, diags, &indicatif::ProgressBar::hidden())
 }
 
-/// `build`, reporting the number of documents laid out so far (for a progress bar).
-pub fn build_with_progress<'p>(p: &'p mut Project, diags: &mut Diags, progress: &(dyn Fn(usize) + Sync)) -> Option<Dataset<'p>> {
+/// `build`, advancing `progress` by one per document laid out (a progress bar on a
+/// terminal, hidden otherwise).
+pub fn build_with_progress<'p>(p: &'p mut Project, diags: &mut Diags, progress: &indicatif::ProgressBar) -> Option<Dataset<'p>> {
     let mut vals: Values = p.rows.iter_mut().map(|(t, rows)| (t.clone(), rows.iter_mut().map(|c| std::mem::take(&mut c.row.values)).collect())).collect();
     let p: &'p Project = p;
     // 1-2. Per document, on all cores: quotes, page map, footnotes.
     let by_doc = derive::rows_by_doc(p);
     let none = Vec::new();
-    let staged = crate::par::map(&p.docs, |doc| derive::lay_out(p, &vals, doc, by_doc.get(doc.doc_id.as_str()).unwrap_or(&none)), progress);
+    let staged: Vec<_> = p
+        .docs
+        .par_iter()
+        .map(|doc| {
+            let staged = derive::lay_out(p, &vals, doc, by_doc.get(doc.doc_id.as_str()).unwrap_or(&none));
+            progress.inc(1);
+            staged
+        })
+        .collect();
+    progress.finish_and_clear();
     let mut spans: HashMap<(&str, usize), Span> = HashMap::new();
     let mut laid = Vec::with_capacity(staged.len());
     for (l, s, d) in staged {

@@ -16,7 +16,6 @@ pub mod diff;
 pub mod edtf;
 pub mod load;
 pub mod model;
-pub mod par;
 pub mod prove;
 pub mod schema;
 pub mod text;

@@ -90,20 +90,13 @@ pub fn run(root: &Path, args: Option<&BuildArgs>, release: bool) -> u8 {
     }
 }
 
-/// A one-line progress bar on stderr for long builds, only when stderr is a terminal
-/// and not in CI (so logs and pipes stay clean).
-fn progress_bar(total: usize) -> impl Fn(usize) + Sync {
-    use std::io::IsTerminal;
-    let show = total >= 20 && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
-    move |done| {
-        if show && (done % 10 == 0 || done == total) {
-            let width = 30 * done / total;
-            eprint!("\r[{}{}] {done}/{total} documents", "#".repeat(width), " ".repeat(30 - width));
-            if done == total {
-                eprintln!();
-            }
-        }
+/// A progress bar on stderr for long builds; indicatif draws it only on a terminal, and
+/// it stays hidden in CI so logs stay clean.
+fn progress_bar(total: usize) -> indicatif::ProgressBar {
+    if total < 20 || std::env::var_os("CI").is_some() {
+        return indicatif::ProgressBar::hidden();
     }
+    indicatif::ProgressBar::new(total as u64)
 }
 
 /// Puts the new release's notes at the top of CHANGELOG.md (below its title).

@@ -11,6 +11,7 @@ use rows as load;
 use crate::schema::{self, Schema, Scope};
 use crate::text::Normalized;
 use serde::Deserialize;
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -61,9 +62,9 @@ pub fn load(root: &Path, out_root: &Path, diags: &mut Diags) -> Option<Project> 
     // Each document folder is read and parsed on its own, on all cores; results are
     // merged in folder order.
     let id_field = &doc_schema.fields[contract.documents.doc_id];
-    let loaded = crate::par::map(
-        &folders,
-        |folder| {
+    let loaded: Vec<_> = folders
+        .par_iter()
+        .map(|folder| {
             let mut d = Diags::default();
             let doc_id = folder.file_name().unwrap().to_string_lossy().into_owned();
             if !id_field.pattern.as_ref().is_none_or(|p| p.is_match(&doc_id)) {
@@ -83,9 +84,8 @@ pub fn load(root: &Path, out_root: &Path, diags: &mut Diags) -> Option<Project> 
                 }
             }
             (doc_id, Some(doc), tables, broken, d)
-        },
-        &|_| {},
-    );
+        })
+        .collect();
     for (doc_id, doc, tables, broken, d) in loaded {
         diags.0.extend(d.0);
         broken_tables.extend(broken);

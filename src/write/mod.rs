@@ -15,6 +15,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
+use rayon::prelude::*;
 use serde_json::{json, Map, Value as Json};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
@@ -156,9 +157,10 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<Vec<Written>> {
     // Tables are encoded on all cores; each file is written as soon as it is made and
     // only its size and hash are kept.
     let put = |path: String, bytes: Vec<u8>| put_file(dir, path, bytes);
-    let per_table = crate::par::map(
-        &ds.tables,
-        |t| -> io::Result<Vec<Written>> {
+    let per_table: Vec<io::Result<Vec<Written>>> = ds
+        .tables
+        .par_iter()
+        .map(|t| {
             let mut files = vec![put(format!("csv/{}.csv", t.schema.name), csv_bytes(t)?)?, put(format!("parquet/{}.parquet", t.schema.name), parquet_bytes(ds, t)?)?];
             if ds.partition_by_doc {
                 for (path, bytes) in hive_files(ds, t)? {
@@ -167,9 +169,8 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<Vec<Written>> {
                 }
             }
             Ok(files)
-        },
-        &|_| {},
-    );
+        })
+        .collect();
     let mut written: Vec<Written> = Vec::new();
     for files in per_table {
         written.extend(files?);
