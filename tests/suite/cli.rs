@@ -28,7 +28,7 @@ fn footnotes_and_pages_are_derived() {
     let rel = fs::read_to_string(s.dir.join("output/mini-0.0.1/csv/relations.csv")).unwrap();
     let row = rel.lines().nth(1).unwrap();
     // Page 2, footnote 2 (its marker ends the quoted sentence), date as a real interval.
-    assert!(row.contains(",2017,2017-01-01,2017-12-31,year,asserted,,,example-2020-front,2,"), "{row}");
+    assert!(row.contains(",affirmed,actual,2017,2017-01-01,2017-12-31,year,stated,,asserted,,,example-2020-front,2,"), "{row}");
     assert!(row.ends_with(",The Sample Army fought EF in Testland in 2017.,2"), "{row}");
     let mentions = fs::read_to_string(s.dir.join("output/mini-0.0.1/csv/mentions.csv")).unwrap();
     assert_eq!(mentions.lines().filter(|l| l.contains(",ef,")).count(), 3, "{mentions}");
@@ -41,7 +41,7 @@ fn two_builds_are_byte_identical() {
     assert!(kdata(&s.dir, &["build", "--out", "a"]).status.success());
     assert!(kdata(&s.dir, &["build", "--out", "b"]).status.success());
     let (a, b) = (snapshot(&s.dir.join("a")), snapshot(&s.dir.join("b")));
-    assert_eq!(a.len(), 14 * 2 + 6, "{:?}", a.keys());
+    assert_eq!(a.len(), 15 * 2 + 6, "{:?}", a.keys());
     assert_eq!(a, b);
 }
 
@@ -92,7 +92,7 @@ fn a_release_is_immutable_and_the_next_one_lists_its_changes() {
     // Bumped, it releases, and its changes name exactly the rows that changed.
     edit(&s.dir, "raw/dataset.toml", "version = \"0.0.1\"", "version = \"0.0.2\"");
     edit(&s.dir, "CITATION.cff", "version: 0.0.1", "version: 0.0.2");
-    fs::write(s.dir.join(format!("{DOC}/errata.toml")), "[[errata]]\nerratum_id = \"lost\"\nerratum_type = \"typo\"\nprinted = \"lost\"\ncorrection = \"won\"\nexplanation = \"Invented.\"\nquote = \"The Example Front lost.\"\n").unwrap();
+    fs::write(s.dir.join(format!("{DOC}/errata.toml")), "[[errata]]\nerratum_id = \"lost\"\nerratum_type = \"typo\"\nprinted = \"fought\"\ncorrection = \"fights\"\nexplanation = \"Invented.\"\ntable_name = \"relations\"\nrow_id = \"army-fights-ef\"\ncolumn_name = \"quote\"\nquote = \"The Sample Army fought EF\"\n").unwrap();
     let out = kdata(&s.dir, &["release"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let changes = fs::read_to_string(s.dir.join("output/mini-0.0.2/CHANGES.md")).unwrap();
