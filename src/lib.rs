@@ -16,6 +16,7 @@ pub mod load;
 pub mod mentions;
 pub mod par;
 pub mod metadata;
+pub mod parquet_out;
 pub mod project;
 pub mod resolve;
 pub mod schema;
