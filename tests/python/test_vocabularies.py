@@ -48,6 +48,10 @@ def check_file(path, version, schemas):
         assert frame[c].astype(object).where(frame[c].notna(), None).tolist() == values, where
         assert polars[c].to_list() == values, where
         assert [r[0] for r in con.execute(f"SELECT \"{c}\" FROM read_parquet('{path}')").fetchall()] == values, where
+        # Filters that DuckDB and pyarrow prune with the column's statistics count right.
+        for v in vocabulary:
+            assert con.execute(f"SELECT count(*) FROM read_parquet('{path}') WHERE \"{c}\" = ?", [v]).fetchone()[0] == values.count(v), (where, v)
+            assert pq.read_table(path, columns=[c], filters=[(c, "==", v)]).num_rows == values.count(v), (where, v)
         assert values == csv_column(version, table, c, doc_id), where
         checked += 1
     return checked
