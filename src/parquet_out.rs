@@ -9,14 +9,22 @@
 //! columns) except that each `Dictionary(Int32, Utf8)` column chunk is written here:
 //! one PLAIN dictionary page with every value of the array's dictionary, in order,
 //! and RLE_DICTIONARY data pages whose indices are the array's keys, unchanged.
+//!
+//! Those chunks carry what readers use: chunk statistics (min, max and null count of
+//! the values present, untruncated), a column index and an offset index. They leave out
+//! what is optional and unused here: bloom filters and size statistics (level
+//! histograms, unencoded byte counts). Their data pages are format v1 (the default
+//! writer version), cut every `data_page_row_count_limit` rows, compressed with ZSTD or
+//! not at all (the codecs this crate is built with); row groups are cut by
+//! `max_row_group_row_count` only.
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int32Type;
-use arrow_array::{Array, DictionaryArray, RecordBatch, StringArray};
+use arrow_array::{Array, DictionaryArray, Int32Array, RecordBatch, StringArray};
 use bytes::Bytes;
 use parquet::arrow::arrow_writer::{compute_leaves, ArrowRowGroupWriterFactory};
 use parquet::arrow::{add_encoded_arrow_schema_to_metadata, ArrowSchemaConverter};
-use parquet::basic::{BoundaryOrder, Compression, Encoding, EncodingMask, PageType, Type};
+use parquet::basic::{BoundaryOrder, Compression, Encoding, EncodingMask, PageType};
 use parquet::column::page::{CompressedPage, Page, PageWriter};
 use parquet::column::writer::ColumnCloseResult;
 use parquet::data_type::ByteArray;
@@ -86,7 +94,6 @@ fn dictionary_chunk(descr: ColumnDescPtr, props: &WriterProperties, dict: &Dicti
     let stats = props.statistics_enabled(descr.path());
     let values: &StringArray = dict.values().as_string();
     let keys = dict.keys();
-    let nullable = descr.max_def_level() > 0;
     let bit_width = (32 - (values.len().max(1) as u32 - 1).leading_zeros()) as u8;
 
     let mut sink = TrackedWrite::new(Vec::new());
@@ -102,26 +109,13 @@ fn dictionary_chunk(descr: ColumnDescPtr, props: &WriterProperties, dict: &Dicti
 
     let (mut compressed, mut uncompressed) = (dictionary.compressed_size, dictionary.uncompressed_size);
     let mut data_page_offsets = Vec::new();
-    let mut column_index = ColumnIndexBuilder::new(Type::BYTE_ARRAY);
+    let mut column_index = ColumnIndexBuilder::new(descr.physical_type());
     let mut offset_index = OffsetIndexBuilder::new();
     let mut page_bounds = Vec::new();
-    let (mut chunk_min, mut chunk_max): (Option<&str>, Option<&str>) = (None, None);
     let page_rows = props.data_page_row_count_limit().max(1);
     for start in (0..keys.len()).step_by(page_rows) {
         let page_keys = keys.slice(start, page_rows.min(keys.len() - start));
-        // Data page v1: definition levels (length-prefixed, for a nullable column), then
-        // the bit width of the indices and the indices, both RLE / bit-packed hybrid.
-        let mut buf = Vec::new();
-        if nullable {
-            let levels: Vec<u32> = (0..page_keys.len()).map(|i| page_keys.is_valid(i) as u32).collect();
-            let mut encoded = Vec::new();
-            rle_hybrid(&levels, 1, &mut encoded);
-            buf.extend_from_slice(&(encoded.len() as u32).to_le_bytes());
-            buf.extend_from_slice(&encoded);
-        }
-        let indices: Vec<u32> = page_keys.iter().flatten().map(|k| k as u32).collect();
-        buf.push(bit_width);
-        rle_hybrid(&indices, bit_width, &mut buf);
+        let buf = data_page_body(&page_keys, descr.max_def_level() > 0, bit_width);
         let page = Page::DataPage {
             buf: compress(codec, &buf)?,
             num_values: page_keys.len() as u32,
@@ -138,15 +132,12 @@ fn dictionary_chunk(descr: ColumnDescPtr, props: &WriterProperties, dict: &Dicti
         uncompressed += spec.uncompressed_size;
 
         // Statistics describe the values the rows hold, not the whole vocabulary.
-        let used = || indices.iter().map(|&k| values.value(k as usize));
-        let (min, max) = (used().min(), used().max());
+        let used = || page_keys.iter().flatten().map(|k| values.value(k as usize));
         let nulls = page_keys.null_count() as i64;
-        match (min, max) {
+        match (used().min(), used().max()) {
             (Some(min), Some(max)) => {
                 column_index.append(false, min.as_bytes().to_vec(), max.as_bytes().to_vec(), nulls, None);
                 page_bounds.push((min, max));
-                chunk_min = Some(chunk_min.map_or(min, |m| m.min(min)));
-                chunk_max = Some(chunk_max.map_or(max, |m| m.max(max)));
             }
             _ => column_index.append(true, Vec::new(), Vec::new(), nulls, None),
         }
@@ -173,7 +164,8 @@ fn dictionary_chunk(descr: ColumnDescPtr, props: &WriterProperties, dict: &Dicti
             seen.iter().filter(|&&s| s).count() as u64
         });
         let bytes = |s: Option<&str>| s.map(|s| ByteArray::from(s.as_bytes().to_vec()));
-        let chunk_stats = ValueStatistics::new(bytes(chunk_min), bytes(chunk_max), distinct, Some(keys.null_count() as u64), false);
+        let (min, max) = (page_bounds.iter().map(|b| b.0).min(), page_bounds.iter().map(|b| b.1).max());
+        let chunk_stats = ValueStatistics::new(bytes(min), bytes(max), distinct, Some(keys.null_count() as u64), false);
         metadata = metadata.set_statistics(Statistics::ByteArray(chunk_stats));
     }
     let ascending = page_bounds.windows(2).all(|w| w[0].0 <= w[1].0 && w[0].1 <= w[1].1);
@@ -192,6 +184,24 @@ fn dictionary_chunk(descr: ColumnDescPtr, props: &WriterProperties, dict: &Dicti
         offset_index: (!props.offset_index_disabled()).then(|| offset_index.build()),
     };
     Ok((Bytes::from(sink.into_inner()?), close))
+}
+
+/// The body of a v1 data page: the definition levels (length-prefixed; only for a
+/// nullable column), then the bit width of the indices and the indices of the non-null
+/// rows, both in the RLE / bit-packed hybrid encoding.
+fn data_page_body(keys: &Int32Array, nullable: bool, bit_width: u8) -> Vec<u8> {
+    let mut buf = Vec::new();
+    if nullable {
+        let levels: Vec<u32> = (0..keys.len()).map(|i| keys.is_valid(i) as u32).collect();
+        let mut encoded = Vec::new();
+        rle_hybrid(&levels, 1, &mut encoded);
+        buf.extend_from_slice(&(encoded.len() as u32).to_le_bytes());
+        buf.extend_from_slice(&encoded);
+    }
+    let indices: Vec<u32> = keys.iter().flatten().map(|k| k as u32).collect();
+    buf.push(bit_width);
+    rle_hybrid(&indices, bit_width, &mut buf);
+    buf
 }
 
 /// Compresses a page as the column's codec says (only the codecs this crate is built with).
@@ -249,7 +259,7 @@ fn uleb128(out: &mut Vec<u8>, mut v: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow_array::{ArrayRef, Int32Array, Int64Array};
+    use arrow_array::{ArrayRef, Int64Array};
     use arrow_schema::{DataType, Field, Schema};
     use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection, RowSelector};
     use parquet::arrow::ArrowWriter;
@@ -358,17 +368,27 @@ mod tests {
         }
     }
 
-    /// Columns other than dictionaries are ArrowWriter's, byte for byte.
+    /// Files without dictionary columns, or without rows, are ArrowWriter's, byte for
+    /// byte, also when split into row groups.
     #[test]
-    fn other_columns_are_written_as_arrow_writer_does() {
+    fn otherwise_the_file_is_arrow_writers() {
+        let arrow_writer = |batch: &RecordBatch, props: WriterProperties| {
+            let mut out = Vec::new();
+            let mut writer = ArrowWriter::try_new(&mut out, batch.schema(), Some(props)).unwrap();
+            writer.write(batch).unwrap();
+            writer.close().unwrap();
+            out
+        };
         let schema = Arc::new(Schema::new(vec![Field::new("n", DataType::Int64, true), Field::new("s", DataType::Utf8, false)]));
-        let n: ArrayRef = Arc::new(Int64Array::from(vec![Some(3), None, Some(1)]));
-        let s: ArrayRef = Arc::new(StringArray::from(vec!["b", "a", "b"]));
-        let batch = RecordBatch::try_new(schema.clone(), vec![n, s]).unwrap();
-        let mut expected = Vec::new();
-        let mut writer = ArrowWriter::try_new(&mut expected, schema, Some(props())).unwrap();
-        writer.write(&batch).unwrap();
-        writer.close().unwrap();
-        assert_eq!(encode(&batch, props()).unwrap(), expected);
+        let n: ArrayRef = Arc::new(Int64Array::from(vec![Some(3), None, Some(1), Some(4), None]));
+        let s: ArrayRef = Arc::new(StringArray::from(vec!["b", "a", "b", "c", "a"]));
+        let batch = RecordBatch::try_new(schema, vec![n, s]).unwrap();
+        assert_eq!(encode(&batch, props()).unwrap(), arrow_writer(&batch, props()));
+        let groups = || WriterProperties::builder().set_max_row_group_row_count(Some(2)).build();
+        assert_eq!(encode(&batch, groups()).unwrap(), arrow_writer(&batch, groups()));
+
+        let field = Field::new("c", DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)), true);
+        let empty = RecordBatch::try_new(Arc::new(Schema::new(vec![field])), vec![dictionary(vec![], &VOCABULARY)]).unwrap();
+        assert_eq!(encode(&empty, props()).unwrap(), arrow_writer(&empty, props()));
     }
 }
