@@ -3,7 +3,9 @@
 //!
 //! Two project properties ride along in the standard format: `x-scope` on a table says
 //! where its rows come from, and `x-derive` on a field says the pipeline computes it.
-//! `x-vocabulary` gives each enum value its definition.
+//! `x-vocabulary` gives each enum value its definition, and `x-ordered: true` says an
+//! enum's values are ranked in schema order (e.g. date precisions, from finest to
+//! coarsest), so Parquet marks its dictionary ordered.
 
 use crate::diag::{Code, Diags, Loc};
 use regex_lite::Regex;
@@ -80,6 +82,8 @@ struct RawField {
     constraints: RawConstraints,
     #[serde(rename = "x-vocabulary")]
     vocabulary: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(rename = "x-ordered", default)]
+    ordered: bool,
     #[serde(rename = "x-derive")]
     derive: Option<RawDerive>,
 }
@@ -144,6 +148,8 @@ pub struct Field {
     pub unique: bool,
     /// Allowed values, in schema order, with their definitions.
     pub vocabulary: Option<Vec<(String, String)>>,
+    /// The vocabulary is ranked in schema order (`x-ordered`): readers may sort by it.
+    pub ordered: bool,
     /// The allowed values as shared strings, so enum cells cost no allocation.
     pub interned: Vec<std::sync::Arc<str>>,
     pub pattern: Option<Regex>,
@@ -235,6 +241,9 @@ pub fn parse(text: &str, stem: &str, file: &str, diags: &mut Diags) -> Option<Sc
                 None
             }
         };
+        if f.ordered && vocabulary.is_none() {
+            bad(format!("field '{}': x-ordered applies only to an enum", f.name));
+        }
         if let Some(voc) = &vocabulary {
             for (k, d) in voc {
                 if d.trim().is_empty() {
@@ -268,6 +277,7 @@ pub fn parse(text: &str, stem: &str, file: &str, diags: &mut Diags) -> Option<Sc
             required: c.required,
             unique: c.unique,
             vocabulary,
+            ordered: f.ordered,
             pattern,
             minimum: c.minimum,
             maximum: c.maximum,

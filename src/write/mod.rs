@@ -3,6 +3,7 @@
 //! place, so a failed or interrupted build never leaves a half-written version.
 
 mod metadata;
+mod parquet_out;
 
 use crate::model::{Dataset, Table, Version, VersionTable};
 use crate::model::RELEASE_NOTES;
@@ -11,7 +12,6 @@ use crate::value::Value;
 use arrow_array::types::Int32Type;
 use arrow_array::{ArrayRef, BooleanArray, Date32Array, DictionaryArray, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema as ArrowSchema};
-use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
@@ -320,6 +320,9 @@ pub static PARQUET_NANOS: std::sync::atomic::AtomicU64 = std::sync::atomic::Atom
 fn encode_parquet(ds: &Dataset, schema: &Schema, rows: &[&[Value]], without: Option<usize>) -> io::Result<Vec<u8>> {
     let meta = file_metadata(ds, &schema.name);
     let mut arrow = arrow_schema(schema, meta.iter().cloned().collect());
+    // Ranked vocabularies (`x-ordered`) become ordered dictionaries, which readers sort by rank.
+    let fields: Vec<_> = arrow.fields().iter().zip(&schema.fields).map(|(a, f)| Arc::new(a.as_ref().clone().with_dict_is_ordered(f.ordered))).collect();
+    arrow = ArrowSchema::new_with_metadata(fields, arrow.metadata);
     let keep: Vec<usize> = (0..schema.fields.len()).filter(|&i| Some(i) != without).collect();
     arrow = arrow.project(&keep).map_err(|e| io::Error::other(e.to_string()))?;
     let columns: Vec<ArrayRef> = keep.iter().map(|&i| column(&schema.fields[i], rows, i)).collect();
@@ -330,11 +333,8 @@ fn encode_parquet(ds: &Dataset, schema: &Schema, rows: &[&[Value]], without: Opt
         .set_created_by(format!("kdata {}", env!("CARGO_PKG_VERSION")))
         .set_key_value_metadata(Some(meta.into_iter().map(|(k, v)| KeyValue::new(k, v)).collect()))
         .build();
-    let mut buf = Vec::new();
-    let mut w = ArrowWriter::try_new(&mut buf, arrow, Some(props)).map_err(|e| io::Error::other(e.to_string()))?;
-    w.write(&batch).map_err(|e| io::Error::other(e.to_string()))?;
-    w.close().map_err(|e| io::Error::other(e.to_string()))?;
-    Ok(buf)
+    // Not ArrowWriter: it would keep only the vocabulary values present, in order of appearance.
+    parquet_out::encode(&batch, props).map_err(|e| io::Error::other(e.to_string()))
 }
 
 /// The Hive layout by document: `parquet-by-doc/<table>/doc_id=<id>/part-0.parquet`, read
