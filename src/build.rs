@@ -5,7 +5,7 @@
 use crate::diag::Diags;
 use crate::check;
 use crate::derive::{self, mentions, Values};
-use crate::model::{Curated, Dataset, Doc, Laid, Project, Table};
+use crate::model::{Curated, Dataset, Doc, Fixes, Laid, Project, Table};
 use crate::model::Span;
 use crate::schema::Scope;
 use crate::value::Value;
@@ -46,7 +46,8 @@ pub fn build_with_progress<'p>(p: &'p mut Project, diags: &mut Diags, progress: 
     }
     let laid_by: HashMap<&str, &Laid> = laid.iter().map(|l| (l.doc.doc_id.as_str(), l)).collect();
 
-    // 3. Derived columns, table by table.
+    // 3. Derived columns, table by table (corrected cells from the errata first).
+    let fixes = fixes_of(p, &vals);
     let mut doc_ids: HashMap<&str, Value> = HashMap::new();
     let mut tables: BTreeMap<&str, (Vec<Vec<Value>>, Vec<&Curated>)> = BTreeMap::new();
     for (name, schema) in &p.schemas {
@@ -56,7 +57,7 @@ pub fn build_with_progress<'p>(p: &'p mut Project, diags: &mut Diags, progress: 
             Scope::DocumentRecord => {
                 for d in &laid {
                     let id = Value::Str(Arc::from(d.doc.doc_id.as_str()));
-                    rows.push(derive::derive_row(schema, d.doc.record.values.clone(), &id, None, Some(d), diags, &d.doc.record.origin));
+                    rows.push(derive::derive_row(schema, d.doc.record.values.clone(), &id, None, Some(d), &fixes, diags, &d.doc.record.origin));
                 }
             }
             Scope::Registry | Scope::Document => {
@@ -67,7 +68,7 @@ pub fn build_with_progress<'p>(p: &'p mut Project, diags: &mut Diags, progress: 
                     let span = spans.get(&(name.as_str(), i)).copied();
                     let l = laid_by.get(c.doc.as_str()).copied();
                     let id = doc_ids.entry(c.doc.as_str()).or_insert_with(|| Value::Str(Arc::from(c.doc.as_str())));
-                    rows.push(derive::derive_row(schema, values, id, span, l, diags, &c.row.origin));
+                    rows.push(derive::derive_row(schema, values, id, span, l, &fixes, diags, &c.row.origin));
                     origins.push(c);
                 }
             }
@@ -114,6 +115,19 @@ pub fn build_with_progress<'p>(p: &'p mut Project, diags: &mut Diags, progress: 
         partition_by_doc: false,
         released: &p.released,
     })
+}
+
+/// What each erratum corrects: (table, row key, column) → (printed, correction).
+fn fixes_of(p: &Project, vals: &Values) -> Fixes {
+    let e = &p.contract.errata;
+    let mut fixes = Fixes::new();
+    for row in vals.get("errata").into_iter().flatten() {
+        let cell = |i: usize| row[i].as_str().map(str::to_string);
+        if let (Some(t), Some(id), Some(col), Some(pr), Some(co)) = (cell(e.table_name), cell(e.row_id), cell(e.column_name), cell(e.printed), cell(e.correction)) {
+            fixes.entry((t, id, col)).or_default().push((pr, co));
+        }
+    }
+    fixes
 }
 
 /// "Author, "Title", Container volume, no. issue (year): pages."

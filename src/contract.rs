@@ -71,6 +71,9 @@ pub struct Entity {
 }
 
 pub struct Errata {
+    pub table_name: usize,
+    pub row_id: usize,
+    pub column_name: usize,
     pub printed: usize,
     pub correction: usize,
     pub quote: usize,
@@ -92,6 +95,25 @@ pub struct Citations {
 pub struct Relations {
     pub subject: usize,
     pub object: usize,
+    pub relation_type: usize,
+    pub polarity: usize,
+    pub modality: usize,
+}
+
+/// A table whose rows carry a date with its basis (stated, or from another passage).
+pub struct Dated {
+    pub table: String,
+    pub date: usize,
+    pub basis: usize,
+    pub evidence: usize,
+}
+
+/// Links between two rows named by table and id.
+pub struct ClaimLinks {
+    pub from_table: usize,
+    pub from_id: usize,
+    pub to_table: usize,
+    pub to_id: usize,
 }
 
 /// Every handle the pipeline uses.
@@ -103,6 +125,8 @@ pub struct Contract {
     pub figures: Figures,
     pub citations: Citations,
     pub relations: Relations,
+    pub dated: Vec<Dated>,
+    pub claim_links: ClaimLinks,
     pub pages: RowBuilder,
     pub mentions: RowBuilder,
     /// The `mentions.region` values, by region.
@@ -141,7 +165,14 @@ pub fn resolve(schemas: &BTreeMap<String, Schema>, diags: &mut Diags) -> Option<
     let footnote_number = r.col("number");
     ok &= r.ok;
     let mut r = Resolver::table(schemas, "errata", diags);
-    let errata = Errata { printed: r.col("printed"), correction: r.col("correction"), quote: r.col("quote") };
+    let errata = Errata {
+        table_name: r.col("table_name"),
+        row_id: r.col("row_id"),
+        column_name: r.col("column_name"),
+        printed: r.col("printed"),
+        correction: r.col("correction"),
+        quote: r.col("quote"),
+    };
     ok &= r.ok;
     let mut r = Resolver::table(schemas, "figures", diags);
     let figures = Figures { value: r.col("value"), lower_bound: r.col("lower_bound"), upper_bound: r.col("upper_bound"), qualifier: r.col("qualifier") };
@@ -150,7 +181,22 @@ pub fn resolve(schemas: &BTreeMap<String, Schema>, diags: &mut Diags) -> Option<
     let citations = Citations { doc_id: r.col("doc_id"), char_start: r.col("char_start"), footnote: r.col("footnote") };
     ok &= r.ok;
     let mut r = Resolver::table(schemas, "relations", diags);
-    let relations = Relations { subject: r.col("subject_actor_id"), object: r.col("object_actor_id") };
+    let relations = Relations {
+        subject: r.col("subject_actor_id"),
+        object: r.col("object_actor_id"),
+        relation_type: r.col("relation_type"),
+        polarity: r.col("polarity"),
+        modality: r.col("modality"),
+    };
+    ok &= r.ok;
+    let mut dated = Vec::new();
+    for table in ["events", "relations"] {
+        let mut r = Resolver::table(schemas, table, diags);
+        dated.push(Dated { table: table.to_string(), date: r.col("date"), basis: r.col("date_basis"), evidence: r.col("date_evidence") });
+        ok &= r.ok;
+    }
+    let mut r = Resolver::table(schemas, "claim_links", diags);
+    let claim_links = ClaimLinks { from_table: r.col("from_table"), from_id: r.col("from_id"), to_table: r.col("to_table"), to_id: r.col("to_id") };
     ok &= r.ok;
     let pages = RowBuilder::new(schemas.get("pages"), "pages", &PAGE_COLUMNS, diags);
     let mentions = RowBuilder::new(schemas.get("mentions"), "mentions", &MENTION_COLUMNS, diags);
@@ -205,6 +251,8 @@ pub fn resolve(schemas: &BTreeMap<String, Schema>, diags: &mut Diags) -> Option<
         figures,
         citations,
         relations,
+        dated,
+        claim_links,
         pages,
         mentions,
         regions: [body, footnote, furniture],

@@ -1,33 +1,51 @@
 //! The subset of Extended Date/Time Format (ISO 8601-2) the curation uses: a date is
 //! `YYYY`, `YYYY-MM`, `YYYY-MM-DD`, or `YYYY-NN` with NN a season (21-24), quarter (33-36)
 //! or half year (40-41), optionally followed by `~` (approximate), `?` (uncertain) or
-//! `%` (both); an interval is `a/b` or `a/..`. Each value resolves to the first and last
-//! day it covers, so Parquet can carry real dates alongside the precise string.
+//! `%` (both); an interval is `a/b`, `a/..` (open end) or `../b` (open start). Each
+//! value resolves to the first and last day it covers, so Parquet can carry real dates
+//! alongside the precise string, and its qualifiers survive as flags.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Edtf {
-    pub start: NaiveDate,
-    /// None for an open interval (`a/..`).
+    /// None for an interval with an open start (`../b`).
+    pub start: Option<NaiveDate>,
+    /// None for an interval with an open end (`a/..`).
     pub end: Option<NaiveDate>,
     pub precision: &'static str,
+    /// Some part is marked approximate (`~` or `%`).
+    pub approximate: bool,
+    /// Some part is marked uncertain (`?` or `%`).
+    pub uncertain: bool,
+}
+
+/// A date's qualifiers: (approximate, uncertain).
+fn qualifiers(s: &str) -> (bool, bool) {
+    (s.ends_with('~') || s.ends_with('%'), s.ends_with('?') || s.ends_with('%'))
 }
 
 pub fn parse(s: &str) -> Result<Edtf, String> {
     if let Some((a, b)) = s.split_once('/') {
-        let (start, _, _) = one(a)?;
-        if b == ".." {
-            return Ok(Edtf { start, end: None, precision: "range" });
-        }
-        let (_, end, _) = one(b)?;
-        if end < start {
-            return Err(format!("interval '{s}' ends before it starts"));
-        }
-        return Ok(Edtf { start, end: Some(end), precision: "range" });
+        let (qa, qb) = (qualifiers(a), qualifiers(b));
+        let (approximate, uncertain) = (qa.0 || qb.0, qa.1 || qb.1);
+        let interval = |start, end| Ok(Edtf { start, end, precision: "range", approximate, uncertain });
+        return match (a, b) {
+            ("..", "..") => Err(format!("interval '{s}' is open at both ends")),
+            ("..", b) => interval(None, Some(one(b)?.1)),
+            (a, "..") => interval(Some(one(a)?.0), None),
+            (a, b) => {
+                let (start, end) = (one(a)?.0, one(b)?.1);
+                if end < start {
+                    return Err(format!("interval '{s}' ends before it starts"));
+                }
+                interval(Some(start), Some(end))
+            }
+        };
     }
     let (start, end, precision) = one(s)?;
-    Ok(Edtf { start, end: Some(end), precision })
+    let (approximate, uncertain) = qualifiers(s);
+    Ok(Edtf { start: Some(start), end: Some(end), precision, approximate, uncertain })
 }
 
 fn one(s: &str) -> Result<(NaiveDate, NaiveDate, &'static str), String> {
@@ -38,18 +56,16 @@ fn one(s: &str) -> Result<(NaiveDate, NaiveDate, &'static str), String> {
     let parts: Vec<&str> = core.split('-').collect();
     let num = |p: &str, len: usize| -> Result<u32, String> {
         if p.len() == len && p.bytes().all(|b| b.is_ascii_digit()) {
-            Ok(p.parse().unwrap())
+            p.parse().map_err(|_| format!("'{s}' is not an EDTF date"))
         } else {
             Err(format!("'{s}' is not an EDTF date (YYYY, YYYY-MM, YYYY-MM-DD, YYYY-21..24/33..36/40..41)"))
         }
     };
     let year = num(parts.first().copied().unwrap_or(""), 4)? as i32;
-    let ymd = |y: i32, m: u32, d: u32| {
-        NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| format!("'{s}' is not a real date"))
-    };
+    let ymd = |y: i32, m: u32, d: u32| NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| format!("'{s}' is not a real date"));
     let month_end = |y: i32, m: u32| -> Result<NaiveDate, String> {
         let next = if m == 12 { ymd(y + 1, 1, 1)? } else { ymd(y, m + 1, 1)? };
-        Ok(next.pred_opt().unwrap())
+        next.pred_opt().ok_or_else(|| format!("'{s}' is not a real date"))
     };
     match parts.len() {
         1 => Ok((ymd(year, 1, 1)?, ymd(year, 12, 31)?, "year")),
@@ -80,25 +96,41 @@ fn one(s: &str) -> Result<(NaiveDate, NaiveDate, &'static str), String> {
 
 /// Days since 1970-01-01, the physical value of an Arrow `date32`.
 pub fn days(d: NaiveDate) -> i32 {
-    d.num_days_from_ce() - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap().num_days_from_ce()
+    (d - NaiveDate::from_ymd_opt(1970, 1, 1).expect("a real date")).num_days() as i32
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    fn d(y: i32, m: u32, dd: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, dd).unwrap()
+    fn d(y: i32, m: u32, dd: u32) -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(y, m, dd)
+    }
+    fn plain(start: Option<NaiveDate>, end: Option<NaiveDate>, precision: &'static str) -> Edtf {
+        Edtf { start, end, precision, approximate: false, uncertain: false }
     }
 
     #[test]
     fn precisions_and_spans() {
-        assert_eq!(parse("2015-01-26").unwrap(), Edtf { start: d(2015, 1, 26), end: Some(d(2015, 1, 26)), precision: "day" });
-        assert_eq!(parse("2016-02").unwrap().end, Some(d(2016, 2, 29)));
-        assert_eq!(parse("2015-22").unwrap(), Edtf { start: d(2015, 6, 1), end: Some(d(2015, 8, 31)), precision: "season" });
-        assert_eq!(parse("2015-24").unwrap().end, Some(d(2016, 2, 29)));
-        assert_eq!(parse("2015-41~").unwrap(), Edtf { start: d(2015, 7, 1), end: Some(d(2015, 12, 31)), precision: "half_year" });
-        assert_eq!(parse("2007/2013").unwrap(), Edtf { start: d(2007, 1, 1), end: Some(d(2013, 12, 31)), precision: "range" });
-        assert_eq!(days(d(1970, 1, 2)), 1);
+        assert_eq!(parse("2015-01-26").unwrap(), plain(d(2015, 1, 26), d(2015, 1, 26), "day"));
+        assert_eq!(parse("2016-02").unwrap().end, d(2016, 2, 29));
+        assert_eq!(parse("2015-22").unwrap(), plain(d(2015, 6, 1), d(2015, 8, 31), "season"));
+        assert_eq!(parse("2015-24").unwrap().end, d(2016, 2, 29));
+        let late = parse("2015-41~").unwrap();
+        assert_eq!((late.start, late.end, late.precision, late.approximate, late.uncertain), (d(2015, 7, 1), d(2015, 12, 31), "half_year", true, false));
+        assert_eq!(parse("2007/2013").unwrap(), plain(d(2007, 1, 1), d(2013, 12, 31), "range"));
+        assert_eq!(days(d(1970, 1, 2).unwrap()), 1);
+    }
+
+    #[test]
+    fn open_intervals_and_qualifiers() {
+        assert_eq!(parse("../1992").unwrap(), plain(None, d(1992, 12, 31), "range"));
+        assert_eq!(parse("2013/..").unwrap(), plain(d(2013, 1, 1), None, "range"));
+        let q = parse("2014-11~/2015-01-25").unwrap();
+        assert!(q.approximate && !q.uncertain);
+        assert!(parse("2015?").unwrap().uncertain);
+        let both = parse("2015%").unwrap();
+        assert!(both.approximate && both.uncertain);
+        assert!(parse("../..").is_err());
     }
 
     #[test]

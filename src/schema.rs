@@ -50,6 +50,12 @@ pub enum Derive {
     EdtfStart(String),
     EdtfEnd(String),
     EdtfPrecision(String),
+    /// True when the EDTF date (or either end of an interval) is marked `~` or `%`.
+    EdtfApproximate(String),
+    /// True when the EDTF date (or either end of an interval) is marked `?` or `%`.
+    EdtfUncertain(String),
+    /// The cell of the named column with the errata that point at it applied.
+    Corrected(String),
 }
 
 #[derive(Deserialize)]
@@ -84,6 +90,12 @@ struct RawField {
     vocabulary: Option<serde_json::Map<String, serde_json::Value>>,
     #[serde(rename = "x-ordered", default)]
     ordered: bool,
+    #[serde(rename = "x-symmetric", default)]
+    symmetric: Vec<String>,
+    #[serde(rename = "x-hierarchy", default)]
+    hierarchy: Vec<String>,
+    #[serde(rename = "x-passage", default)]
+    passage: bool,
     #[serde(rename = "x-derive")]
     derive: Option<RawDerive>,
 }
@@ -150,6 +162,13 @@ pub struct Field {
     pub vocabulary: Option<Vec<(String, String)>>,
     /// The vocabulary is ranked in schema order (`x-ordered`): readers may sort by it.
     pub ordered: bool,
+    /// Values whose relation holds both ways (`x-symmetric`): stored once, in order.
+    pub symmetric: Vec<String>,
+    /// Values that mirror the entity hierarchy (`x-hierarchy`): the object is the
+    /// subject's parent.
+    pub hierarchy: Vec<String>,
+    /// The cell is a passage of the source (`x-passage`), proved like a quote.
+    pub passage: bool,
     /// The allowed values as shared strings, so enum cells cost no allocation.
     pub interned: Vec<std::sync::Arc<str>>,
     pub pattern: Option<Regex>,
@@ -241,6 +260,11 @@ pub fn parse(text: &str, stem: &str, file: &str, diags: &mut Diags) -> Option<Sc
                 None
             }
         };
+        for v in f.symmetric.iter().chain(&f.hierarchy) {
+            if !vocabulary.as_ref().is_some_and(|voc| voc.iter().any(|(k, _)| k == v)) {
+                bad(format!("field '{}': x-symmetric/x-hierarchy value '{v}' is not in its enum", f.name));
+            }
+        }
         if f.ordered && vocabulary.is_none() {
             bad(format!("field '{}': x-ordered applies only to an enum", f.name));
         }
@@ -278,6 +302,9 @@ pub fn parse(text: &str, stem: &str, file: &str, diags: &mut Diags) -> Option<Sc
             unique: c.unique,
             vocabulary,
             ordered: f.ordered,
+            symmetric: f.symmetric,
+            hierarchy: f.hierarchy,
+            passage: f.passage,
             pattern,
             minimum: c.minimum,
             maximum: c.maximum,
@@ -340,6 +367,9 @@ fn parse_derive(d: RawDerive) -> Result<Derive, String> {
             "edtf_start" => Derive::EdtfStart(from),
             "edtf_end" => Derive::EdtfEnd(from),
             "edtf_precision" => Derive::EdtfPrecision(from),
+            "edtf_approximate" => Derive::EdtfApproximate(from),
+            "edtf_uncertain" => Derive::EdtfUncertain(from),
+            "corrected" => Derive::Corrected(from),
             other => return Err(format!("unknown x-derive rule '{other}'")),
         },
     })

@@ -5,7 +5,7 @@
 use crate::model::{Laid, Tables};
 use crate::diag::{Code, Diags, Loc};
 use crate::contract::Entity;
-use crate::model::{Curated, Project};
+use crate::model::{row_key, Curated, Project};
 use crate::schema::Schema;
 use crate::text::collapse;
 use crate::value::Value;
@@ -51,6 +51,11 @@ pub fn run(p: &Project, tables: &Tables, laid: &HashMap<&str, &Laid>, diags: &mu
     }
     alias_rules(p, tables, diags);
     figure_rules(p, tables, diags);
+    relation_rules(p, tables, diags);
+    date_rules(p, tables, diags);
+    let keys = RowKeys::new(p, tables);
+    errata_links(p, tables, &keys, diags);
+    claim_links(p, tables, &keys, diags);
     if let Some(v) = View::new(p, tables, "errata") {
         let e = &c.errata;
         for r in 0..v.len() {
@@ -216,6 +221,153 @@ fn figure_rules(p: &Project, tables: &Tables, diags: &mut Diags) {
                 _ => "lower_bound and upper_bound and no value",
             };
             bad(f.qualifier, format!("qualifier '{q}' needs {rule}"));
+        }
+    }
+}
+
+/// Every row of every table by its row key (primary key without `doc_id`), for the
+/// rules that name a row by table and id (errata, claim links).
+struct RowKeys<'t> {
+    rows: HashMap<(&'t str, String), usize>,
+}
+
+impl<'t> RowKeys<'t> {
+    fn new(p: &'t Project, tables: &'t Tables) -> RowKeys<'t> {
+        let mut rows = HashMap::new();
+        for (name, (rs, _)) in tables {
+            let Some(schema) = p.schemas.get(*name) else { continue };
+            for (i, r) in rs.iter().enumerate() {
+                rows.insert((*name, row_key(schema, r)), i);
+            }
+        }
+        RowKeys { rows }
+    }
+    fn get(&self, table: &str, id: &str) -> Option<usize> {
+        self.rows.get(&(table, id.to_string())).copied()
+    }
+}
+
+/// Symmetric types are stored once, subject before object; the hierarchy relations
+/// (affirmed, actual, of an `x-hierarchy` type) and `parent_actor_id` say the same thing.
+fn relation_rules(p: &Project, tables: &Tables, diags: &mut Diags) {
+    let Some(v) = View::new(p, tables, "relations") else { return };
+    let re = &p.contract.relations;
+    let field = &v.schema.fields[re.relation_type];
+    let mut seen: HashMap<Vec<&str>, usize> = HashMap::new();
+    let mut hierarchy: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    for r in 0..v.len() {
+        let (Some(s), Some(t), Some(o)) = (v.str(r, re.subject), v.str(r, re.relation_type), v.str(r, re.object)) else { continue };
+        let (pol, moda) = (v.str(r, re.polarity).unwrap_or_default(), v.str(r, re.modality).unwrap_or_default());
+        if field.symmetric.iter().any(|x| x == t) {
+            if s > o {
+                diags.push(v.at(r, re.subject), Code::Relation, format!("'{t}' holds both ways and is stored once with subject_actor_id < object_actor_id: swap '{s}' and '{o}'"));
+            }
+            let pair = if s < o { [s, o] } else { [o, s] };
+            if let Some(first) = seen.insert(vec![t, pair[0], pair[1], pol, moda], r) {
+                diags.push(v.at(r, re.relation_type), Code::Relation, format!("'{t}' between '{s}' and '{o}' is already stated (at {}); one fact, one row", v.at(first, re.relation_type)));
+            }
+        }
+        if field.hierarchy.iter().any(|x| x == t) && pol == "affirmed" && moda == "actual" {
+            hierarchy.entry((s, o)).or_default().push(r);
+        }
+    }
+    // With a document or the relations unreadable, relations are missing; their own
+    // errors say why.
+    if !p.broken_docs.is_empty() || p.broken_tables.iter().any(|t| t == "relations") {
+        return;
+    }
+    let Some(e) = p.contract.entities.iter().find(|e| e.table == "actors") else { return };
+    let (Some(a), Some(parent)) = (View::new(p, tables, "actors"), e.parent) else { return };
+    let parents: HashMap<&str, &str> = (0..a.len()).filter_map(|r| Some((a.str(r, e.id)?, a.str(r, parent)?))).collect();
+    for r in 0..a.len() {
+        let (Some(me), Some(up)) = (a.str(r, e.id), a.str(r, parent)) else { continue };
+        if on_cycle(&parents, me) {
+            continue; // reported as a cycle
+        }
+        let n = hierarchy.get(&(me, up)).map_or(0, Vec::len);
+        if n != 1 {
+            let kinds = field.hierarchy.join(", ");
+            diags.push(a.at(r, parent), Code::Relation, format!("'{me}' has parent '{up}', so exactly one affirmed, actual relation of a hierarchy type ({kinds}) must link them; found {n}"));
+        }
+    }
+    for (&(s, o), rows) in &hierarchy {
+        if parents.get(s) != Some(&o) {
+            for &r in rows {
+                diags.push(v.at(r, re.object), Code::Relation, format!("a hierarchy relation makes '{o}' the parent of '{s}', but actors.parent_actor_id of '{s}' says {}", parents.get(s).map_or("none".to_string(), |x| format!("'{x}'"))));
+            }
+        }
+    }
+}
+
+/// Whether following parent links from `me` comes back to it.
+fn on_cycle(parents: &HashMap<&str, &str>, me: &str) -> bool {
+    let mut cur = me;
+    for _ in 0..=parents.len() {
+        match parents.get(cur) {
+            Some(&up) if up == me => return true,
+            Some(&up) => cur = up,
+            None => return false,
+        }
+    }
+    false
+}
+
+/// A date says how it is known: `date_basis` exactly when there is a date, and the
+/// passage it comes from (`date_evidence`) unless the row's own quote states it.
+fn date_rules(p: &Project, tables: &Tables, diags: &mut Diags) {
+    for d in &p.contract.dated {
+        let Some(v) = View::new(p, tables, &d.table) else { continue };
+        for r in 0..v.len() {
+            if v.failed(r, d.date) || v.failed(r, d.basis) {
+                continue;
+            }
+            let (date, basis, evidence) = (v.get(r, d.date), v.str(r, d.basis), v.get(r, d.evidence));
+            match (date.is_null(), basis) {
+                (false, None) => diags.push(v.at(r, d.date), Code::Date, "a date needs date_basis: stated, other_passage or inferred"),
+                (true, Some(_)) => diags.push(v.at(r, d.basis), Code::Date, "date_basis without a date"),
+                (false, Some("stated")) if !evidence.is_null() => diags.push(v.at(r, d.evidence), Code::Date, "a date the quote states needs no date_evidence"),
+                (false, Some(b)) if b != "stated" && evidence.is_null() => diags.push(v.at(r, d.basis), Code::Date, format!("a date with basis '{b}' needs date_evidence: the passage it comes from")),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Each erratum names a row and column whose cell holds the printed text.
+fn errata_links(p: &Project, tables: &Tables, keys: &RowKeys, diags: &mut Diags) {
+    let Some(v) = View::new(p, tables, "errata") else { return };
+    let e = &p.contract.errata;
+    for r in 0..v.len() {
+        let (Some(t), Some(id), Some(col), Some(printed)) = (v.str(r, e.table_name), v.str(r, e.row_id), v.str(r, e.column_name), v.str(r, e.printed)) else { continue };
+        let (Some(schema), Some(row)) = (p.schemas.get(t), keys.get(t, id)) else {
+            diags.push(v.at(r, e.row_id), Code::Errata, format!("no row '{id}' in table '{t}'"));
+            continue;
+        };
+        let Some(c) = schema.index(col) else {
+            diags.push(v.at(r, e.column_name), Code::Errata, format!("'{col}' is not a column of {t}"));
+            continue;
+        };
+        let cell = tables[t].0[row][c].to_text();
+        let in_quote = v.str(r, e.quote).is_some_and(|q| q.contains(&collapse(printed)));
+        if in_quote && !collapse(&cell).contains(&collapse(printed)) {
+            diags.push(v.at(r, e.printed), Code::Errata, format!("{t} '{id}' column {col} does not contain the printed text '{printed}'"));
+        }
+    }
+}
+
+/// Claim links join two existing rows, and never a row to itself.
+fn claim_links(p: &Project, tables: &Tables, keys: &RowKeys, diags: &mut Diags) {
+    let Some(v) = View::new(p, tables, "claim_links") else { return };
+    let c = &p.contract.claim_links;
+    for r in 0..v.len() {
+        for (t, id) in [(c.from_table, c.from_id), (c.to_table, c.to_id)] {
+            let (Some(table), Some(row)) = (v.str(r, t), v.str(r, id)) else { continue };
+            if keys.get(table, row).is_none() {
+                diags.push(v.at(r, id), Code::ForeignKey, format!("claim_links: no row '{row}' in table '{table}'"));
+            }
+        }
+        if (v.str(r, c.from_table), v.str(r, c.from_id)) == (v.str(r, c.to_table), v.str(r, c.to_id)) {
+            diags.push(v.at(r, c.to_id), Code::Relation, "a claim link joins two different rows");
         }
     }
 }

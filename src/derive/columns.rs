@@ -3,15 +3,27 @@
 
 use crate::diag::{Code, Diags};
 use crate::edtf;
-use crate::model::{Laid, Origin, Span};
+use crate::model::{row_key, Fixes, Laid, Origin, Span};
 use crate::schema::{Derive, Schema};
 use crate::text::collapse;
 use crate::value::Value;
 use std::sync::Arc;
 
 /// Computes a row's derived columns; curated columns are kept as they are.
-pub fn derive_row(schema: &Schema, values: Vec<Value>, doc_id: &Value, span: Option<Span>, laid: Option<&Laid>, diags: &mut Diags, origin: &Origin) -> Vec<Value> {
+pub fn derive_row(schema: &Schema, values: Vec<Value>, doc_id: &Value, span: Option<Span>, laid: Option<&Laid>, fixes: &Fixes, diags: &mut Diags, origin: &Origin) -> Vec<Value> {
     let mut row = values;
+    // Corrected columns first: dates may be derived from them.
+    let mut key = None;
+    for (i, f) in schema.fields.iter().enumerate() {
+        if let Some(Derive::Corrected(from)) = &f.derive {
+            let key = key.get_or_insert_with(|| row_key(schema, &row));
+            let printed = schema.index(from).map_or(Value::Null, |j| row[j].clone());
+            row[i] = match (printed.as_str(), fixes.get(&(schema.name.clone(), key.clone(), from.clone()))) {
+                (Some(text), Some(list)) => Value::Str(Arc::from(list.iter().fold(text.to_string(), |t, (p, c)| t.replace(p.as_str(), c)))),
+                _ => printed,
+            };
+        }
+    }
     // Each EDTF column is parsed once; a malformed one is reported here, where the row's
     // location is known, and its derived columns stay empty.
     let mut parsed: Vec<(&str, Option<edtf::Edtf>)> = Vec::new();
@@ -50,7 +62,10 @@ pub fn derive_row(schema: &Schema, values: Vec<Value>, doc_id: &Value, span: Opt
             (Derive::SourcePath, _, Some(l)) => Value::Str(Arc::from(l.doc.source_rel.as_str())),
             (Derive::SourceBytes, _, Some(l)) => int(l.doc.bytes),
             (Derive::SourceChars, _, Some(l)) => int(l.doc.chars.len()),
-            (Derive::EdtfStart(from), _, _) => edtf_of(from).map_or(Value::Null, |e| Value::Date(edtf::days(e.start))),
+            (Derive::EdtfStart(from), _, _) => edtf_of(from).and_then(|e| e.start).map_or(Value::Null, |e| Value::Date(edtf::days(e))),
+            (Derive::EdtfApproximate(from), _, _) => edtf_of(from).map_or(Value::Null, |e| Value::Bool(e.approximate)),
+            (Derive::EdtfUncertain(from), _, _) => edtf_of(from).map_or(Value::Null, |e| Value::Bool(e.uncertain)),
+            (Derive::Corrected(_), _, _) => row[i].clone(),
             (Derive::EdtfEnd(from), _, _) => edtf_of(from).and_then(|e| e.end).map_or(Value::Null, |e| Value::Date(edtf::days(e))),
             (Derive::EdtfPrecision(from), _, _) => edtf_of(from).and_then(|e| f.intern(e.precision)).map_or(Value::Null, Value::Str),
             _ => Value::Null,

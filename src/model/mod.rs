@@ -187,6 +187,17 @@ pub struct Dataset<'a> {
     pub released: &'a Released,
 }
 
+/// Corrections the errata make to cells: (table, row key, column) → (printed,
+/// correction) pairs, applied in order to give a corrected column.
+pub type Fixes = std::collections::HashMap<(String, String, String), Vec<(String, String)>>;
+
+/// How errata and claim links name a row: its primary-key cells other than `doc_id`,
+/// joined by `/`.
+pub fn row_key(schema: &Schema, row: &[Value]) -> String {
+    let cells: Vec<String> = schema.primary_key.iter().filter(|&&k| schema.fields[k].name != "doc_id").map(|&k| row[k].to_text()).collect();
+    cells.join("/")
+}
+
 /// A document after its quotes are resolved and its layout derived.
 pub struct Laid<'p> {
     pub doc: &'p Doc,
