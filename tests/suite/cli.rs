@@ -28,7 +28,7 @@ fn footnotes_and_pages_are_derived() {
     let rel = fs::read_to_string(s.dir.join("output/mini-0.0.1/csv/relations.csv")).unwrap();
     let row = rel.lines().nth(1).unwrap();
     // Page 2, footnote 2 (its marker ends the quoted sentence), date as a real interval.
-    assert!(row.contains(",affirmed,actual,2017,2017-01-01,2017-12-31,year,stated,,asserted,,,example-2020-front,2,"), "{row}");
+    assert!(row.contains(",affirmed,actual,2017,2017-01-01,2017-12-31,year,false,false,stated,,asserted,,,example-2020-front,2,"), "{row}");
     assert!(row.ends_with(",The Sample Army fought EF in Testland in 2017.,2"), "{row}");
     let mentions = fs::read_to_string(s.dir.join("output/mini-0.0.1/csv/mentions.csv")).unwrap();
     assert_eq!(mentions.lines().filter(|l| l.contains(",ef,")).count(), 3, "{mentions}");
