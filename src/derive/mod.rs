@@ -47,10 +47,29 @@ pub fn lay_out<'p>(p: &'p Project, vals: &Values, doc: &'p Doc, reqs: &[(&'p str
         })
         .collect();
     requests.extend(doc.layout.not_page_starts.iter().map(|n| Request { quote: &n.quote, prefix: n.quote_prefix.as_deref() }));
+    // Passages other than the quote (`x-passage` columns, such as a date's evidence)
+    // are proved in the same pass; only whether they are found matters.
+    let mut passages = Vec::new();
+    for &(t, i) in reqs {
+        for (col, f) in p.schemas[t].fields.iter().enumerate().filter(|(_, f)| f.passage) {
+            if let Some(text) = vals[t][i][col].as_str() {
+                passages.push((t, i, f.name.as_str()));
+                requests.push(Request { quote: text, prefix: None });
+            }
+        }
+    }
     let results = prove::resolve_all(&doc.norm, &requests);
+    let first_passage = requests.len() - passages.len();
     let mut not_page_starts = Vec::new();
     let mut spans = Vec::new();
     for (k, res) in results.into_iter().enumerate() {
+        if k >= first_passage {
+            let (t, i, col) = passages[k - first_passage];
+            if let Err(miss) = res {
+                prove::report(&mut diags, p.rows[t][i].row.origin.at(col), &doc.source_shown, miss);
+            }
+            continue;
+        }
         match (reqs.get(k), res) {
             (None, Ok(span)) => not_page_starts.push(span.start),
             (None, Err(miss)) => prove::report(&mut diags, doc.layout_loc.clone(), &doc.source_shown, miss),
