@@ -96,6 +96,7 @@ pub struct Relations {
     pub subject: usize,
     pub object: usize,
     pub relation_type: usize,
+    pub date: usize,
     pub polarity: usize,
     pub modality: usize,
 }
@@ -185,6 +186,7 @@ pub fn resolve(schemas: &BTreeMap<String, Schema>, diags: &mut Diags) -> Option<
         subject: r.col("subject_actor_id"),
         object: r.col("object_actor_id"),
         relation_type: r.col("relation_type"),
+        date: r.col("date"),
         polarity: r.col("polarity"),
         modality: r.col("modality"),
     };

@@ -233,18 +233,22 @@ fn write_doc(rw: &Rows, raw: &Path, w: &World, d: usize, rng: &mut Rng) -> io::R
     let (mut page, mut note) = (1, 0);
     let mut page_notes: Vec<String> = Vec::new();
     // Each sentence, with its opening ("In May 1999, the X attacked the Y").
-    let mut sentences: Vec<(String, String)> = Vec::new();
+    let mut sentences: Vec<(String, String, String)> = Vec::new();
     let mut page_len = 0;
     let mut k = 0;
     while text.len() < 35_000 {
         k += 1;
         // Now and then a near-duplicate: an earlier sentence again with a new report
         // number. Its shared opening occurs twice, so the row quoting it needs a prefix.
+        // The relation row whose quote holds the sentence's opening (for a repeat, the
+        // original's).
+        let mut row = format!("{id}-r{k}");
         let sentence = if k > 10 && page_len > 0 && rng.below(20) == 0 {
-            let (earlier, opening) = &sentences[rng.below(sentences.len())];
+            let (earlier, opening, first) = &sentences[rng.below(sentences.len())];
+            row = first.clone();
             let before: Vec<&str> = text.split_whitespace().rev().take(3).collect();
             let prefix = before.into_iter().rev().collect::<Vec<_>>().join(" ");
-            rw.row(&mut t.errata, "errata", &[("erratum_id", format!("\"{id}-rep{k}\"")), ("erratum_type", format!("\"inconsistency\"")), ("printed", q(opening)), ("correction", format!("\"(printed once)\"")), ("explanation", format!("\"The passage repeats an earlier one.\"")), ("quote", q(opening)), ("quote_prefix", q(&prefix))])?;
+            rw.row(&mut t.errata, "errata", &[("erratum_id", format!("\"{id}-rep{k}\"")), ("erratum_type", format!("\"inconsistency\"")), ("printed", q(opening)), ("correction", format!("\"(printed once)\"")), ("explanation", format!("\"The passage repeats an earlier one.\"")), ("table_name", q("relations")), ("row_id", q(&row)), ("column_name", q("quote")), ("quote", q(opening)), ("quote_prefix", q(&prefix))])?;
             t.rows += 1;
             let cut = earlier.rfind("report ").unwrap();
             format!("{}report {k}.", &earlier[..cut])
@@ -264,7 +268,7 @@ fn write_doc(rw: &Rows, raw: &Path, w: &World, d: usize, rng: &mut Rng) -> io::R
             page_notes.push(ft);
         }
         let opening = sentence[..sentence.find(" near ").unwrap_or(sentence.len())].to_string();
-        sentences.push((sentence, opening));
+        sentences.push((sentence, opening, row));
         // Lines of about 80 characters, as in the dump.
         text.push_str(&line);
         text.push(if rng.below(3) == 0 { '\n' } else { ' ' });
@@ -288,9 +292,12 @@ fn write_doc(rw: &Rows, raw: &Path, w: &World, d: usize, rng: &mut Rng) -> io::R
         dir.join("document.toml"),
         format!("title = \"Synthetic document {d}\"\nauthors = \"kdata synth\"\ncontainer_title = \"Synthetic Review\"\nyear = 2020\nfirst_page = 1\nlast_page = {page}\nlanguage = \"en\"\nlicence_note = \"Generated.\"\nsource = \"source.txt\"\nsha256 = \"{sha}\"\n\n[layout]\nrunning_headers = [{}]\n", q(&header)),
     )?;
-    for (name, body) in [("footnotes", &t.footnotes), ("citations", &t.citations), ("relations", &t.relations), ("events", &t.events), ("event_actors", &t.event_actors), ("figures", &t.figures), ("errata", &t.errata)] {
-        let body = if body.is_empty() { format!("{name} = []\n") } else { body.clone() };
-        fs::write(dir.join(format!("{name}.toml")), body)?;
+    let written = [("footnotes", &t.footnotes), ("citations", &t.citations), ("relations", &t.relations), ("events", &t.events), ("event_actors", &t.event_actors), ("figures", &t.figures), ("errata", &t.errata)];
+    // Every document table of the schemas gets its file, empty when nothing is generated.
+    for s in rw.schemas.values().filter(|s| s.scope == kdata::schema::Scope::Document) {
+        let body = written.iter().find(|(n, _)| *n == s.name).map_or(String::new(), |(_, b)| b.to_string());
+        let body = if body.is_empty() { format!("{} = []\n", s.name) } else { body };
+        fs::write(dir.join(format!("{}.toml", s.name)), body)?;
     }
     Ok(t.rows + 1)
 }
@@ -322,8 +329,11 @@ fn fact_sentence(rw: &Rows, w: &World, rng: &mut Rng, id: &str, k: usize, t: &mu
     );
     let clause = format!("the {} {verb} the {}", w.actors[a], w.actors[b]);
     let ev = format!("{id}-e{k}");
-    rw.row(&mut t.relations, "relations", &[("relation_id", format!("\"{id}-r{k}\"")), ("subject_actor_id", format!("\"a{a}\"")), ("relation_type", format!("\"{rel}\"")), ("object_actor_id", format!("\"a{b}\"")), ("date", format!("\"{year}-{month:02}\"")), ("certainty", format!("\"asserted\"")), ("quote", q(&s))])?;
-    rw.row(&mut t.events, "events", &[("event_id", format!("\"{ev}\"")), ("event_type", format!("\"clash\"")), ("summary", q(&clause)), ("date", format!("\"{year}-{month:02}\"")), ("place_id", format!("\"p{p}\"")), ("certainty", format!("\"asserted\"")), ("quote", q(&s))])?;
+    // Symmetric types are stored once, subject before object (as ids compare).
+    let symmetric = rw.schemas["relations"].fields.iter().any(|f| f.symmetric.iter().any(|x| x == rel));
+    let (subj, obj) = if symmetric && format!("a{b}") < format!("a{a}") { (b, a) } else { (a, b) };
+    rw.row(&mut t.relations, "relations", &[("relation_id", format!("\"{id}-r{k}\"")), ("subject_actor_id", format!("\"a{subj}\"")), ("relation_type", format!("\"{rel}\"")), ("object_actor_id", format!("\"a{obj}\"")), ("date", format!("\"{year}-{month:02}\"")), ("date_basis", q("stated")), ("certainty", format!("\"asserted\"")), ("quote", q(&s))])?;
+    rw.row(&mut t.events, "events", &[("event_id", format!("\"{ev}\"")), ("event_type", format!("\"clash\"")), ("summary", q(&clause)), ("date", format!("\"{year}-{month:02}\"")), ("date_basis", q("stated")), ("place_id", format!("\"p{p}\"")), ("certainty", format!("\"asserted\"")), ("quote", q(&s))])?;
     rw.row(&mut t.event_actors, "event_actors", &[("event_id", format!("\"{ev}\"")), ("actor_id", format!("\"a{a}\"")), ("role", format!("\"perpetrator\""))])?;
     rw.row(&mut t.event_actors, "event_actors", &[("event_id", format!("\"{ev}\"")), ("actor_id", format!("\"a{b}\"")), ("role", format!("\"target\""))])?;
     rw.row(&mut t.figures, "figures", &[("figure_id", format!("\"{id}-f{k}\"")), ("measure", format!("\"people counted\"")), ("value", format!("{n}")), ("unit", format!("\"person\"")), ("qualifier", format!("\"exact\"")), ("event_id", format!("\"{ev}\"")), ("period", format!("\"{year}\"")), ("certainty", format!("\"reported\"")), ("quote", q(&format!("{n} people were counted in report {k}.")))])?;

@@ -262,8 +262,11 @@ fn relation_rules(p: &Project, tables: &Tables, diags: &mut Diags) {
             if s > o {
                 diags.push(v.at(r, re.subject), Code::Relation, format!("'{t}' holds both ways and is stored once with subject_actor_id < object_actor_id: swap '{s}' and '{o}'"));
             }
+            // One fact, one row: the same pair, type, polarity, modality and date in one
+            // document is stated once.
             let pair = if s < o { [s, o] } else { [o, s] };
-            if let Some(first) = seen.insert(vec![t, pair[0], pair[1], pol, moda], r) {
+            let (doc, date) = (v.origins[r].doc.as_str(), v.str(r, re.date).unwrap_or_default());
+            if let Some(first) = seen.insert(vec![doc, t, pair[0], pair[1], pol, moda, date], r) {
                 diags.push(v.at(r, re.relation_type), Code::Relation, format!("'{t}' between '{s}' and '{o}' is already stated (at {}); one fact, one row", v.at(first, re.relation_type)));
             }
         }
