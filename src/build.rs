@@ -107,6 +107,7 @@ pub fn build_with_progress<'p>(p: &'p mut Project, diags: &mut Diags, progress: 
         p.docs.iter().map(|d| doc_citation(p, d)).collect::<Vec<_>>().join("; ")
     );
     Some(Dataset {
+        project: p,
         meta: &p.meta,
         tables: out,
         sources: p.docs.iter().map(|d| (d.doc_id.clone(), sha(d))).collect(),
@@ -114,7 +115,19 @@ pub fn build_with_progress<'p>(p: &'p mut Project, diags: &mut Diags, progress: 
         cite_as,
         partition_by_doc: false,
         released: &p.released,
+        reasons: reasons(p),
     })
+}
+
+/// The curators' reasons for this version's changes and removals.
+fn reasons(p: &Project) -> BTreeMap<(String, String), String> {
+    let this = |v: &str| v == p.meta.version;
+    let changed = p.changes.iter().filter(|(c, _)| this(&c.version)).map(|(c, _)| ((c.table.clone(), c.id.clone()), c.reason.clone()));
+    let retired = p.retired.iter().filter(|(r, _)| this(&r.version)).map(|(r, _)| {
+        let merged = r.replaced_by.as_ref().map_or(String::new(), |x| format!(" (merged into `{x}`)"));
+        ((r.table.clone(), r.id.clone()), format!("{}{merged}", r.reason))
+    });
+    changed.chain(retired).collect()
 }
 
 /// What each erratum corrects: (table, row key, column) → (printed, correction).

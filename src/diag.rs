@@ -68,12 +68,13 @@ pub enum Code {
     IdRemoved,
     Released,
     Version,
+    Reason,
     Io,
 }
 
 impl Code {
     /// Every code, in the README's order.
-    pub const ALL: &'static [Code] = &[Code::TomlSyntax, Code::Encoding, Code::MissingFile, Code::EmptyTable, Code::UnknownTable, Code::UnknownColumn, Code::DerivedColumn, Code::Required, Code::EmptyValue, Code::Type, Code::Enum, Code::Pattern, Code::Range, Code::DuplicateKey, Code::ForeignKey, Code::QuoteNotFound, Code::QuoteAmbiguous, Code::PrefixNotBefore, Code::QuoteEmpty, Code::HashMismatch, Code::PageMap, Code::Date, Code::Bounds, Code::NameNotAlias, Code::Cycle, Code::Alias, Code::Errata, Code::Citation, Code::Relation, Code::Schema, Code::Layout, Code::QuoteRegion, Code::Formula, Code::CellTooLarge, Code::Path, Code::ReusedId, Code::IdRemoved, Code::Released, Code::Version, Code::Io];
+    pub const ALL: &'static [Code] = &[Code::TomlSyntax, Code::Encoding, Code::MissingFile, Code::EmptyTable, Code::UnknownTable, Code::UnknownColumn, Code::DerivedColumn, Code::Required, Code::EmptyValue, Code::Type, Code::Enum, Code::Pattern, Code::Range, Code::DuplicateKey, Code::ForeignKey, Code::QuoteNotFound, Code::QuoteAmbiguous, Code::PrefixNotBefore, Code::QuoteEmpty, Code::HashMismatch, Code::PageMap, Code::Date, Code::Bounds, Code::NameNotAlias, Code::Cycle, Code::Alias, Code::Errata, Code::Citation, Code::Relation, Code::Schema, Code::Layout, Code::QuoteRegion, Code::Formula, Code::CellTooLarge, Code::Path, Code::ReusedId, Code::IdRemoved, Code::Released, Code::Version, Code::Reason, Code::Io];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -116,6 +117,7 @@ impl Code {
             Code::IdRemoved => "id-removed",
             Code::Released => "released",
             Code::Version => "version",
+            Code::Reason => "reason",
             Code::Io => "io",
         }
     }

@@ -3,8 +3,10 @@
 //! versions arrive as data (`load::release` reads released folders; the writer passes
 //! the version it is building).
 
-use crate::model::Version;
-use std::collections::BTreeSet;
+use crate::model::{Dataset, Version, VersionTable};
+use crate::schema::FieldType;
+use crate::value::Value;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 #[derive(Debug, Default, PartialEq)]
@@ -22,6 +24,35 @@ impl TableDiff {
     pub fn is_empty(&self) -> bool {
         self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty() && self.columns_added.is_empty() && self.columns_removed.is_empty()
     }
+}
+
+/// A dataset being built, as the text cells its CSV files will hold.
+pub fn version_of(ds: &Dataset) -> Version {
+    let tables = ds
+        .tables
+        .iter()
+        .map(|t| {
+            let s = t.schema;
+            let key: Vec<String> = s.primary_key.iter().map(|&k| s.fields[k].name.clone()).collect();
+            let types = s
+                .fields
+                .iter()
+                .map(|f| {
+                    let ty = match f.ftype {
+                        FieldType::String => "string",
+                        FieldType::Integer => "integer",
+                        FieldType::Number => "number",
+                        FieldType::Boolean => "boolean",
+                        FieldType::Date => "date",
+                    };
+                    (ty.to_string(), f.vocabulary.as_ref().map(|v| v.iter().map(|(k, _)| k.clone()).collect()))
+                })
+                .collect();
+            let rows = t.rows.iter().map(|r| (s.primary_key.iter().map(|&k| r[k].to_text()).collect::<Vec<_>>().join("/"), r.iter().map(Value::to_text).collect())).collect();
+            (s.name.clone(), VersionTable { key, columns: s.fields.iter().map(|f| f.name.clone()).collect(), types, rows })
+        })
+        .collect();
+    Version { label: format!("{}-{}", ds.meta.name, ds.meta.version), version: ds.meta.version.clone(), tables }
 }
 
 pub fn diff(old: &Version, new: &Version) -> Vec<TableDiff> {
@@ -79,15 +110,18 @@ pub fn to_table(diffs: &[TableDiff]) -> String {
     String::from_utf8(w.into_inner().expect("writing to memory")).expect("CSV of UTF-8 cells")
 }
 
-/// The changelog entry: per table, the ids added, removed and changed.
-pub fn to_markdown(title: &str, diffs: &[TableDiff]) -> String {
+/// The changelog entry: per table, the rows added, removed (with the curators' reason)
+/// and changed (each changed column's old and new value, and the reason).
+pub fn to_markdown(title: &str, diffs: &[TableDiff], reasons: &BTreeMap<(String, String), String>) -> String {
     let mut s = format!("## {title}\n\n");
     let changed: Vec<&TableDiff> = diffs.iter().filter(|d| !d.is_empty()).collect();
     if changed.is_empty() {
         s.push_str("No row changed.\n");
     }
     let ids = |v: &[String]| v.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+    let cell = |v: &str| if v.is_empty() { "(empty)".to_string() } else { format!("`{}`", v.replace('`', "'")) };
     for d in changed {
+        let why = |k: &str| reasons.get(&(d.table.clone(), k.to_string()));
         let _ = writeln!(s, "### {} (+{} −{} ~{})\n", d.table, d.added.len(), d.removed.len(), d.changed.len());
         if !d.columns_added.is_empty() {
             let _ = writeln!(s, "- columns added: {}", ids(&d.columns_added));
@@ -98,12 +132,14 @@ pub fn to_markdown(title: &str, diffs: &[TableDiff]) -> String {
         if !d.added.is_empty() {
             let _ = writeln!(s, "- added: {}", ids(&d.added));
         }
-        if !d.removed.is_empty() {
-            let _ = writeln!(s, "- removed: {}", ids(&d.removed));
+        for k in &d.removed {
+            let _ = writeln!(s, "- removed `{k}`{}", why(k).map_or(String::new(), |r| format!(": {r}")));
         }
         for (k, cols) in &d.changed {
-            let names: Vec<&str> = cols.iter().map(|c| c.0.as_str()).collect();
-            let _ = writeln!(s, "- changed `{k}`: {}", names.join(", "));
+            let _ = writeln!(s, "- changed `{k}`{}", why(k).map_or(String::new(), |r| format!(": {r}")));
+            for (c, old, new) in cols {
+                let _ = writeln!(s, "  - `{c}`: {} → {}", cell(old), cell(new));
+            }
         }
         s.push('\n');
     }

@@ -2,6 +2,7 @@
 //! derived. Pure: it reads nothing and writes nothing, it only reports.
 
 mod keys;
+pub mod release;
 mod rules;
 
 pub use keys::check_keys;

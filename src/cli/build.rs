@@ -38,6 +38,17 @@ pub fn run(root: &Path, args: Option<&BuildArgs>, release: bool) -> u8 {
         eprintln!("error: {n} problem(s) found; nothing was written");
         return super::EXIT_DATA;
     };
+    if release {
+        crate::check::release::check(ds.project, &crate::diff::version_of(&ds), &mut diags);
+        if !diags.is_empty() {
+            let n = diags.len();
+            for d in diags.sorted() {
+                eprintln!("{d}");
+            }
+            eprintln!("error: {n} problem(s) found; nothing was released");
+            return super::EXIT_DATA;
+        }
+    }
     let rows: usize = ds.tables.iter().map(|t| t.rows.len()).sum();
     let Some(args) = args else {
         eprintln!("ok: {} tables, {rows} rows valid ({:.0?})", ds.tables.len(), t0.elapsed());

@@ -29,7 +29,7 @@ pub fn run(args: &DiffArgs) -> u8 {
             let title = format!("{} → {}", args.old.display(), args.new.display());
             match args.format {
                 Format::Table => print!("{}", crate::diff::to_table(&diffs)),
-                Format::Markdown => print!("{}", crate::diff::to_markdown(&title, &diffs)),
+                Format::Markdown => print!("{}", crate::diff::to_markdown(&title, &diffs, &Default::default())),
             }
             0
         }

@@ -6,7 +6,7 @@ pub mod release;
 pub mod rows;
 
 use crate::diag::{Code, Diags, LineIndex, Loc};
-use crate::model::{Curated, DatasetMeta, Doc, LayoutConfig, Project, Released, Retired, Row};
+use crate::model::{Change, Curated, DatasetMeta, Doc, LayoutConfig, Project, Released, Retired, Row};
 use rows as load;
 use crate::schema::{self, Schema, Scope};
 use crate::text::Normalized;
@@ -18,11 +18,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use toml::Spanned;
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RetiredFile {
-    retired: Vec<Spanned<Retired>>,
-}
 
 /// Hand-written files that travel with every version: (path from the root, name in the version).
 pub const INCLUDES: &[(&str, &str)] = &[("raw/DATASHEET.md", "DATASHEET.md"), ("CITATION.cff", "CITATION.cff")];
@@ -123,9 +118,11 @@ pub fn load(root: &Path, out_root: &Path, diags: &mut Diags) -> Option<Project> 
             None => continue,
         }
     }
-    let retired = load_retired(&raw.join("retired_ids.toml"), &shown(&raw.join("retired_ids.toml")), diags);
+    let retired = load_list::<Retired>(&raw.join("retired_ids.toml"), &shown(&raw.join("retired_ids.toml")), "retired", diags);
+    let changes_path = raw.join("changes.toml");
+    let changes = if changes_path.exists() { load_list::<Change>(&changes_path, &shown(&changes_path), "changes", diags) } else { Vec::new() };
     let released = load_released(out_root, &meta, &shown(out_root), diags);
-    Some(Project { meta, schemas, contract, docs, rows, includes, retired, broken_docs, broken_tables, released })
+    Some(Project { meta, schemas, contract, docs, rows, includes, retired, changes, broken_docs, broken_tables, released })
 }
 
 /// Reads every `*.json` in the schema folder, in name order.
@@ -172,11 +169,13 @@ fn unreadable(diags: &Diags, before: usize) -> bool {
     diags.0[before..].iter().any(|d| d.code.unreadable_file())
 }
 
-fn load_retired(path: &Path, shown: &str, diags: &mut Diags) -> Vec<(Retired, Loc)> {
+/// A file holding one array of tables `key` (`[[retired]]`, `[[changes]]`), each entry
+/// with where it was written.
+fn load_list<T: serde::de::DeserializeOwned>(path: &Path, shown: &str, key: &str, diags: &mut Diags) -> Vec<(T, Loc)> {
     let Some(text) = load::read_text(path, shown, diags) else { return Vec::new() };
     let index = LineIndex::new(shown, Arc::from(text.as_str()));
-    match toml::from_str::<RetiredFile>(&text) {
-        Ok(f) => f.retired.into_iter().map(|r| (index.loc(r.span().start), r.into_inner())).map(|(l, r)| (r, l)).collect(),
+    match toml::from_str::<BTreeMap<String, Vec<Spanned<T>>>>(&text) {
+        Ok(mut f) => f.remove(key).unwrap_or_default().into_iter().map(|r| (index.loc(r.span().start), r.into_inner())).map(|(l, r)| (r, l)).collect(),
         Err(e) => {
             diags.push(index.loc(e.span().map_or(0, |s| s.start)), Code::TomlSyntax, e.message().trim().to_string());
             Vec::new()

@@ -44,13 +44,21 @@ pub fn read_version(dir: &Path) -> io::Result<Version> {
         let mut rdr = csv::Reader::from_path(&path).map_err(io::Error::other)?;
         let columns: Vec<String> = rdr.headers().map_err(io::Error::other)?.iter().map(String::from).collect();
         let key_idx: Vec<usize> = pk.iter().filter_map(|k| columns.iter().position(|c| c == k)).collect();
+        let fields = r["schema"]["fields"].as_array().cloned().unwrap_or_default();
+        let types = fields
+            .iter()
+            .map(|f| {
+                let voc = f["constraints"]["enum"].as_array().map(|v| v.iter().filter_map(|x| x.as_str().map(String::from)).collect());
+                (f["type"].as_str().unwrap_or_default().to_string(), voc)
+            })
+            .collect();
         let mut rows = BTreeMap::new();
         for rec in rdr.records() {
             let rec = rec.map_err(io::Error::other)?;
-            let key = key_idx.iter().map(|&i| &rec[i]).collect::<Vec<_>>().join("+");
+            let key = key_idx.iter().map(|&i| &rec[i]).collect::<Vec<_>>().join("/");
             rows.insert(key, rec.iter().map(String::from).collect());
         }
-        tables.insert(name, VersionTable { key: pk, columns, rows });
+        tables.insert(name, VersionTable { key: pk, columns, types, rows });
     }
     let label = dir.file_name().unwrap_or_default().to_string_lossy().into_owned();
     Ok(Version { label, version: pkg["version"].as_str().unwrap_or_default().to_string(), tables })

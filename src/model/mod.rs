@@ -67,6 +67,19 @@ pub struct Retired {
 }
 
 
+/// Why a released row changed (`raw/changes.toml`): `release` requires one for every
+/// changed row of a released table.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct Change {
+    /// The version the change first appears in.
+    pub version: String,
+    pub table: String,
+    /// The row's key: its primary-key cells joined by `/`.
+    pub id: String,
+    pub reason: String,
+}
+
 #[derive(Deserialize, Debug, Default)]
 #[serde(deny_unknown_fields)]
 pub struct LayoutConfig {
@@ -116,6 +129,8 @@ pub struct Project {
     pub includes: Vec<(String, Vec<u8>)>,
     /// Retired ids, with where each was written.
     pub retired: Vec<(Retired, Loc)>,
+    /// Reasons for changed rows, with where each was written.
+    pub changes: Vec<(Change, Loc)>,
     /// Documents and tables that could not be read: references into them are not
     /// reported again (their own error says what is wrong).
     pub broken_docs: Vec<String>,
@@ -172,6 +187,8 @@ pub struct Table<'a> {
 }
 
 pub struct Dataset<'a> {
+    /// The loaded project the dataset was built from.
+    pub project: &'a Project,
     pub meta: &'a DatasetMeta,
     /// Every table, in name order.
     pub tables: Vec<Table<'a>>,
@@ -185,6 +202,9 @@ pub struct Dataset<'a> {
     pub partition_by_doc: bool,
     /// Earlier releases, as loaded.
     pub released: &'a Released,
+    /// The curators' reason for each row changed or removed in this version, by
+    /// (table, row key).
+    pub reasons: BTreeMap<(String, String), String>,
 }
 
 /// Corrections the errata make to cells: (table, row key, column) → (printed,
@@ -223,9 +243,11 @@ pub struct Version {
 
 #[derive(Debug, Default)]
 pub struct VersionTable {
-    /// Primary-key columns; a row's key is their cells joined by `+`.
+    /// Primary-key columns; a row's key is their cells joined by `/`.
     pub key: Vec<String>,
     pub columns: Vec<String>,
+    /// Each column's type (as its Table Schema says) and allowed values, if an enum.
+    pub types: Vec<(String, Option<Vec<String>>)>,
     pub rows: BTreeMap<String, Vec<String>>,
 }
 

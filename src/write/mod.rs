@@ -5,7 +5,7 @@
 mod metadata;
 mod parquet_out;
 
-use crate::model::{Dataset, Table, Version, VersionTable};
+use crate::model::{Dataset, Table};
 use crate::model::RELEASE_NOTES;
 use crate::schema::{FieldType, Schema};
 use crate::value::Value;
@@ -121,31 +121,12 @@ fn differing_files(released: &BTreeMap<String, String>, written: &[Written]) -> 
     out
 }
 
-/// The version being written, as text cells (what its CSV files hold), for the changelog.
-fn as_version(ds: &Dataset) -> Version {
-    let tables = ds
-        .tables
-        .iter()
-        .map(|t| {
-            let s = t.schema;
-            let key: Vec<String> = s.primary_key.iter().map(|&k| s.fields[k].name.clone()).collect();
-            let rows = t
-                .rows
-                .iter()
-                .map(|r| (s.primary_key.iter().map(|&k| r[k].to_text()).collect::<Vec<_>>().join("+"), r.iter().map(Value::to_text).collect()))
-                .collect();
-            (s.name.clone(), VersionTable { key, columns: s.fields.iter().map(|f| f.name.clone()).collect(), rows })
-        })
-        .collect();
-    Version { label: version_dir_name(ds), version: ds.meta.version.clone(), tables }
-}
-
 fn release_notes(ds: &Dataset) -> String {
     match &ds.released.previous {
         None => format!("## {}\n\nFirst release.\n\n", ds.meta.version),
         Some(old) => {
-            let diffs = crate::diff::diff(old, &as_version(ds));
-            crate::diff::to_markdown(&format!("{} (changes since {})", ds.meta.version, old.version), &diffs)
+            let diffs = crate::diff::diff(old, &crate::diff::version_of(ds));
+            crate::diff::to_markdown(&format!("{} (changes since {})", ds.meta.version, old.version), &diffs, &ds.reasons)
         }
     }
 }

@@ -29,6 +29,6 @@ def test_338_recorded_attacks_on_aq(version_dir):
 
 
 def test_usd_380_monthly_wage(version_dir):
-    [r] = figure(version_dir, 380)
+    [r] = [r for r in figure(version_dir, 380) if r["qualifier"] == "exact"]
     assert (r["unit"], r["per"], r["qualifier"], r["certainty"]) == ("usd", "month", "exact", "reported")
     assert (r["page"], r["footnote"]) == (41, 8)
