@@ -312,6 +312,8 @@ struct Tables {
     figures: String,
     errata: String,
     rows: usize,
+    /// (actors, type, year) of the relations stated so far: one fact, one row.
+    facts: std::collections::HashSet<(usize, usize, &'static str, usize)>,
 }
 
 /// One sentence stating a relation, an event with two participants and a figure, and
@@ -321,7 +323,11 @@ fn fact_sentence(rw: &Rows, w: &World, rng: &mut Rng, id: &str, k: usize, t: &mu
     let b = if a == b { (b + 1) % w.actors.len() } else { b };
     let p = rng.below(w.places.len());
     let (verb, rel) = *rng.pick(VERBS);
-    let (year, month) = (1990 + rng.below(30), 1 + rng.below(12));
+    let (mut year, month) = (1990 + rng.below(30), 1 + rng.below(12));
+    // A pair, type and year already stated in this document moves to a later year.
+    while !t.facts.insert((a.min(b), a.max(b), rel, year)) {
+        year += 1;
+    }
     let n = 2 + rng.below(5000);
     let s = format!(
         "In {} {year}, the {} {verb} the {} near {}, and {n} people were counted in report {k}.",
