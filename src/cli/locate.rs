@@ -46,7 +46,7 @@ pub fn run(root: &Path, args: &LocateArgs) -> u8 {
 
 fn print_hit(doc: &Doc, layout: Option<&Layout>, span: Span, args: &LocateArgs) {
     let quote: String = crate::text::collapse(&doc.chars[span.start..span.end].iter().collect::<String>());
-    let page = layout.map_or("?".into(), |l| l.page_of(span.start).to_string());
+    let page = layout.map_or("?".into(), |l| l.page_of(span.start).map_or("none (no printed pages)".into(), |p| p.to_string()));
     let note = layout.and_then(|l| l.footnote_for(span)).map_or("none".into(), |n| n.to_string());
     let count = resolve::find_all(&doc.norm, &quote).len();
     println!("# {} page {page}, chars {}..{}, footnote {note}", doc.doc_id, span.start, span.end);

@@ -50,13 +50,13 @@ pub fn derive_row(schema: &Schema, values: Vec<Value>, doc_id: &Value, span: Opt
         let int = |x: usize| Value::Int(x as i64);
         row[i] = match (d, span, laid) {
             (Derive::DocId, _, _) => doc_id.clone(),
-            (Derive::Page, Some(s), Some(l)) => Value::Int(l.layout.page_of(s.start)),
+            (Derive::Page, Some(s), Some(l)) => l.layout.page_of(s.start).map_or(Value::Null, Value::Int),
             (Derive::CharStart, Some(s), _) => int(s.start),
             (Derive::CharEnd, Some(s), _) => int(s.end),
             (Derive::Footnote, Some(s), Some(l)) => l.layout.footnote_for(s).map_or(Value::Null, Value::Int),
             (Derive::MarkerStart | Derive::MarkerPage, Some(s), Some(l)) => match l.layout.notes.iter().find(|n| n.span == s).and_then(|n| n.marker) {
                 Some(m) if matches!(d, Derive::MarkerStart) => int(m),
-                Some(m) => Value::Int(l.layout.page_of(m)),
+                Some(m) => l.layout.page_of(m).map_or(Value::Null, Value::Int),
                 None => Value::Null,
             },
             (Derive::SourcePath, _, Some(l)) => Value::Str(Arc::from(l.doc.source_rel.as_str())),

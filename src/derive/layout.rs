@@ -13,8 +13,9 @@ use crate::text::is_ws;
 
 pub struct Input<'a> {
     pub chars: &'a [char],
-    pub first_page: i64,
-    pub last_page: i64,
+    /// The record's first and last printed page; None for a document without printed
+    /// pages (no `[layout]`), which gets no page map.
+    pub pages: Option<(i64, i64)>,
     pub running_headers: &'a [String],
     /// Code-point offsets of space-led blocks that are not page starts.
     pub not_page_starts: &'a [usize],
@@ -67,13 +68,16 @@ pub fn derive(input: &Input) -> (Layout, Vec<String>) {
     }
     starts.sort_unstable();
     starts.dedup();
-    let expected = input.last_page - input.first_page + 1;
-    if starts.len() as i64 != expected && !(starts.len() == 1 && expected < 1) {
+    let (first_page, last_page) = input.pages.unwrap_or((1, 0));
+    let expected = last_page - first_page + 1;
+    if input.pages.is_none() {
+        starts.clear();
+    } else if starts.len() as i64 != expected && !(starts.len() == 1 && expected < 1) {
         errors.push(format!(
             "the dump's layout gives {} pages but the record says {}-{} ({expected} pages); page starts found at code points {:?}",
             starts.len(),
-            input.first_page,
-            input.last_page,
+            first_page,
+            last_page,
             starts
         ));
         // Go on with one page so the rest of the document is still checked.
@@ -83,15 +87,15 @@ pub fn derive(input: &Input) -> (Layout, Vec<String>) {
         .iter()
         .enumerate()
         .map(|(i, &s)| Page {
-            number: input.first_page + i as i64,
+            number: first_page + i as i64,
             start: s,
             end: starts.get(i + 1).copied().unwrap_or(input.chars.len()),
             printed_at: None,
         })
         .collect();
     for &(at, n) in &lone_numbers {
-        if !(input.first_page..=input.last_page).contains(&n) {
-            continue; // a footnote number line
+        if !(first_page..=last_page).contains(&n) {
+            continue; // a footnote number line, or no printed pages
         }
         let p = page_index(&pages, at);
         if pages[p].number != n {
@@ -107,7 +111,7 @@ pub fn derive(input: &Input) -> (Layout, Vec<String>) {
     let notes = find_markers(input, &not_body, &mut errors);
     for note in &notes {
         let (Some(number), Some(marker)) = (note.number, note.marker) else { continue };
-        let (tp, mp) = (page_of(&pages, note.span.start), page_of(&pages, marker));
+        let (Some(tp), Some(mp)) = (page_of(&pages, note.span.start), page_of(&pages, marker)) else { continue };
         if tp != mp {
             errors.push(format!("footnote {number}: its text is on page {tp} but its marker (code point {marker}) is on page {mp}"));
         }

@@ -60,7 +60,7 @@ pub fn generate(c: &Contract, laid: &[Laid], tables: &Tables) -> Vec<Vec<Value>>
                 doc_id.clone(),
                 int(start),
                 int(end),
-                Value::Int(l.layout.page_of(start)),
+                l.layout.page_of(start).map_or(Value::Null, Value::Int),
                 c.regions[region as usize].clone(),
                 note.map_or(Value::Null, Value::Int),
                 a.entity_type.clone(),

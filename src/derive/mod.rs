@@ -46,7 +46,8 @@ pub fn lay_out<'p>(p: &'p Project, vals: &Values, doc: &'p Doc, reqs: &[(&'p str
             Request { quote: quote_of(p, vals, t, i).unwrap_or(""), prefix: c.row.input("quote_prefix") }
         })
         .collect();
-    requests.extend(doc.layout.not_page_starts.iter().map(|n| Request { quote: &n.quote, prefix: n.quote_prefix.as_deref() }));
+    let config = doc.layout.as_ref();
+    requests.extend(config.into_iter().flat_map(|c| &c.not_page_starts).map(|n| Request { quote: &n.quote, prefix: n.quote_prefix.as_deref() }));
     // Passages other than the quote (`x-passage` columns, such as a date's evidence)
     // are proved in the same pass; only whether they are found matters.
     let mut passages = Vec::new();
@@ -94,9 +95,22 @@ pub fn lay_out<'p>(p: &'p Project, vals: &Values, doc: &'p Doc, reqs: &[(&'p str
     let field = |i: usize| doc.record.values[i].as_int();
     let input = layout::Input {
         chars: &doc.chars,
-        first_page: field(p.contract.documents.first_page).unwrap_or(1),
-        last_page: field(p.contract.documents.last_page).unwrap_or(1),
-        running_headers: &doc.layout.running_headers,
+        // A source has printed pages when its record gives them; `[layout]` (running
+        // headers, blocks that are not page starts) only refines how they are found.
+        pages: match (field(p.contract.documents.first_page), field(p.contract.documents.last_page)) {
+            (Some(first), Some(last)) => Some((first, last)),
+            (None, None) => {
+                if config.is_some() {
+                    diags.push(doc.layout_loc.clone(), Code::Layout, "a [layout] describes printed pages, but the record gives no first_page and last_page");
+                }
+                None
+            }
+            _ => {
+                diags.push(doc.record.origin.row_loc(), Code::Layout, "printed pages need both first_page and last_page");
+                None
+            }
+        },
+        running_headers: config.map_or(&[][..], |c| &c.running_headers),
         not_page_starts: &not_page_starts,
         notes: &notes,
     };

@@ -220,11 +220,11 @@ fn load_doc(folder: &Path, doc_id: &str, schema: &Schema, sha256: usize, root: &
     };
     let layout_key = map.keys().find(|k| k.get_ref() == "layout").cloned();
     let (layout, layout_loc) = match layout_key.and_then(|k| map.remove_entry(&k)) {
-        None => (LayoutConfig::default(), index.loc(0)),
+        None => (None, index.loc(0)),
         Some((k, v)) => {
             let loc = index.loc(k.span().start);
             match LayoutConfig::deserialize(v.into_inner()) {
-                Ok(l) => (l, loc),
+                Ok(l) => (Some(l), loc),
                 Err(e) => {
                     diags.push(loc, Code::Layout, format!("[layout] is malformed: {}", e.message().trim()));
                     return None;

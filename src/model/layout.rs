@@ -40,12 +40,13 @@ pub fn page_index(pages: &[Page], at: usize) -> usize {
     pages.partition_point(|p| p.start <= at).saturating_sub(1)
 }
 
-pub fn page_of(pages: &[Page], at: usize) -> i64 {
-    pages[page_index(pages, at)].number
+/// The printed page of an offset; None for a document without printed pages.
+pub fn page_of(pages: &[Page], at: usize) -> Option<i64> {
+    pages.get(page_index(pages, at)).map(|p| p.number)
 }
 
 impl Layout {
-    pub fn page_of(&self, at: usize) -> i64 {
+    pub fn page_of(&self, at: usize) -> Option<i64> {
         page_of(&self.pages, at)
     }
 
@@ -69,7 +70,10 @@ impl Layout {
         let in_note = self.notes.iter().find(|n| n.span.start <= at && at < n.span.end);
         Some(match in_note {
             Some(n) => format!("runs into the text of footnote {} (code point {at})", n.number.map_or("?".into(), |x| x.to_string())),
-            None => format!("runs into page furniture, a running header or printed number (code point {at}, page {})", self.page_of(at)),
+            None => match self.page_of(at) {
+                Some(page) => format!("runs into page furniture, a running header or printed number (code point {at}, page {page})"),
+                None => format!("runs into page furniture, a lone printed number (code point {at})"),
+            },
         })
     }
 

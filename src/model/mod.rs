@@ -102,7 +102,8 @@ pub struct Doc {
     pub doc_id: String,
     /// The documents-table row.
     pub record: Row,
-    pub layout: LayoutConfig,
+    /// How the source shows its printed pages; None for a source without them.
+    pub layout: Option<LayoutConfig>,
     pub layout_loc: Loc,
     /// Path of the source inside raw/, and as shown in diagnostics.
     pub source_rel: String,

@@ -89,23 +89,36 @@ fn a_release_is_immutable_and_the_next_one_lists_its_changes() {
     assert!(stderr(&out).starts_with("raw/dataset.toml:2:1: released: version 0.0.1 is released and a fresh build differs in "), "{}", stderr(&out));
     assert_eq!(snapshot(&v1), released);
 
-    // Bumped, it releases, and its changes name exactly the rows that changed.
+    // Bumped by a patch only, with changed rows and no reasons: refused, naming both rules.
     edit(&s.dir, "raw/dataset.toml", "version = \"0.0.1\"", "version = \"0.0.2\"");
     edit(&s.dir, "CITATION.cff", "version: 0.0.1", "version: 0.0.2");
     fs::write(s.dir.join(format!("{DOC}/errata.toml")), "[[errata]]\nerratum_id = \"lost\"\nerratum_type = \"typo\"\nprinted = \"fought\"\ncorrection = \"fights\"\nexplanation = \"Invented.\"\ntable_name = \"relations\"\nrow_id = \"army-fights-ef\"\ncolumn_name = \"quote\"\nquote = \"The Sample Army fought EF\"\n").unwrap();
     let out = kdata(&s.dir, &["release"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("reason: figures 'ef-members' changed since 0.0.1 (value): say why in raw/changes.toml"), "{err}");
+    assert!(err.contains("version: version 0.0.2 after 0.0.1 is too small a step: the changes need a Minor release"), "{err}");
+    assert!(!s.dir.join("output/mini-0.0.2/CHANGES.md").exists());
+
+    // A minor release with the curators' reasons: its changes list each changed value.
+    edit(&s.dir, "raw/dataset.toml", "version = \"0.0.2\"", "version = \"0.1.0\"");
+    edit(&s.dir, "CITATION.cff", "version: 0.0.2", "version: 0.1.0");
+    let reason = |table: &str, id: &str, why: &str| format!("[[changes]]\nversion = \"0.1.0\"\ntable = \"{table}\"\nid = \"{id}\"\nreason = \"{why}\"\n\n");
+    let reasons = reason("figures", "ef-members", "Recounted.") + &reason("places", "testland", "Testland is a region.");
+    fs::write(s.dir.join("raw/changes.toml"), reasons).unwrap();
+    let out = kdata(&s.dir, &["release"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let changes = fs::read_to_string(s.dir.join("output/mini-0.0.2/CHANGES.md")).unwrap();
-    assert!(changes.starts_with("## 0.0.2 (changes since 0.0.1)\n"), "{changes}");
+    let changes = fs::read_to_string(s.dir.join("output/mini-0.1.0/CHANGES.md")).unwrap();
+    assert!(changes.starts_with("## 0.1.0 (changes since 0.0.1)\n"), "{changes}");
     assert!(changes.contains("### errata (+1 −0 ~0)\n\n- added: `lost`\n"), "{changes}");
-    assert!(changes.contains("### figures (+0 −0 ~1)\n\n- changed `ef-members`: value\n"), "{changes}");
-    assert!(changes.contains("### places (+0 −0 ~1)\n\n- changed `testland`: place_kind\n"), "{changes}");
+    assert!(changes.contains("### figures (+0 −0 ~1)\n\n- changed `ef-members`: Recounted.\n  - `value`: `120` → `121`\n"), "{changes}");
+    assert!(changes.contains("### places (+0 −0 ~1)\n\n- changed `testland`: Testland is a region.\n  - `place_kind`: `country` → `region`\n"), "{changes}");
     assert!(!changes.contains("### actors"), "{changes}");
     let log = fs::read_to_string(s.dir.join("CHANGELOG.md")).unwrap();
-    assert!(log.find("## 0.0.2").unwrap() < log.find("## 0.0.1").unwrap(), "{log}");
+    assert!(log.find("## 0.1.0").unwrap() < log.find("## 0.0.1").unwrap(), "{log}");
     assert_eq!(snapshot(&v1), released, "earlier releases stay");
 
-    let table = kdata(&s.dir, &["diff", v1.to_str().unwrap(), s.dir.join("output/mini-0.0.2").to_str().unwrap(), "--format", "table"]);
+    let table = kdata(&s.dir, &["diff", v1.to_str().unwrap(), s.dir.join("output/mini-0.1.0").to_str().unwrap(), "--format", "table"]);
     let table = String::from_utf8(table.stdout).unwrap();
     assert!(table.starts_with("table,change,key,columns\n"), "{table}");
     assert!(table.contains("errata,added,lost,\n") && table.contains("figures,changed,ef-members,value\n"), "{table}");
@@ -162,4 +175,25 @@ fn concurrent_builds_take_turns_and_agree() {
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     }
     assert_eq!(snapshot(&s.dir.join("output")), reference);
+}
+
+#[test]
+fn a_source_without_printed_pages_has_null_pages_and_no_page_map() {
+    let s = scratch_of("web", "web");
+    let out = kdata(&s.dir, &["build"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v = s.dir.join("output/web-0.0.1/csv");
+    let rel = fs::read_to_string(v.join("relations.csv")).unwrap();
+    // doc_id, then an empty page, then the span.
+    assert!(rel.lines().nth(1).unwrap().contains(",example-2021-web,,162,225,"), "{rel}");
+    assert_eq!(fs::read_to_string(v.join("pages.csv")).unwrap().lines().count(), 1, "no pages");
+    let mentions = fs::read_to_string(v.join("mentions.csv")).unwrap();
+    assert!(mentions.lines().skip(1).all(|l| l.split(',').nth(3) == Some("")), "{mentions}");
+
+    // A [layout] describing pages the record does not give is a mistake.
+    let doc = "raw/documents/example-2021-web/document.toml";
+    fs::write(s.dir.join(doc), fs::read_to_string(s.dir.join(doc)).unwrap() + "\n[layout]\nrunning_headers = [\"Harbour Watch\"]\n").unwrap();
+    let out = kdata(&s.dir, &["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("document.toml:11:2: layout: a [layout] describes printed pages, but the record gives no first_page"), "{}", stderr(&out));
 }

@@ -39,11 +39,17 @@ pub fn manifest() -> PathBuf {
 }
 
 pub fn scratch(name: &str) -> Scratch {
+    scratch_of("mini", name)
+}
+
+/// A scratch copy of the fixture project `tests/fixtures/<fixture>`.
+pub fn scratch_of(fixture: &str, name: &str) -> Scratch {
     let dir = std::env::temp_dir().join(format!("kdata-test-{}-{name}", std::process::id()));
     let _ = fs::remove_dir_all(&dir);
-    copy_dir(&manifest().join("tests/fixtures/mini/raw"), &dir.join("raw"));
+    let from = manifest().join("tests/fixtures").join(fixture);
+    copy_dir(&from.join("raw"), &dir.join("raw"));
     copy_dir(&manifest().join("schemas"), &dir.join("schemas"));
-    fs::copy(manifest().join("tests/fixtures/mini/CITATION.cff"), dir.join("CITATION.cff")).unwrap();
+    fs::copy(from.join("CITATION.cff"), dir.join("CITATION.cff")).unwrap();
     Scratch { dir }
 }
 

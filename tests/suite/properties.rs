@@ -104,13 +104,16 @@ proptest! {
     }
 
     #[test]
-    fn the_layout_never_panics(t in text(), first in 1i64..5, count in 0i64..6) {
+    fn the_layout_never_panics(t in text(), first in 1i64..5, count in 0i64..6, printed in any::<bool>()) {
         let chars: Vec<char> = t.chars().collect();
         let input = kdata::derive::layout::Input {
-            chars: &chars, first_page: first, last_page: first + count - 1,
+            chars: &chars, pages: printed.then_some((first, first + count - 1)),
             running_headers: &[], not_page_starts: &[], notes: &[],
         };
         let (layout, _) = kdata::derive::layout::derive(&input);
-        prop_assert!(!layout.pages.is_empty());
+        // A source with printed pages gets a page map; one without gets none, and no
+        // offset has a page.
+        prop_assert_eq!(layout.pages.is_empty(), !printed);
+        prop_assert_eq!(layout.page_of(0).is_none(), !printed);
     }
 }
