@@ -83,6 +83,9 @@ pub fn build_with_progress<'p>(p: &'p mut Project, diags: &mut Diags, progress: 
     for (name, rows) in [("pages", page_rows), ("mentions", mention_rows)] {
         tables.entry(name).or_default().0 = rows;
     }
+    // The coverage audit reads every fact table and the mentions.
+    let coverage_rows = derive::coverage::generate(&p.contract, &laid, &tables);
+    tables.entry("coverage").or_default().0 = coverage_rows;
 
     // 5. Keys, references and the whole-dataset rules.
     check::check_keys(p, &tables, diags);

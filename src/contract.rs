@@ -117,6 +117,36 @@ pub struct ClaimLinks {
     pub to_id: usize,
 }
 
+/// A table whose passages cover the numbers in them (figures, errata, and events and
+/// relations when dated).
+pub struct FactSource {
+    pub table: String,
+    pub id: usize,
+    pub doc_id: usize,
+    pub char_start: usize,
+    pub char_end: usize,
+    pub date: Option<usize>,
+}
+
+/// What the coverage audit reads and the values it writes.
+pub struct Coverage {
+    pub facts: Vec<FactSource>,
+    pub mention_doc: usize,
+    pub mention_start: usize,
+    pub mention_end: usize,
+    pub mention_kind: usize,
+    pub mention_entity: usize,
+    pub note_doc: usize,
+    pub note_start: usize,
+    pub note_end: usize,
+    pub note_kind: usize,
+    pub note_id: usize,
+    /// `coverage.kind`: number, capitals, name.
+    pub kinds: [Value; 3],
+    /// `coverage.status`: covered, explained, uncovered.
+    pub statuses: [Value; 3],
+}
+
 /// Every handle the pipeline uses.
 pub struct Contract {
     pub documents: Documents,
@@ -130,6 +160,8 @@ pub struct Contract {
     pub claim_links: ClaimLinks,
     pub pages: RowBuilder,
     pub mentions: RowBuilder,
+    pub coverage: Coverage,
+    pub coverage_rows: RowBuilder,
     /// The `mentions.region` values, by region.
     pub regions: [Value; 3],
 }
@@ -143,6 +175,7 @@ pub enum Region {
 }
 
 pub const PAGE_COLUMNS: [&str; 5] = ["doc_id", "page", "char_start", "char_end", "printed_number_at"];
+pub const COVERAGE_COLUMNS: [&str; 9] = ["doc_id", "char_start", "char_end", "page", "kind", "token", "status", "covered_by", "note_id"];
 pub const MENTION_COLUMNS: [&str; 10] = ["doc_id", "char_start", "char_end", "page", "region", "footnote", "entity_type", "entity_id", "alias_id", "quote"];
 
 /// Resolves the contract; None (with diagnostics) when schemas/ breaks it.
@@ -202,7 +235,53 @@ pub fn resolve(schemas: &BTreeMap<String, Schema>, diags: &mut Diags) -> Option<
     ok &= r.ok;
     let pages = RowBuilder::new(schemas.get("pages"), "pages", &PAGE_COLUMNS, diags);
     let mentions = RowBuilder::new(schemas.get("mentions"), "mentions", &MENTION_COLUMNS, diags);
-    let (Some(pages), Some(mentions)) = (pages, mentions) else { return None };
+    let coverage_rows = RowBuilder::new(schemas.get("coverage"), "coverage", &COVERAGE_COLUMNS, diags);
+    let (Some(pages), Some(mentions), Some(coverage_rows)) = (pages, mentions, coverage_rows) else { return None };
+    let mut facts = Vec::new();
+    for (table, id, dated) in [("figures", "figure_id", false), ("errata", "erratum_id", false), ("events", "event_id", true), ("relations", "relation_id", true)] {
+        let mut r = Resolver::table(schemas, table, diags);
+        facts.push(FactSource {
+            table: table.to_string(),
+            id: r.col(id),
+            doc_id: r.col("doc_id"),
+            char_start: r.col("char_start"),
+            char_end: r.col("char_end"),
+            date: dated.then(|| r.col("date")),
+        });
+        ok &= r.ok;
+    }
+    let mut m = Resolver::table(schemas, "mentions", diags);
+    let (mention_doc, mention_start, mention_end, mention_kind, mention_entity) = (m.col("doc_id"), m.col("char_start"), m.col("char_end"), m.col("entity_type"), m.col("entity_id"));
+    ok &= m.ok;
+    let mut n = Resolver::table(schemas, "audit_notes", diags);
+    let (note_doc, note_start, note_end, note_kind, note_id) = (n.col("doc_id"), n.col("char_start"), n.col("char_end"), n.col("kind"), n.col("note_id"));
+    ok &= n.ok;
+    let coverage_schema = &schemas["coverage"];
+    let enum_value = |col: &str, v: &str, diags: &mut Diags| -> Option<Value> {
+        let found = coverage_schema.index(col).and_then(|i| coverage_schema.fields[i].intern(v)).map(Value::Str);
+        if found.is_none() {
+            diags.push(Loc::file_only("schemas/coverage.json"), Code::Schema, format!("'{v}' is not a value of coverage.{col}; the pipeline needs it"));
+        }
+        found
+    };
+    let kinds = [enum_value("kind", "number", diags), enum_value("kind", "capitals", diags), enum_value("kind", "name", diags)];
+    let statuses = [enum_value("status", "covered", diags), enum_value("status", "explained", diags), enum_value("status", "uncovered", diags)];
+    let ([Some(k0), Some(k1), Some(k2)], [Some(s0), Some(s1), Some(s2)]) = (kinds, statuses) else { return None };
+    let coverage = Coverage {
+        facts,
+        mention_doc,
+        mention_start,
+        mention_end,
+        mention_kind,
+        mention_entity,
+        note_doc,
+        note_start,
+        note_end,
+        note_kind,
+        note_id,
+        kinds: [k0, k1, k2],
+        statuses: [s0, s1, s2],
+    };
     let mentions_schema = &schemas["mentions"];
     let value_of = |col: &str, v: &str, diags: &mut Diags| -> Option<Value> {
         let field: &Field = &mentions_schema.fields[mentions_schema.index(col)?];
@@ -257,6 +336,8 @@ pub fn resolve(schemas: &BTreeMap<String, Schema>, diags: &mut Diags) -> Option<
         claim_links,
         pages,
         mentions,
+        coverage,
+        coverage_rows,
         regions: [body, footnote, furniture],
     })
 }

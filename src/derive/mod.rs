@@ -3,6 +3,7 @@
 //! (`columns`); then generates the `pages` and `mentions` tables.
 
 mod columns;
+pub mod coverage;
 pub mod layout;
 pub mod mentions;
 

@@ -2,12 +2,15 @@
 
 Numbers audit: every numeral and number word in the body text (not page furniture,
 footnote text, footnote markers or URLs) lies inside the quote of a figure, of a dated
-event or relation, or of an erratum; or inside a passage listed in the document's
-audit.toml `[[numbers]]` with the reason it carries no fact.
+event or relation, or of an erratum; or inside the passage of an `audit_notes` row of
+kind `number` with the reason it carries no fact.
 
 Names audit: every all-capitals token and every capitalised multi-word name in the body
-overlaps a generated mention of an actor or place alias, or lies inside an audit.toml
-`[[names]]` passage with the reason it names no actor or place.
+overlaps a generated mention of an actor or place alias, or lies inside the passage of
+an `audit_notes` row of kind `name` with the reason it names no actor or place.
+
+The release ships the same audit as its `coverage` table (generated in Rust); the tests
+re-derive it here, with Python's regular expressions, and compare row by row.
 
 Run `python tests/python/audit.py` to list what is unexplained, with context.
 """
@@ -55,7 +58,7 @@ def collapse(s):
 
 def load(version_dir):
     t = lambda n: pq.read_table(version_dir / "parquet" / f"{n}.parquet").to_pylist()
-    return {n: t(n) for n in ["documents", "pages", "footnotes", "figures", "events", "relations", "errata", "mentions"]}
+    return {n: t(n) for n in ["documents", "pages", "footnotes", "figures", "events", "relations", "errata", "mentions", "audit_notes"]}
 
 
 def find_unique(text, quote, prefix=None):
@@ -91,52 +94,55 @@ def body_mask(text, doc, data):
     return body
 
 
-def unexplained(version_dir):
+def audit(version_dir):
+    """Every token of the audit with its status: (kind, doc, start, end, status, text)."""
     data = load(version_dir)
     data["headers"] = {}
-    problems = []
+    out = []
     for d in data["documents"]:
         doc = d["doc_id"]
         folder = ROOT / "raw" / "documents" / doc
         record = tomllib.loads((folder / "document.toml").read_text(encoding="utf-8"))
         data["headers"][doc] = record.get("layout", {}).get("running_headers", [])
         text = (ROOT / "raw" / d["source_path"]).read_text(encoding="utf-8")
-        audit_path = folder / "audit.toml"
-        audit = tomllib.loads(audit_path.read_text(encoding="utf-8")) if audit_path.exists() else {}
         body = body_mask(text, doc, data)
 
         def spans(rows, keep=lambda r: True):
             return [(r["char_start"], r["char_end"]) for r in rows if r["doc_id"] == doc and keep(r)]
 
-        def excused(kind):
-            out = []
-            for e in audit.get(kind, []):
-                assert e.get("reason", "").strip(), f"{audit_path}: every [[{kind}]] entry needs a reason"
-                out.append(find_unique(text, e["quote"], e.get("quote_prefix")))
-            return out
+        def noted(kind):
+            notes = [n for n in data["audit_notes"] if n["doc_id"] == doc and n["kind"] == kind]
+            assert all(n["reason"].strip() for n in notes), "every audit note needs a reason"
+            return spans(notes)
 
         fact_spans = (spans(data["figures"]) + spans(data["errata"])
                       + spans(data["events"], lambda r: r["date"] is not None)
                       + spans(data["relations"], lambda r: r["date"] is not None))
-        num_ok = fact_spans + excused("numbers")
+        num_notes = noted("number")
         # Scan the running text only: markers glued to a number ("2014,5") fall away.
         body_text = "".join(c if b else " " for c, b in zip(text, body))
         for m in NUMBER_RE.finditer(body_text):
-            if not any(s <= m.start() and m.end() <= e for s, e in num_ok):
-                problems.append(("number", doc, m.start(), m.group(), text))
+            covered = any(s <= m.start() and m.end() <= e for s, e in fact_spans)
+            explained = any(s <= m.start() and m.end() <= e for s, e in num_notes)
+            status = "covered" if covered else "explained" if explained else "uncovered"
+            out.append(("number", doc, m.start(), m.end(), status, text))
         mention_spans = spans(data["mentions"])
-        name_ok = excused("names")
-        candidates = [("all-caps", m.start(), m.group()) for m in CAPS_RE.finditer(text)]
+        name_notes = noted("name")
+        candidates = [("capitals", m.start(), m.group()) for m in CAPS_RE.finditer(text)]
         candidates += [("name", at, token) for at, token in names(text)]
         for kind, at, token in candidates:
             end = at + len(token)
             if not body[at]:
                 continue
             overlaps = any(s < end and at < e for s, e in mention_spans)
-            inside = any(s <= at and end <= e for s, e in name_ok)
-            if not (overlaps or inside):
-                problems.append((kind, doc, at, collapse(token), text))
-    return problems
+            inside = any(s <= at and end <= e for s, e in name_notes)
+            status = "covered" if overlaps else "explained" if inside else "uncovered"
+            out.append((kind, doc, at, end, status, text))
+    return out
+
+
+def unexplained(version_dir):
+    return [(kind, doc, at, collapse(text[at:end]), text) for kind, doc, at, end, status, text in audit(version_dir) if status == "uncovered"]
 
 
 def version_dir():
