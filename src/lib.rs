@@ -5,12 +5,18 @@
 //! columns, checks keys and rules (`checks`) and generates `mentions` → `write` puts CSV,
 //! Parquet and metadata into place atomically. Only `project` and `write` touch files.
 
+pub mod archive;
 pub mod build;
+pub mod card;
+pub mod cells;
 pub mod checks;
+pub mod citation;
 pub mod cli;
 pub mod diag;
+pub mod dictionary;
 pub mod diff;
 pub mod edtf;
+pub mod graphml;
 pub mod layout;
 pub mod load;
 pub mod mentions;
@@ -19,6 +25,7 @@ pub mod metadata;
 pub mod project;
 pub mod resolve;
 pub mod schema;
+pub mod sqlite;
 pub mod synth;
 pub mod text;
 pub mod value;

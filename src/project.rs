@@ -119,7 +119,10 @@ pub struct Project {
 }
 
 /// Hand-written files that travel with every version: (path from the root, name in the version).
-pub const INCLUDES: &[(&str, &str)] = &[("raw/DATASHEET.md", "DATASHEET.md"), ("CITATION.cff", "CITATION.cff")];
+/// The full text of each licence of `raw/dataset.toml` comes too, from
+/// `raw/licenses/<name>.txt`, as `LICENSE`. (The version's CITATION.cff is generated;
+/// the repository's own is only checked for the version.)
+pub const INCLUDES: &[(&str, &str)] = &[("raw/DATASHEET.md", "DATASHEET.md")];
 
 /// Keys of curated rows that are read but are not columns.
 pub const QUOTE_INPUTS: &[&str] = &["quote_prefix"];
@@ -209,15 +212,24 @@ pub fn load(root: &Path, raw: &Path, schemas_dir: &Path, diags: &mut Diags) -> O
     let mut includes = Vec::new();
     for (from, to) in INCLUDES {
         let path = root.join(from);
-        match load::read_text(&path, &shown(&path), diags) {
-            Some(text) => {
-                if *to == "CITATION.cff" {
-                    check_citation_version(&text, &meta.version, &shown(&path), diags);
-                }
-                includes.push((to.to_string(), text.into_bytes()));
-            }
-            None => continue,
+        if let Some(text) = load::read_text(&path, &shown(&path), diags) {
+            includes.push((to.to_string(), text.into_bytes()));
         }
+    }
+    let licence_texts: Vec<String> = meta
+        .licenses
+        .iter()
+        .filter_map(|l| {
+            let path = raw.join("licenses").join(format!("{}.txt", l.name));
+            load::read_text(&path, &shown(&path), diags)
+        })
+        .collect();
+    if !licence_texts.is_empty() {
+        includes.push(("LICENSE".to_string(), licence_texts.join("\n\n").into_bytes()));
+    }
+    let citation = root.join("CITATION.cff");
+    if let Some(text) = load::read_text(&citation, &shown(&citation), diags) {
+        check_citation_version(&text, &meta.version, &shown(&citation), diags);
     }
     let retired = load_retired(&raw.join("retired_ids.toml"), &shown(&raw.join("retired_ids.toml")), diags);
     Some(Project { root: root.to_path_buf(), meta, schemas, docs, rows, includes, retired, broken_docs, broken_tables })

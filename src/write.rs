@@ -211,15 +211,43 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<()> {
         ("codebook.md".into(), crate::metadata::codebook(ds).into_bytes()),
     ];
     meta.extend(ds.includes.iter().cloned());
+    // The release surface (card, citation, deposit metadata, dictionary, SQLite, GraphML)
+    // is generated from the tables as Arrow batches.
+    let batches: Vec<RecordBatch> = ds
+        .tables
+        .iter()
+        .map(|t| record_batch(t.schema, &t.rows.iter().map(Vec::as_slice).collect::<Vec<_>>()))
+        .collect::<io::Result<_>>()?;
+    let tables: Vec<crate::cells::TableRef> = ds.tables.iter().zip(&batches).map(|(t, b)| (t.schema, b)).collect();
+    let m = ds.meta;
+    let db = crate::sqlite::file_name(m);
+    meta.extend([
+        ("README.md".to_string(), crate::card::card(m, &tables).into_bytes()),
+        ("CITATION.cff".to_string(), crate::citation::citation_cff(m, &tables).into_bytes()),
+        (".zenodo.json".to_string(), crate::citation::zenodo_json(m, &tables).into_bytes()),
+        ("data_dictionary.csv".to_string(), crate::dictionary::data_dictionary(&tables)?),
+        (crate::graphml::FILE.to_string(), crate::graphml::graphml(&tables)),
+        (crate::sqlite::METADATA_FILE.to_string(), crate::sqlite::datasette_metadata(m, &tables, &m.name).into_bytes()),
+    ]);
     for (path, bytes) in meta {
         written.push(put_file(dir, path, bytes)?);
     }
+    crate::sqlite::write_database(m, &tables, &dir.join(&db))?;
+    written.push(put_file(dir, db.clone(), fs::read(dir.join(&db))?)?);
     let mut sorted: Vec<&Written> = written.iter().collect();
     sorted.sort_by(|a, b| a.path.cmp(&b.path));
     let sums: String = sorted.iter().map(|w| format!("{}  {}\n", w.sha256, w.path)).collect();
     let mut f = File::create(dir.join("SHA256SUMS"))?;
     f.write_all(sums.as_bytes())?;
-    f.sync_all()
+    f.sync_all()?;
+    // Last, the whole folder as one archive (it cannot hold itself, so its SHA-256 is in a
+    // file of its own).
+    let top = crate::archive::top_folder(m);
+    let (archive, sum) = (format!("{top}.tar.gz"), format!("{top}.tar.gz.sha256"));
+    let bytes = crate::archive::tar_gz(dir, &top, &[&archive, &sum], crate::archive::mtime_of(&m.published))?;
+    let w = put_file(dir, archive.clone(), bytes)?;
+    put_file(dir, sum, format!("{}  {archive}\n", w.sha256).into_bytes())?;
+    Ok(())
 }
 
 /// Writes one file of the version (durably) and returns its size and hash.
@@ -337,6 +365,14 @@ fn parquet_bytes(ds: &Dataset, t: &Table) -> io::Result<Vec<u8>> {
 /// Time spent encoding the flat Parquet tables, summed over threads (for `--timings`).
 pub static PARQUET_NANOS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
+/// The rows of a table as one Arrow batch, typed by its schema (columns in schema order,
+/// descriptions in the field metadata): what Parquet, SQLite, GraphML and the card read.
+pub fn record_batch(schema: &Schema, rows: &[&[Value]]) -> io::Result<RecordBatch> {
+    let arrow = Arc::new(arrow_schema(schema, HashMap::new()));
+    let columns: Vec<ArrayRef> = (0..schema.fields.len()).map(|i| column(&schema.fields[i], rows, i)).collect();
+    RecordBatch::try_new(arrow, columns).map_err(|e| io::Error::other(e.to_string()))
+}
+
 /// Encodes rows as one Parquet file; `without` leaves out one column (the partition
 /// column of a Hive layout, which readers take from the path).
 fn encode_parquet(ds: &Dataset, schema: &Schema, rows: &[&[Value]], without: Option<usize>) -> io::Result<Vec<u8>> {
@@ -344,9 +380,8 @@ fn encode_parquet(ds: &Dataset, schema: &Schema, rows: &[&[Value]], without: Opt
     let mut arrow = arrow_schema(schema, meta.iter().cloned().collect());
     let keep: Vec<usize> = (0..schema.fields.len()).filter(|&i| Some(i) != without).collect();
     arrow = arrow.project(&keep).map_err(|e| io::Error::other(e.to_string()))?;
-    let columns: Vec<ArrayRef> = keep.iter().map(|&i| column(&schema.fields[i], rows, i)).collect();
     let arrow = Arc::new(arrow);
-    let batch = RecordBatch::try_new(arrow.clone(), columns).map_err(|e| io::Error::other(e.to_string()))?;
+    let batch = record_batch(schema, rows)?.project(&keep).and_then(|b| b.with_schema(arrow.clone())).map_err(|e| io::Error::other(e.to_string()))?;
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(9).unwrap()))
         .set_created_by(format!("kdata {}", env!("CARGO_PKG_VERSION")))
@@ -373,17 +408,17 @@ fn hive_files(ds: &Dataset, t: &Table) -> io::Result<Vec<(String, Vec<u8>)>> {
         .collect()
 }
 
-/// The Frictionless Data Package descriptor: one resource per table and format.
+/// The Frictionless Data Package descriptor: one CSV resource per table.
 fn datapackage(ds: &Dataset, files: &[Written]) -> Json {
     let m = ds.meta;
     let file = |path: &str| files.iter().find(|w| w.path == path).expect("written above");
     let mut resources = Vec::new();
     for t in &ds.tables {
         let name = &t.schema.name;
-        for (fmt, path, media, res_name) in [
-            ("csv", format!("csv/{name}.csv"), "text/csv", name.clone()),
-            ("parquet", format!("parquet/{name}.parquet"), "application/vnd.apache.parquet", format!("{name}-parquet")),
-        ] {
+        // CSV only: frictionless reads CSV fully and exactly, while its Parquet reader goes
+        // through pandas and misreads nullable integers and `bytes`, so a package listing
+        // Parquet would not validate as shipped. croissant.json describes the Parquet files.
+        for (fmt, path, media, res_name) in [("csv", format!("csv/{name}.csv"), "text/csv", name.clone())] {
             let w = file(&path);
             let mut r = Map::new();
             r.insert("name".into(), json!(res_name));
