@@ -22,8 +22,9 @@ from conftest import ROOT
 BIN = ROOT / "target" / "release" / "kdata"
 
 
-def test_committed_release_is_byte_identical_to_a_fresh_build(version_dir, tmp_path):
-    assert (version_dir / "CHANGES.md").exists(), "the version in raw/dataset.toml is not released"
+def test_version_is_byte_identical_to_a_fresh_build(version_dir, tmp_path):
+    """The committed release (or, before release, `make`'s build) equals a fresh build,
+    byte for byte, the SQLite database and the archive included."""
     out = subprocess.run([BIN, "--root", ROOT, "build", "--out", tmp_path], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     fresh = tmp_path / version_dir.name
@@ -38,7 +39,9 @@ def test_sha256sums_verify_with_sha256sum(version_dir):
     assert out.returncode == 0, out.stdout + out.stderr
     listed = {l.split("  ", 1)[1] for l in (version_dir / "SHA256SUMS").read_text().splitlines()}
     on_disk = {str(p.relative_to(version_dir)) for p in version_dir.rglob("*") if p.is_file()}
-    assert on_disk - listed == {"SHA256SUMS", "CHANGES.md"}
+    archive = f"{version_dir.name}.tar.gz"
+    # The archive holds SHA256SUMS, so its own checksum is in a file of its own.
+    assert on_disk - listed == {"SHA256SUMS", archive, f"{archive}.sha256"} | ({"CHANGES.md"} & on_disk)
 
 
 def test_datapackage_describes_the_release(version_dir):
@@ -47,8 +50,10 @@ def test_datapackage_describes_the_release(version_dir):
     assert pkg["version"] == meta["version"] and pkg["name"] == meta["name"]
     for key in ["title", "description", "licenses", "sources", "contributors", "keywords"]:
         assert pkg[key], key
-    assert {r["format"] for r in pkg["resources"]} == {"csv", "parquet"}
-    assert len(pkg["resources"]) == 2 * len(list((ROOT / "schemas").glob("*.json")))
+    # CSV only, so that the plain `frictionless validate datapackage.json` is VALID (its
+    # Parquet reader misreads nullable integers); croissant.json describes the Parquet files.
+    assert {r["format"] for r in pkg["resources"]} == {"csv"}
+    assert len(pkg["resources"]) == len(list((ROOT / "schemas").glob("*.json")))
     import hashlib
 
     for r in pkg["resources"]:
