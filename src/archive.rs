@@ -45,7 +45,7 @@ fn entries(dir: &Path, skip: &[&str]) -> io::Result<Vec<String>> {
 
 /// A gzipped tar of the files in `dir` (all but `skip`), under the top folder `top`.
 pub fn tar_gz(dir: &Path, top: &str, skip: &[&str], mtime: u64) -> io::Result<Vec<u8>> {
-    let gz = GzBuilder::new().mtime(0).write(Vec::new(), Compression::new(9));
+    let gz = GzBuilder::new().mtime(0).write(Vec::new(), Compression::default());
     let mut tar = tar::Builder::new(gz);
     tar.mode(tar::HeaderMode::Deterministic);
     let header = |size: u64, mode: u32, kind: tar::EntryType| {

@@ -83,7 +83,7 @@ pub fn card(meta: &DatasetMeta, tables: &[TableRef<'_>]) -> String {
     let mut s = front_matter(meta, tables);
     let db = crate::sqlite::file_name(meta);
     let top = crate::archive::top_folder(meta);
-    let _ = write!(s, "\n# {}\n\n{} (`{}`, version {}, published {})\n\n{}\n\n", meta.title, meta.name, meta.name, meta.version, meta.published, meta.description);
+    let _ = write!(s, "\n# {}\n\n`{}` version {}, published {}.\n\n{}\n\n", meta.title, meta.name, meta.version, meta.published, meta.description);
     s.push_str(
         "Every fact row carries its provenance: `doc_id`, the journal `page`, `char_start` and \
 `char_end` (0-based, half-open, in Unicode code points of the source text), the `quote` \
@@ -205,20 +205,22 @@ print(g.number_of_nodes(), g.number_of_edges())
     );
     s.push_str("## Licence\n\n");
     for l in &meta.licenses {
-        let _ = writeln!(s, "{} ({}): see `LICENSE`.", l.title, l.path);
+        let _ = writeln!(s, "{}, {} ({}). The full text is in `LICENSE`.", l.name, l.title, l.path);
     }
     s.push_str("\n## Limits\n\n");
     let docs = find(tables, "documents");
     let n_docs = docs.map_or(0, |d| d.1.num_rows());
     let _ = writeln!(
         s,
-        "- The dataset records what its {n_docs} source document(s) say, with their hedges, \
+        "- The dataset records what its {n_docs} source document{} say{}, with their hedges, \
 attributions and uncertainty; it does not check claims against other sources, and \
-absence from the tables is not evidence of absence."
+absence from the tables is not evidence of absence.",
+        if n_docs == 1 { "" } else { "s" },
+        if n_docs == 1 { "s" } else { "" }
     );
     s.push_str(
-        "- Errors of the source are kept as printed and listed in `errata` with the correction; \
-the correction is not applied to other tables.\n\
+        "- Errors of the source (typos, impossible dates, misspellings) are kept as printed; \
+`errata` lists each with its correction.\n\
 - `mentions` are found by exact alias matching and may include false matches of short aliases.\n\
 - Dates carry their precision (`*_precision`); `*_start`/`*_end` bound an interval, \
 they do not pin a day.\n",
