@@ -10,7 +10,8 @@ use std::fmt::Write as _;
 pub const FILE: &str = "actors.graphml";
 
 /// (key id, attribute name = column of the source table, attr.type)
-const NODE_KEYS: &[(&str, &str, &str)] = &[("n_name", "name", "string"), ("n_type", "actor_type", "string"), ("n_description", "description", "string"), ("n_page", "page", "int")];
+/// `label` repeats `name`: Gephi shows it as the node's label.
+const NODE_KEYS: &[(&str, &str, &str)] = &[("n_label", "label", "string"), ("n_name", "name", "string"), ("n_type", "actor_type", "string"), ("n_description", "description", "string"), ("n_page", "page", "int")];
 
 const EDGE_KEYS: &[(&str, &str, &str)] = &[
     ("e_kind", "kind", "string"),
@@ -64,7 +65,8 @@ pub fn graphml(tables: &[TableRef<'_>]) -> Vec<u8> {
             let Some(node) = id.and_then(|c| cell(actors.1, r, c).as_str()) else { continue };
             let _ = writeln!(s, "    <node id=\"{}\">", esc(node));
             for (key, name, _) in NODE_KEYS {
-                if let Some(c) = col(actors, name) {
+                let column = if *name == "label" { "name" } else { name };
+                if let Some(c) = col(actors, column) {
                     data(&mut s, key, &cell(actors.1, r, c));
                 }
             }

@@ -204,13 +204,6 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<()> {
         let path = format!("parquet/{name}.parquet");
         written.iter().find(|w| w.path == path).map(|w| w.sha256.clone()).unwrap_or_default()
     };
-    let croissant = crate::metadata::croissant(ds, &sha_of, &ds.cite_as);
-    let mut meta: Vec<(String, Vec<u8>)> = vec![
-        ("datapackage.json".into(), (serde_json::to_string_pretty(&package)? + "\n").into_bytes()),
-        ("croissant.json".into(), (serde_json::to_string_pretty(&croissant)? + "\n").into_bytes()),
-        ("codebook.md".into(), crate::metadata::codebook(ds).into_bytes()),
-    ];
-    meta.extend(ds.includes.iter().cloned());
     // The release surface (card, citation, deposit metadata, dictionary, SQLite, GraphML)
     // is generated from the tables as Arrow batches.
     let batches: Vec<RecordBatch> = ds
@@ -220,6 +213,14 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<()> {
         .collect::<io::Result<_>>()?;
     let tables: Vec<crate::cells::TableRef> = ds.tables.iter().zip(&batches).map(|(t, b)| (t.schema, b)).collect();
     let m = ds.meta;
+    // One citation everywhere: Croissant's citeAs is the card's BibTeX.
+    let croissant = crate::metadata::croissant(ds, &sha_of, &crate::citation::bibtex(m, &tables));
+    let mut meta: Vec<(String, Vec<u8>)> = vec![
+        ("datapackage.json".into(), (serde_json::to_string_pretty(&package)? + "\n").into_bytes()),
+        ("croissant.json".into(), (serde_json::to_string_pretty(&croissant)? + "\n").into_bytes()),
+        ("codebook.md".into(), crate::metadata::codebook(ds).into_bytes()),
+    ];
+    meta.extend(ds.includes.iter().cloned());
     let db = crate::sqlite::file_name(m);
     meta.extend([
         ("README.md".to_string(), crate::card::card(m, &tables).into_bytes()),
@@ -418,25 +419,22 @@ fn datapackage(ds: &Dataset, files: &[Written]) -> Json {
         // CSV only: frictionless reads CSV fully and exactly, while its Parquet reader goes
         // through pandas and misreads nullable integers and `bytes`, so a package listing
         // Parquet would not validate as shipped. croissant.json describes the Parquet files.
-        for (fmt, path, media, res_name) in [("csv", format!("csv/{name}.csv"), "text/csv", name.clone())] {
-            let w = file(&path);
-            let mut r = Map::new();
-            r.insert("name".into(), json!(res_name));
-            r.insert("title".into(), json!(format!("{} ({})", t.schema.title, fmt.to_uppercase())));
-            r.insert("description".into(), json!(t.schema.description));
-            r.insert("profile".into(), json!("tabular-data-resource"));
-            r.insert("path".into(), json!(path));
-            r.insert("format".into(), json!(fmt));
-            r.insert("mediatype".into(), json!(media));
-            if fmt == "csv" {
-                r.insert("encoding".into(), json!("utf-8"));
-                r.insert("dialect".into(), json!({"delimiter": ",", "lineTerminator": "\r\n", "header": true}));
-            }
-            r.insert("bytes".into(), json!(w.bytes));
-            r.insert("hash".into(), json!(format!("sha256:{}", w.sha256)));
-            r.insert("schema".into(), t.schema.json.clone());
-            resources.push(Json::Object(r));
-        }
+        let path = format!("csv/{name}.csv");
+        let w = file(&path);
+        let mut r = Map::new();
+        r.insert("name".into(), json!(name));
+        r.insert("title".into(), json!(format!("{} (CSV)", t.schema.title)));
+        r.insert("description".into(), json!(t.schema.description));
+        r.insert("profile".into(), json!("tabular-data-resource"));
+        r.insert("path".into(), json!(path));
+        r.insert("format".into(), json!("csv"));
+        r.insert("mediatype".into(), json!("text/csv"));
+        r.insert("encoding".into(), json!("utf-8"));
+        r.insert("dialect".into(), json!({"delimiter": ",", "lineTerminator": "\r\n", "header": true}));
+        r.insert("bytes".into(), json!(w.bytes));
+        r.insert("hash".into(), json!(format!("sha256:{}", w.sha256)));
+        r.insert("schema".into(), t.schema.json.clone());
+        resources.push(Json::Object(r));
     }
     let mut package = json!({
         "profile": "tabular-data-package",

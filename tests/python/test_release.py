@@ -251,7 +251,8 @@ def test_graphml_reads_in_networkx_with_relations_and_hierarchy(version_dir):
     assert g.is_directed() and g.number_of_nodes() == len(actors)
     assert g.number_of_edges() == len(relations) + len(parents)
     for a in actors:
-        assert g.nodes[a["actor_id"]]["name"] == a["name"] and g.nodes[a["actor_id"]]["actor_type"] == a["actor_type"]
+        node = g.nodes[a["actor_id"]]
+        assert node["name"] == node["label"] == a["name"] and node["actor_type"] == a["actor_type"]
     edges = {k: (u, v, d) for u, v, k, d in g.edges(keys=True, data=True)}
     for r in relations:
         u, v, d = edges[r["relation_id"]]
@@ -278,6 +279,7 @@ def test_one_title_description_and_keywords_everywhere(version_dir, meta, card):
         assert title == meta["title"] and keywords == meta["keywords"]
         assert description in (None, meta["description"])
     assert meta["title"] in body and meta["description"] in body
+    assert f"```bibtex\n{cr['citeAs']}```" in body, "one citation: Croissant's citeAs is the card's BibTeX"
     assert cff["version"] == zen["version"] == cr["version"] == pkg["version"] == meta["version"]
     assert str(cff["date-released"]) == zen["publication_date"] == cr["datePublished"] == meta["published"]
     assert cff["license"] == meta["licenses"][0]["name"] and zen["license"] == meta["licenses"][0]["name"].lower()
