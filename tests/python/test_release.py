@@ -312,3 +312,19 @@ def test_data_dictionary_has_every_column_and_every_allowed_value(version_dir, s
             voc = f.get("x-vocabulary")
             want += [base + (k, d) for k, d in voc.items()] if voc else [base + ("", "")]
     assert [tuple(r.values()) for r in rows] == want
+
+
+def test_datasette_command_line_serves_the_search_as_the_card_says(version_dir, meta):
+    """`datasette <db> --metadata <file>`, as printed in the card, with `--get` instead of
+    a server: the search answers through the configured FTS table."""
+    db_name = meta["name"]
+    assert f"datasette {db_name}.sqlite --metadata datasette-metadata.json" in (version_dir / "README.md").read_text()
+    out = subprocess.run(
+        [VENV_BIN / "datasette", f"{db_name}.sqlite", "--metadata", "datasette-metadata.json",
+         "--get", f"/{db_name}/search_index.json?_search=Taliban&_shape=array&_size=max"],
+        cwd=version_dir, capture_output=True, text=True,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    hits = json.loads(out.stdout)
+    assert hits and all("taliban" in h["text"].lower() for h in hits)
+    assert {h["source_column"] for h in hits} >= {"name", "alias", "quote"}
