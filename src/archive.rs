@@ -74,3 +74,35 @@ pub fn tar_gz(dir: &Path, top: &str, skip: &[&str], mtime: u64) -> io::Result<Ve
     gz.flush()?;
     gz.finish()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn release_date_is_the_archive_time() {
+        assert_eq!(mtime_of("1970-01-02"), 86_400);
+        assert_eq!(mtime_of("2026-11-25"), 1_795_564_800);
+        assert_eq!(mtime_of("not a date"), 0);
+    }
+
+    #[test]
+    fn same_files_give_the_same_bytes_whatever_their_times() {
+        let dir = std::env::temp_dir().join(format!("kdata-archive-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("csv")).unwrap();
+        fs::write(dir.join("csv/b.csv"), "b\r\n").unwrap();
+        fs::write(dir.join("a.txt"), "a").unwrap();
+        fs::write(dir.join("skip.tar.gz"), "x").unwrap();
+        let one = tar_gz(&dir, "top", &["skip.tar.gz"], 86_400).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        fs::write(dir.join("a.txt"), "a").unwrap(); // a newer mtime on disk
+        let two = tar_gz(&dir, "top", &["skip.tar.gz"], 86_400).unwrap();
+        fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(one, two);
+        assert_eq!(&one[..8], &[0x1f, 0x8b, 8, 0, 0, 0, 0, 0], "gzip without name or time");
+        let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(one.as_slice()));
+        let names: Vec<String> = tar.entries().unwrap().map(|e| e.unwrap().path().unwrap().to_string_lossy().into_owned()).collect();
+        assert_eq!(names, ["top/", "top/a.txt", "top/csv/", "top/csv/b.csv"]);
+    }
+}

@@ -201,3 +201,21 @@ pub fn zenodo_json(meta: &DatasetMeta, tables: &[TableRef<'_>]) -> String {
     }
     serde_json::to_string_pretty(&z).unwrap() + "\n"
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_split_into_family_and_given() {
+        assert_eq!(split_name("Mona Kanwal Sheikh"), ("Sheikh".into(), "Mona Kanwal".into()));
+        assert_eq!(split_name("Sheikh, Mona Kanwal"), ("Sheikh".into(), "Mona Kanwal".into()));
+        assert_eq!(split_name("UNAMA"), ("UNAMA".into(), String::new()));
+    }
+
+    #[test]
+    fn yaml_strings_and_bibtex_are_escaped() {
+        assert_eq!(yaml_str("a: \"b\""), "\"a: \\\"b\\\"\"");
+        assert_eq!(bib_escape("50% & {x}"), "50\\% \\& \\{x\\}");
+    }
+}

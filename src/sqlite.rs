@@ -204,7 +204,19 @@ pub fn datasette_metadata(meta: &DatasetMeta, tables: &[TableRef<'_>], db_name: 
         m["license_url"] = Json::from(l.path.clone());
     }
     if let Some(h) = &meta.homepage {
-        m["source_url"] = Json::from(h.clone());
+        m["about"] = Json::from(meta.name.clone());
+        m["about_url"] = Json::from(h.clone());
     }
     serde_json::to_string_pretty(&m).unwrap() + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_and_literals_are_quoted() {
+        assert_eq!(ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(literal("it's"), "'it''s'");
+    }
 }
