@@ -1,5 +1,7 @@
-//! Writing a dataset version: CSV and Parquet per table, `datapackage.json` and
-//! `SHA256SUMS`, first into a temporary folder beside the target, then renamed into
+//! Writing a dataset version: CSV and Parquet per table, `datapackage.json`, the other
+//! metadata and the release surface (`card`, `citation`, `dictionary`, `sqlite`,
+//! `graphml`, generated from the tables as Arrow batches), `SHA256SUMS` and the archive
+//! (`archive`), first into a temporary folder beside the target, then renamed into
 //! place, so a failed or interrupted build never leaves a half-written version.
 
 use crate::build::{Dataset, Table};
