@@ -103,13 +103,12 @@ def test_types_in_polars_pandas_and_duckdb(version_dir, schemas):
 
 def readme_blocks(lang):
     text = (ROOT / "README.md").read_text()
-    section = text.split("## Load the data", 1)[1].split("\n## ", 1)[0]
-    return re.findall(rf"```{lang}\n(.*?)```", section, re.S)
+    return re.findall(rf"```{lang}\n(.*?)```", text, re.S)
 
 
 def test_readme_python_snippets_run_as_printed():
     blocks = readme_blocks("python")
-    assert len(blocks) >= 3
+    assert len(blocks) >= 5
     for code in blocks:
         out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
         assert out.returncode == 0, code + out.stderr
