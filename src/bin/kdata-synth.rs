@@ -177,6 +177,8 @@ fn generate(out: &Path, schemas: &Path, tables: &BTreeMap<String, Schema>, docs:
     }
     fs::write(raw.join("dataset.toml"), "name = \"synthetic\"\nversion = \"0.0.1\"\npublished = \"2020-01-01\"\ntitle = \"Synthetic corpus\"\ndescription = \"Generated for benchmarks.\"\nkeywords = [\"synthetic\"]\n\n[[licenses]]\nname = \"CC0-1.0\"\ntitle = \"CC0 1.0\"\npath = \"https://creativecommons.org/publicdomain/zero/1.0/\"\n\n[[contributors]]\ntitle = \"kdata synth\"\nrole = \"author\"\n")?;
     fs::write(raw.join("DATASHEET.md"), "# Synthetic corpus\n\nGenerated text, no facts.\n")?;
+    fs::create_dir_all(raw.join("licenses"))?;
+    fs::write(raw.join("licenses/CC0-1.0.txt"), include_str!("../../raw/licenses/CC0-1.0.txt"))?;
     fs::write(raw.join("retired_ids.toml"), "retired = []\n")?;
     fs::write(out.join("CITATION.cff"), "cff-version: 1.2.0\ntitle: Synthetic corpus\nversion: 0.0.1\n")?;
     let mut rows = 0;

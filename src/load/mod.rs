@@ -20,7 +20,10 @@ use toml::Spanned;
 
 
 /// Hand-written files that travel with every version: (path from the root, name in the version).
-pub const INCLUDES: &[(&str, &str)] = &[("raw/DATASHEET.md", "DATASHEET.md"), ("CITATION.cff", "CITATION.cff")];
+/// The full text of each licence of `raw/dataset.toml` comes too, from
+/// `raw/licenses/<name>.txt`, as `LICENSE`. (The version's CITATION.cff is generated;
+/// the repository's own is only checked for the version.)
+pub const INCLUDES: &[(&str, &str)] = &[("raw/DATASHEET.md", "DATASHEET.md")];
 
 /// Keys of curated rows that are read but are not columns.
 pub const QUOTE_INPUTS: &[&str] = &["quote_prefix"];
@@ -108,15 +111,24 @@ pub fn load(root: &Path, out_root: &Path, diags: &mut Diags) -> Option<Project> 
     let mut includes = Vec::new();
     for (from, to) in INCLUDES {
         let path = root.join(from);
-        match load::read_text(&path, &shown(&path), diags) {
-            Some(text) => {
-                if *to == "CITATION.cff" {
-                    check_citation_version(&text, &meta.version, &shown(&path), diags);
-                }
-                includes.push((to.to_string(), text.into_bytes()));
-            }
-            None => continue,
+        if let Some(text) = load::read_text(&path, &shown(&path), diags) {
+            includes.push((to.to_string(), text.into_bytes()));
         }
+    }
+    let licence_texts: Vec<String> = meta
+        .licenses
+        .iter()
+        .filter_map(|l| {
+            let path = raw.join("licenses").join(format!("{}.txt", l.name));
+            load::read_text(&path, &shown(&path), diags)
+        })
+        .collect();
+    if !licence_texts.is_empty() {
+        includes.push(("LICENSE".to_string(), licence_texts.join("\n\n").into_bytes()));
+    }
+    let citation = root.join("CITATION.cff");
+    if let Some(text) = load::read_text(&citation, &shown(&citation), diags) {
+        check_citation_version(&text, &meta.version, &shown(&citation), diags);
     }
     let retired = load_list::<Retired>(&raw.join("retired_ids.toml"), &shown(&raw.join("retired_ids.toml")), "retired", diags);
     let changes_path = raw.join("changes.toml");
@@ -155,8 +167,10 @@ fn load_released(out_root: &Path, meta: &DatasetMeta, shown: &str, diags: &mut D
         let all = release::releases(out_root, &meta.name)?;
         let latest = all.last().map(|(_, d)| release::read_version(d)).transpose()?;
         let previous = all.iter().filter(|(v, _)| *v < current).last().map(|(_, d)| release::read_version(d)).transpose()?;
-        let here = all.iter().find(|(v, _)| *v == current).map(|(_, d)| release::file_hashes(d)).transpose()?;
-        Ok(Released { latest, previous, current: here })
+        let dir = all.iter().find(|(v, _)| *v == current).map(|(_, d)| d);
+        let here = dir.map(|d| release::file_hashes(d)).transpose()?;
+        let notes = dir.map(|d| std::fs::read(d.join(crate::model::RELEASE_NOTES))).transpose()?;
+        Ok(Released { latest, previous, current: here, current_notes: notes })
     };
     read().unwrap_or_else(|e| {
         diags.push(Loc::file_only(shown), Code::Io, format!("cannot read the earlier releases: {e}"));

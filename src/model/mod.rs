@@ -259,6 +259,8 @@ pub struct Released {
     pub latest: Option<Version>,
     /// The latest release older than the version being built (for its changelog).
     pub previous: Option<Version>,
-    /// When the version being built is itself released: its files' SHA-256 by path.
+    /// When the version being built is itself released: its files' SHA-256 by path
+    /// (release notes aside), and its release notes.
     pub current: Option<BTreeMap<String, String>>,
+    pub current_notes: Option<Vec<u8>>,
 }

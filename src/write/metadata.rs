@@ -101,21 +101,26 @@ pub fn croissant(ds: &Dataset, parquet_sha256: &dyn Fn(&str) -> String, cite_as:
             "field": fields,
         }));
     }
-    json!({
+    let mut out = json!({
         "@context": serde_json::from_str::<Json>(CROISSANT_CONTEXT).unwrap(),
         "@type": "sc:Dataset",
         "conformsTo": "http://mlcommons.org/croissant/1.0",
-        "name": m.name,
-        "description": format!("{} {}", m.title, m.description),
+        "name": m.title,
+        "alternateName": m.name,
+        "description": m.description,
         "version": m.version,
         "datePublished": m.published,
         "license": m.licenses.iter().map(|l| l.path.clone()).collect::<Vec<_>>(),
-        "url": m.homepage.clone().unwrap_or_else(|| format!("https://example.invalid/{}", m.name)),
         "citeAs": cite_as,
         "keywords": m.keywords,
         "distribution": distribution,
         "recordSet": record_sets,
-    })
+    });
+    // No placeholder: the URL is left out until the dataset has a home page.
+    if let Some(h) = &m.homepage {
+        out["url"] = json!(h);
+    }
+    out
 }
 
 /// The codebook: per table, every column with type, description, allowed values with

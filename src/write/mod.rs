@@ -1,9 +1,18 @@
-//! Writing a dataset version: CSV and Parquet per table, `datapackage.json` and
-//! `SHA256SUMS`, first into a temporary folder beside the target, then renamed into
+//! Writing a dataset version: CSV and Parquet per table, `datapackage.json`, the other
+//! metadata and the release surface (`card`, `citation`, `dictionary`, `sqlite`,
+//! `graphml`, generated from the tables as Arrow batches), `SHA256SUMS` and the archive
+//! (`archive`), first into a temporary folder beside the target, then renamed into
 //! place, so a failed or interrupted build never leaves a half-written version.
 
+pub mod archive;
+pub mod card;
+pub mod cells;
+pub mod citation;
+pub mod dictionary;
+pub mod graphml;
 mod metadata;
 mod parquet_out;
+pub mod sqlite;
 
 use crate::model::{Dataset, Table};
 use crate::model::RELEASE_NOTES;
@@ -61,14 +70,22 @@ pub fn write_version(ds: &Dataset, out_root: &Path, release: bool) -> io::Result
         }
     }
     fs::create_dir_all(&tmp)?;
-    let written = write_files(ds, &tmp)?;
+    let mut written = write_files(ds, &tmp)?;
+    // The release notes go into the archive: a release writes them; rebuilding a released
+    // version puts its notes back, so the archive can be compared byte for byte.
+    let notes = match (&ds.released.current_notes, release) {
+        (Some(n), _) => Some(n.clone()),
+        (None, true) => Some(release_notes(ds).into_bytes()),
+        (None, false) => None,
+    };
+    if let Some(n) = notes {
+        fs::write(tmp.join(RELEASE_NOTES), n)?;
+    }
+    written.extend(write_archive(ds, &tmp)?);
     if let Some(released) = &ds.released.current {
         let differ = differing_files(released, &written);
         fs::remove_dir_all(&tmp)?;
         return Ok(if differ.is_empty() { Outcome::AlreadyReleased } else { Outcome::ReleasedDiffers(differ) });
-    }
-    if release {
-        fs::write(tmp.join(RELEASE_NOTES), release_notes(ds))?;
     }
     failpoint("before-swap");
     if !target.exists() {
@@ -161,16 +178,37 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<Vec<Written>> {
         let path = format!("parquet/{name}.parquet");
         written.iter().find(|w| w.path == path).map(|w| w.sha256.clone()).unwrap_or_default()
     };
-    let croissant = metadata::croissant(ds, &sha_of, &ds.cite_as);
+    // The release surface (card, citation, deposit metadata, dictionary, SQLite, GraphML)
+    // is generated from the tables as Arrow batches.
+    let batches: Vec<RecordBatch> = ds
+        .tables
+        .iter()
+        .map(|t| record_batch(t.schema, &t.rows.iter().map(Vec::as_slice).collect::<Vec<_>>()))
+        .collect::<io::Result<_>>()?;
+    let tables: Vec<cells::TableRef> = ds.tables.iter().zip(&batches).map(|(t, b)| (t.schema, b)).collect();
+    let m = ds.meta;
+    // One citation everywhere: Croissant's citeAs is the card's BibTeX.
+    let croissant = metadata::croissant(ds, &sha_of, &citation::bibtex(m, &tables));
     let mut meta: Vec<(String, Vec<u8>)> = vec![
         ("datapackage.json".into(), (serde_json::to_string_pretty(&package)? + "\n").into_bytes()),
         ("croissant.json".into(), (serde_json::to_string_pretty(&croissant)? + "\n").into_bytes()),
         ("codebook.md".into(), metadata::codebook(ds).into_bytes()),
     ];
     meta.extend(ds.includes.iter().cloned());
+    let db = sqlite::file_name(m);
+    meta.extend([
+        ("README.md".to_string(), card::card(m, &tables).into_bytes()),
+        ("CITATION.cff".to_string(), citation::citation_cff(m, &tables).into_bytes()),
+        (".zenodo.json".to_string(), citation::zenodo_json(m, &tables).into_bytes()),
+        ("data_dictionary.csv".to_string(), dictionary::data_dictionary(&tables)?),
+        (graphml::FILE.to_string(), graphml::graphml(&tables)),
+        (sqlite::METADATA_FILE.to_string(), sqlite::datasette_metadata(m, &tables, &m.name).into_bytes()),
+    ]);
     for (path, bytes) in meta {
         written.push(put_file(dir, path, bytes)?);
     }
+    sqlite::write_database(m, &tables, &dir.join(&db))?;
+    written.push(put_file(dir, db.clone(), fs::read(dir.join(&db))?)?);
     let mut sorted: Vec<&Written> = written.iter().collect();
     sorted.sort_by(|a, b| a.path.cmp(&b.path));
     let sums: String = sorted.iter().map(|w| format!("{}  {}\n", w.sha256, w.path)).collect();
@@ -179,6 +217,17 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<Vec<Written>> {
     f.sync_all()?;
     written.push(Written { sha256: hex_sha256(sums.as_bytes()), bytes: sums.len(), path: "SHA256SUMS".into() });
     Ok(written)
+}
+
+/// Last, the whole folder (release notes included) as one archive; it cannot hold
+/// itself, so its SHA-256 is in a file of its own.
+fn write_archive(ds: &Dataset, dir: &Path) -> io::Result<Vec<Written>> {
+    let top = archive::top_folder(ds.meta);
+    let (name, sum) = (format!("{top}.tar.gz"), format!("{top}.tar.gz.sha256"));
+    let bytes = archive::tar_gz(dir, &top, &[&name, &sum], archive::mtime_of(&ds.meta.published))?;
+    let w = put_file(dir, name.clone(), bytes)?;
+    let s = put_file(dir, sum, format!("{}  {name}\n", w.sha256).into_bytes())?;
+    Ok(vec![w, s])
 }
 
 /// Writes one file of the version (durably) and returns its size and hash.
@@ -245,7 +294,9 @@ pub fn arrow_schema(schema: &Schema, meta: HashMap<String, String>) -> ArrowSche
                 FieldType::Boolean => DataType::Boolean,
                 FieldType::Date => DataType::Date32,
             };
-            Field::new(&f.name, dt, !f.required).with_metadata(HashMap::from([("description".to_string(), f.description.clone())]))
+            // Ranked vocabularies (`x-ordered`) become ordered dictionaries, which readers
+            // sort by rank.
+            Field::new(&f.name, dt, !f.required).with_dict_is_ordered(f.ordered).with_metadata(HashMap::from([("description".to_string(), f.description.clone())]))
         })
         .collect();
     ArrowSchema::new_with_metadata(fields, meta)
@@ -296,19 +347,23 @@ fn parquet_bytes(ds: &Dataset, t: &Table) -> io::Result<Vec<u8>> {
 /// Time spent encoding the flat Parquet tables, summed over threads (for `--timings`).
 pub static PARQUET_NANOS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
+/// The rows of a table as one Arrow batch, typed by its schema (columns in schema order,
+/// descriptions in the field metadata): what Parquet, SQLite, GraphML and the card read.
+pub fn record_batch(schema: &Schema, rows: &[&[Value]]) -> io::Result<RecordBatch> {
+    let arrow = Arc::new(arrow_schema(schema, HashMap::new()));
+    let columns: Vec<ArrayRef> = (0..schema.fields.len()).map(|i| column(&schema.fields[i], rows, i)).collect();
+    RecordBatch::try_new(arrow, columns).map_err(|e| io::Error::other(e.to_string()))
+}
+
 /// Encodes rows as one Parquet file; `without` leaves out one column (the partition
 /// column of a Hive layout, which readers take from the path).
 fn encode_parquet(ds: &Dataset, schema: &Schema, rows: &[&[Value]], without: Option<usize>) -> io::Result<Vec<u8>> {
     let meta = file_metadata(ds, &schema.name);
     let mut arrow = arrow_schema(schema, meta.iter().cloned().collect());
-    // Ranked vocabularies (`x-ordered`) become ordered dictionaries, which readers sort by rank.
-    let fields: Vec<_> = arrow.fields().iter().zip(&schema.fields).map(|(a, f)| Arc::new(a.as_ref().clone().with_dict_is_ordered(f.ordered))).collect();
-    arrow = ArrowSchema::new_with_metadata(fields, arrow.metadata);
     let keep: Vec<usize> = (0..schema.fields.len()).filter(|&i| Some(i) != without).collect();
     arrow = arrow.project(&keep).map_err(|e| io::Error::other(e.to_string()))?;
-    let columns: Vec<ArrayRef> = keep.iter().map(|&i| column(&schema.fields[i], rows, i)).collect();
     let arrow = Arc::new(arrow);
-    let batch = RecordBatch::try_new(arrow.clone(), columns).map_err(|e| io::Error::other(e.to_string()))?;
+    let batch = record_batch(schema, rows)?.project(&keep).and_then(|b| b.with_schema(arrow.clone())).map_err(|e| io::Error::other(e.to_string()))?;
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(9).unwrap()))
         .set_created_by(format!("kdata {}", env!("CARGO_PKG_VERSION")))
@@ -332,35 +387,32 @@ fn hive_files(ds: &Dataset, t: &Table) -> io::Result<Vec<(String, Vec<u8>)>> {
         .collect()
 }
 
-/// The Frictionless Data Package descriptor: one resource per table and format.
+/// The Frictionless Data Package descriptor: one CSV resource per table.
 fn datapackage(ds: &Dataset, files: &[Written]) -> Json {
     let m = ds.meta;
     let file = |path: &str| files.iter().find(|w| w.path == path).expect("written above");
     let mut resources = Vec::new();
     for t in &ds.tables {
         let name = &t.schema.name;
-        for (fmt, path, media, res_name) in [
-            ("csv", format!("csv/{name}.csv"), "text/csv", name.clone()),
-            ("parquet", format!("parquet/{name}.parquet"), "application/vnd.apache.parquet", format!("{name}-parquet")),
-        ] {
-            let w = file(&path);
-            let mut r = Map::new();
-            r.insert("name".into(), json!(res_name));
-            r.insert("title".into(), json!(format!("{} ({})", t.schema.title, fmt.to_uppercase())));
-            r.insert("description".into(), json!(t.schema.description));
-            r.insert("profile".into(), json!("tabular-data-resource"));
-            r.insert("path".into(), json!(path));
-            r.insert("format".into(), json!(fmt));
-            r.insert("mediatype".into(), json!(media));
-            if fmt == "csv" {
-                r.insert("encoding".into(), json!("utf-8"));
-                r.insert("dialect".into(), json!({"delimiter": ",", "lineTerminator": "\r\n", "header": true}));
-            }
-            r.insert("bytes".into(), json!(w.bytes));
-            r.insert("hash".into(), json!(format!("sha256:{}", w.sha256)));
-            r.insert("schema".into(), t.schema.json.clone());
-            resources.push(Json::Object(r));
-        }
+        // CSV only: frictionless reads CSV fully and exactly, while its Parquet reader goes
+        // through pandas and misreads nullable integers and `bytes`, so a package listing
+        // Parquet would not validate as shipped. croissant.json describes the Parquet files.
+        let path = format!("csv/{name}.csv");
+        let w = file(&path);
+        let mut r = Map::new();
+        r.insert("name".into(), json!(name));
+        r.insert("title".into(), json!(format!("{} (CSV)", t.schema.title)));
+        r.insert("description".into(), json!(t.schema.description));
+        r.insert("profile".into(), json!("tabular-data-resource"));
+        r.insert("path".into(), json!(path));
+        r.insert("format".into(), json!("csv"));
+        r.insert("mediatype".into(), json!("text/csv"));
+        r.insert("encoding".into(), json!("utf-8"));
+        r.insert("dialect".into(), json!({"delimiter": ",", "lineTerminator": "\r\n", "header": true}));
+        r.insert("bytes".into(), json!(w.bytes));
+        r.insert("hash".into(), json!(format!("sha256:{}", w.sha256)));
+        r.insert("schema".into(), t.schema.json.clone());
+        resources.push(Json::Object(r));
     }
     let mut package = json!({
         "profile": "tabular-data-package",

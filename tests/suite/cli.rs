@@ -41,7 +41,7 @@ fn two_builds_are_byte_identical() {
     assert!(kdata(&s.dir, &["build", "--out", "a"]).status.success());
     assert!(kdata(&s.dir, &["build", "--out", "b"]).status.success());
     let (a, b) = (snapshot(&s.dir.join("a")), snapshot(&s.dir.join("b")));
-    assert_eq!(a.len(), 17 * 2 + 6, "{:?}", a.keys());
+    assert_eq!(a.len(), 17 * 2 + 14, "{:?}", a.keys());
     assert_eq!(a, b);
 }
 
