@@ -11,7 +11,8 @@
 use crate::contract::Contract;
 use crate::model::{Laid, Tables};
 use crate::value::Value;
-use std::collections::BTreeSet;
+use rayon::prelude::*;
+use std::collections::{BTreeSet, HashMap};
 
 
 const NUMBER_WORDS: &[&str] = &[
@@ -161,96 +162,136 @@ fn names(chars: &[char]) -> Vec<Token> {
     out
 }
 
+/// Spans of one document that can cover a token, sorted by start, with the longest
+/// length so a lookup only scans the spans that can reach the token.
+#[derive(Default)]
+struct Spans<'t> {
+    items: Vec<(usize, usize, std::borrow::Cow<'t, str>)>,
+    longest: usize,
+}
+
+impl<'t> Spans<'t> {
+    fn push(&mut self, start: usize, end: usize, label: std::borrow::Cow<'t, str>) {
+        self.longest = self.longest.max(end - start);
+        self.items.push((start, end, label));
+    }
+    fn sort(&mut self) {
+        self.items.sort();
+    }
+    /// Labels of the spans that hold [start, end) whole (or, with `overlap`, share a
+    /// code point with it).
+    fn at(&self, start: usize, end: usize, overlap: bool) -> BTreeSet<&str> {
+        let upto = self.items.partition_point(|s| s.0 < end.max(start + 1));
+        let from = self.items[..upto].partition_point(|s| s.0 + self.longest < start);
+        self.items[from..upto]
+            .iter()
+            .filter(|s| if overlap { s.0 < end && start < s.1 } else { s.0 <= start && end <= s.1 })
+            .map(|s| s.2.as_ref())
+            .collect()
+    }
+}
+
+/// What can cover the tokens of each document.
+#[derive(Default)]
+struct DocSpans<'t> {
+    facts: Spans<'t>,
+    mentions: Spans<'t>,
+    /// (start, end, note kind, note id)
+    notes: Vec<(usize, usize, &'t str, &'t str)>,
+}
+
 /// The coverage rows of every laid-out document.
 pub fn generate(c: &Contract, laid: &[Laid], tables: &Tables) -> Vec<Vec<Value>> {
     let h = &c.coverage;
     let rows_of = |t: &str| tables.get(t).map_or(&[][..], |x| x.0.as_slice());
-    let mut out = Vec::new();
-    for l in laid {
-        let doc = l.doc.doc_id.as_str();
-        let chars = &l.doc.chars;
-        let in_doc = |r: &[Value], d: usize| r[d].as_str() == Some(doc);
-        let span = |r: &[Value], s: usize, e: usize| Some((r[s].as_int()? as usize, r[e].as_int()? as usize));
-        // The running text: not footnote text, markers, furniture or URLs.
-        let mut body: Vec<bool> = l.layout.not_body.iter().map(|b| !b).collect();
-        for &(m, n) in &l.layout.markers {
-            let len = n.to_string().len();
-            body[m..(m + len).min(chars.len())].iter_mut().for_each(|b| *b = false);
-        }
-        let url = |i: usize| ["http://", "https://", "www."].iter().any(|p| p.chars().enumerate().all(|(k, c)| chars.get(i + k) == Some(&c)));
-        let mut i = 0;
-        while i < chars.len() {
-            if url(i) {
-                let start = i;
-                while i < chars.len() && !chars[i].is_whitespace() {
-                    i += 1;
-                }
-                body[start..i].iter_mut().for_each(|b| *b = false);
+    let span = |r: &[Value], s: usize, e: usize| Some((r[s].as_int()? as usize, r[e].as_int()? as usize));
+    // One pass over each table, grouping what covers by document.
+    let mut by_doc: HashMap<&str, DocSpans> = HashMap::new();
+    for s in &h.facts {
+        for r in rows_of(&s.table) {
+            if s.date.is_some_and(|d| r[d].is_null()) {
+                continue;
             }
-            i += 1;
-        }
-        // What covers a number: the passage of a figure, an erratum, a dated event or
-        // relation; what covers a name: an overlapping mention.
-        let mut facts: Vec<(usize, usize, String)> = Vec::new();
-        for s in &h.facts {
-            for r in rows_of(&s.table).iter().filter(|r| in_doc(r, s.doc_id)) {
-                if s.date.is_some_and(|d| r[d].is_null()) {
-                    continue;
-                }
-                if let (Some((a, b)), Some(id)) = (span(r, s.char_start, s.char_end), r[s.id].as_str()) {
-                    facts.push((a, b, format!("{}/{id}", s.table)));
-                }
+            if let (Some((a, b)), Some(id), Some(doc)) = (span(r, s.char_start, s.char_end), r[s.id].as_str(), r[s.doc_id].as_str()) {
+                by_doc.entry(doc).or_default().facts.push(a, b, format!("{}/{id}", s.table).into());
             }
         }
-        let mentions: Vec<(usize, usize, String)> = rows_of("mentions")
-            .iter()
-            .filter(|r| in_doc(r, h.mention_doc))
-            .filter_map(|r| {
-                let (a, b) = span(r, h.mention_start, h.mention_end)?;
-                let table = c.entities.iter().find(|e| e.kind == r[h.mention_kind])?.table.as_str();
-                Some((a, b, format!("{table}/{}", r[h.mention_entity].as_str()?)))
-            })
-            .collect();
-        let notes: Vec<(usize, usize, &str, &str)> = rows_of("audit_notes")
-            .iter()
-            .filter(|r| in_doc(r, h.note_doc))
-            .filter_map(|r| {
-                let (a, b) = span(r, h.note_start, h.note_end)?;
-                Some((a, b, r[h.note_kind].as_str()?, r[h.note_id].as_str()?))
-            })
-            .collect();
-        let mut tokens = numbers(chars, &body);
-        tokens.extend(names(chars).into_iter().filter(|t| body[t.start]));
-        tokens.sort_by_key(|t| (t.start, t.kind));
-        tokens.dedup_by_key(|t| (t.start, t.kind));
-        for t in tokens {
-            let number = t.kind == Kind::Number;
-            let (kind, note_kind) = match t.kind {
-                Kind::Number => (&h.kinds[0], "number"),
-                Kind::Capitals => (&h.kinds[1], "name"),
-                Kind::Name => (&h.kinds[2], "name"),
-            };
-            let by: BTreeSet<&str> = if number {
-                facts.iter().filter(|f| f.0 <= t.start && t.end <= f.1).map(|f| f.2.as_str()).collect()
-            } else {
-                mentions.iter().filter(|m| m.0 < t.end && t.start < m.1).map(|m| m.2.as_str()).collect()
-            };
-            let note = notes.iter().find(|n| n.2 == note_kind && n.0 <= t.start && t.end <= n.1).map(|n| n.3);
-            let status = &h.statuses[if !by.is_empty() { 0 } else if note.is_some() { 1 } else { 2 }];
-            let token: String = chars[t.start..t.end].iter().collect();
-            let int = |x: usize| Value::Int(x as i64);
-            out.push(c.coverage_rows.row([
-                Value::Str(doc.into()),
-                int(t.start),
-                int(t.end),
-                l.layout.page_of(t.start).map_or(Value::Null, Value::Int),
-                kind.clone(),
-                Value::Str(crate::text::collapse(&token).into()),
-                status.clone(),
-                if by.is_empty() { Value::Null } else { Value::Str(by.into_iter().collect::<Vec<_>>().join(" ").into()) },
-                note.map_or(Value::Null, |n| Value::Str(n.into())),
-            ]));
+    }
+    for r in rows_of("mentions") {
+        let entity = c.entities.iter().find(|e| e.kind == r[h.mention_kind]);
+        if let (Some((a, b)), Some(e), Some(id), Some(doc)) = (span(r, h.mention_start, h.mention_end), entity, r[h.mention_entity].as_str(), r[h.mention_doc].as_str()) {
+            by_doc.entry(doc).or_default().mentions.push(a, b, format!("{}/{id}", e.table).into());
         }
+    }
+    for r in rows_of("audit_notes") {
+        if let (Some((a, b)), Some(kind), Some(id), Some(doc)) = (span(r, h.note_start, h.note_end), r[h.note_kind].as_str(), r[h.note_id].as_str(), r[h.note_doc].as_str()) {
+            by_doc.entry(doc).or_default().notes.push((a, b, kind, id));
+        }
+    }
+    for d in by_doc.values_mut() {
+        d.facts.sort();
+        d.mentions.sort();
+    }
+    let empty = DocSpans::default();
+    let per_doc: Vec<Vec<Vec<Value>>> = laid.par_iter().map(|l| document(c, l, by_doc.get(l.doc.doc_id.as_str()).unwrap_or(&empty))).collect();
+    per_doc.into_iter().flatten().collect()
+}
+
+/// The running text of a document: not footnote text, markers, furniture or URLs.
+fn running_text(l: &Laid) -> Vec<bool> {
+    let chars = &l.doc.chars;
+    let mut body: Vec<bool> = l.layout.not_body.iter().map(|b| !b).collect();
+    for &(m, n) in &l.layout.markers {
+        let len = n.to_string().len();
+        body[m..(m + len).min(chars.len())].iter_mut().for_each(|b| *b = false);
+    }
+    let url = |i: usize| ["http://", "https://", "www."].iter().any(|p| p.chars().enumerate().all(|(k, c)| chars.get(i + k) == Some(&c)));
+    let mut i = 0;
+    while i < chars.len() {
+        if url(i) {
+            let start = i;
+            while i < chars.len() && !chars[i].is_whitespace() {
+                i += 1;
+            }
+            body[start..i].iter_mut().for_each(|b| *b = false);
+        }
+        i += 1;
+    }
+    body
+}
+
+fn document(c: &Contract, l: &Laid, spans: &DocSpans) -> Vec<Vec<Value>> {
+    let h = &c.coverage;
+    let (doc, chars) = (l.doc.doc_id.as_str(), &l.doc.chars);
+    let body = running_text(l);
+    let mut tokens = numbers(chars, &body);
+    tokens.extend(names(chars).into_iter().filter(|t| body[t.start]));
+    tokens.sort_by_key(|t| (t.start, t.kind));
+    tokens.dedup_by_key(|t| (t.start, t.kind));
+    let doc_id = Value::Str(doc.into());
+    let mut out = Vec::with_capacity(tokens.len());
+    for t in tokens {
+        let (kind, note_kind) = match t.kind {
+            Kind::Number => (&h.kinds[0], "number"),
+            Kind::Capitals => (&h.kinds[1], "name"),
+            Kind::Name => (&h.kinds[2], "name"),
+        };
+        let by = if t.kind == Kind::Number { spans.facts.at(t.start, t.end, false) } else { spans.mentions.at(t.start, t.end, true) };
+        let note = spans.notes.iter().find(|n| n.2 == note_kind && n.0 <= t.start && t.end <= n.1).map(|n| n.3);
+        let status = &h.statuses[if !by.is_empty() { 0 } else if note.is_some() { 1 } else { 2 }];
+        let token: String = chars[t.start..t.end].iter().collect();
+        let int = |x: usize| Value::Int(x as i64);
+        out.push(c.coverage_rows.row([
+            doc_id.clone(),
+            int(t.start),
+            int(t.end),
+            l.layout.page_of(t.start).map_or(Value::Null, Value::Int),
+            kind.clone(),
+            Value::Str(crate::text::collapse(&token).into()),
+            status.clone(),
+            if by.is_empty() { Value::Null } else { Value::Str(by.into_iter().collect::<Vec<_>>().join(" ").into()) },
+            note.map_or(Value::Null, |n| Value::Str(n.into())),
+        ]));
     }
     out
 }
