@@ -19,6 +19,7 @@ pub mod metadata;
 pub mod project;
 pub mod resolve;
 pub mod schema;
+pub mod site;
 pub mod synth;
 pub mod text;
 pub mod value;

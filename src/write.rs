@@ -1,4 +1,4 @@
-//! Writing a dataset version: CSV and Parquet per table, `datapackage.json` and
+//! Writing a dataset version: CSV and Parquet per table, `datapackage.json`, the static site and
 //! `SHA256SUMS`, first into a temporary folder beside the target, then renamed into
 //! place, so a failed or interrupted build never leaves a half-written version.
 
@@ -214,12 +214,48 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<()> {
     for (path, bytes) in meta {
         written.push(put_file(dir, path, bytes)?);
     }
+    written.extend(write_site(ds, dir, &written)?);
     let mut sorted: Vec<&Written> = written.iter().collect();
     sorted.sort_by(|a, b| a.path.cmp(&b.path));
     let sums: String = sorted.iter().map(|w| format!("{}  {}\n", w.sha256, w.path)).collect();
     let mut f = File::create(dir.join("SHA256SUMS"))?;
     f.write_all(sums.as_bytes())?;
     f.sync_all()
+}
+
+/// Renders the static site (`site/`) from the tables, the sources and the files written
+/// so far (its download list), and writes it. Site files are many and small: they are
+/// flushed together by one `syncfs` rather than one `fsync` each.
+fn write_site(ds: &Dataset, dir: &Path, written: &[Written]) -> io::Result<Vec<Written>> {
+    let batches: Vec<RecordBatch> = ds.tables.iter().map(|t| record_batch(t.schema, &t.rows)).collect::<io::Result<_>>()?;
+    let tables: Vec<(&Schema, &RecordBatch)> = ds.tables.iter().map(|t| t.schema).zip(&batches).collect();
+    let files: Vec<crate::site::FileSum> =
+        written.iter().map(|w| crate::site::FileSum { path: w.path.clone(), bytes: w.bytes as u64, sha256: w.sha256.clone() }).collect();
+    let site = crate::site::render(ds.meta, &tables, &ds.texts, &files).map_err(io::Error::other)?;
+    let mut out = Vec::with_capacity(site.len());
+    for (path, bytes) in site {
+        let full = dir.join(&path);
+        fs::create_dir_all(full.parent().expect("site paths have a folder"))?;
+        fs::write(&full, &bytes)?;
+        out.push(Written { sha256: hex_sha256(&bytes), bytes: bytes.len(), path });
+    }
+    sync_folder(dir)?;
+    Ok(out)
+}
+
+/// Flushes every file written under `dir` (Linux `syncfs`; elsewhere `sync_all` of each file
+/// is left to the caller's platform, and the folder itself is synced).
+#[cfg(target_os = "linux")]
+fn sync_folder(dir: &Path) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let f = File::open(dir)?;
+    // SAFETY: a valid open file descriptor.
+    if unsafe { libc::syncfs(f.as_raw_fd()) } == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn sync_folder(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
 }
 
 /// Writes one file of the version (durably) and returns its size and hash.
@@ -313,6 +349,13 @@ fn column(f: &crate::schema::Field, rows: &[&[Value]], i: usize) -> ArrayRef {
             _ => None,
         }).collect::<Date32Array>()),
     }
+}
+
+/// A table's rows as one Arrow RecordBatch (typed as in the Parquet files, no metadata).
+pub fn record_batch(schema: &Schema, rows: &[Vec<Value>]) -> io::Result<RecordBatch> {
+    let rows: Vec<&[Value]> = rows.iter().map(Vec::as_slice).collect();
+    let columns: Vec<ArrayRef> = (0..schema.fields.len()).map(|i| column(&schema.fields[i], &rows, i)).collect();
+    RecordBatch::try_new(Arc::new(arrow_schema(schema, HashMap::new())), columns).map_err(|e| io::Error::other(e.to_string()))
 }
 
 /// Metadata every Parquet file carries: which dataset version and which sources.
