@@ -33,6 +33,8 @@ pub struct Dataset<'a> {
     pub cite_as: String,
     /// Also write the Parquet tables in a Hive layout partitioned by document.
     pub partition_by_doc: bool,
+    /// Write the static site (`site/`).
+    pub site: bool,
     /// The source texts, for the site's reader.
     pub texts: Vec<crate::site::SourceDoc>,
 }
@@ -234,6 +236,7 @@ pub fn build_with_progress<'p>(p: &'p mut Project, diags: &mut Diags, progress: 
         includes: p.includes.clone(),
         cite_as,
         partition_by_doc: false,
+        site: true,
         texts: p.docs.iter().map(|d| crate::site::SourceDoc { doc_id: d.doc_id.clone(), text: d.chars.iter().collect() }).collect(),
     })
 }

@@ -214,7 +214,9 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<()> {
     for (path, bytes) in meta {
         written.push(put_file(dir, path, bytes)?);
     }
-    written.extend(write_site(ds, dir, &written)?);
+    if ds.site {
+        written.extend(write_site(ds, dir, &written)?);
+    }
     let mut sorted: Vec<&Written> = written.iter().collect();
     sorted.sort_by(|a, b| a.path.cmp(&b.path));
     let sums: String = sorted.iter().map(|w| format!("{}  {}\n", w.sha256, w.path)).collect();

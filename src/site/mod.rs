@@ -80,6 +80,9 @@ const TEMPLATES: &[(&str, &str)] = &[
 ];
 const ASSETS: &[(&str, &str)] = &[("assets/site.css", include_str!("../../templates/assets/site.css")), ("assets/site.js", include_str!("../../templates/assets/site.js"))];
 
+/// Figure groups up to this size are drawn on each member's page.
+const MAX_GROUP_ON_PAGE: usize = 12;
+
 /// Columns every provenance row carries; entity pages show them as the quote block.
 const PROVENANCE: &[&str] = &["doc_id", "page", "char_start", "char_end", "quote", "footnote"];
 
@@ -310,6 +313,12 @@ impl<'a> Site<'a> {
                         None => self.row_view(bt, br, depth),
                     }
                 })
+                .map(|mut v: RowView| {
+                    // The reference back to this page says nothing here.
+                    let back = col.replace('_', " ");
+                    v.fields.retain(|f| f.name != back);
+                    v
+                })
                 .collect();
             out.push(Section { title, rows: views });
         }
@@ -318,15 +327,23 @@ impl<'a> Site<'a> {
 
     fn entity(&self, t: &Tab, r: usize) -> Result<Vec<u8>, SiteError> {
         let mut sections = self.sections(t, r, 1);
-        let mut group = None;
+        // A figure page draws the other estimates of its quantity; a large group (a corpus)
+        // is only linked, so that pages stay small.
+        let (mut group, mut group_link) = (None, None);
         if t.schema.name == "figures" {
-            group = self.figure_groups.get(&figures::group_key(t, r)).filter(|g| g.rows.len() > 1);
+            if let Some(g) = self.figure_groups.get(&figures::group_key(t, r)).filter(|g| g.rows.len() > 1) {
+                if g.rows.len() <= MAX_GROUP_ON_PAGE {
+                    group = Some(g);
+                } else {
+                    group_link = Some(json!({"href": format!("../figures.html#g-{}", g.id), "title": g.title, "n": g.rows.len()}));
+                }
+            }
         }
         if t.schema.name == "actors" {
             // Figures about an actor are referenced by subject; mentions count too.
             sections.retain(|s| !s.rows.is_empty());
         }
-        let kind = t.schema.name.trim_end_matches('s');
+        let kind = singular(&t.schema.name);
         let label = t.label(r);
         self.render(
             "entity.html",
@@ -338,6 +355,7 @@ impl<'a> Site<'a> {
                 "quote": self.quote_view(t, r, 1),
                 "sections": sections,
                 "group": group,
+                "group_link": group_link,
             }),
         )
     }
@@ -440,8 +458,14 @@ impl<'a> Site<'a> {
                         text.push_str(v);
                     }
                 }
-                let kind = t.schema.name.trim_end_matches('s').replace('_', " ");
-                entries.push([kind, t.label(r), t.home(r), text]);
+                // An actor or place is found by every one of its aliases.
+                for (table, _, row) in self.backrefs.get(&(t.schema.name.clone(), t.key(r))).into_iter().flatten() {
+                    if table.ends_with("_aliases") {
+                        text.push(' ');
+                        text.push_str(self.tabs[table].get(*row, "alias").unwrap_or(""));
+                    }
+                }
+                entries.push([singular(&t.schema.name), t.label(r), t.home(r), text]);
             }
         }
         format!("window.KDATA_SEARCH = {};\n", serde_json::to_string(&entries).unwrap_or_else(|_| "[]".into()))
@@ -473,6 +497,16 @@ fn escape_html(out: &mut minijinja::Output, state: &mut minijinja::State, value:
     out.write_str(&s[last..]).map_err(fail)
 }
 
+/// "actor alias" for `actor_aliases`: a table's rows named one at a time.
+fn singular(table: &str) -> String {
+    let one = match table {
+        "errata" => "erratum",
+        t if t.ends_with("ses") => &t[..t.len() - 2],
+        t => t.strip_suffix('s').unwrap_or(t),
+    };
+    one.replace('_', " ")
+}
+
 /// A heading for rows of `table` that point at an entity of `target` through `col`.
 fn section_title(target: &str, table: &str, col: &str, title: &str) -> String {
     match (target, table, col) {
@@ -483,6 +517,11 @@ fn section_title(target: &str, table: &str, col: &str, title: &str) -> String {
         ("actors", "event_actors", _) => "Events (role)".into(),
         ("events", "event_actors", _) => "Actors (role)".into(),
         ("citations", "citations", "repeats_citation_id") => "Cited again in".into(),
+        (_, "actor_aliases" | "place_aliases", _) => "Aliases".into(),
+        ("actors", "figures", _) => "Figures about this actor".into(),
+        ("places", "figures", _) => "Figures about this place".into(),
+        ("places", "events", _) => "Events here".into(),
+        ("events", "figures", _) => "Figures of this event".into(),
         (_, _, c) => format!("{title} ({})", c.replace('_', " ")),
     }
 }

@@ -109,7 +109,7 @@ pub fn build(actors: &Tab, relations: Option<&Tab>) -> Network {
     let drawn = merged.len() <= MAX_EDGES;
     let mut cap = Capture::default();
     if drawn && !ids.is_empty() {
-        let mut vg = VisualGraph::new(Orientation::TopToBottom);
+        let mut vg = VisualGraph::new(Orientation::LeftToRight);
         let handles: BTreeMap<&str, _> = ids
             .iter()
             .map(|id| {

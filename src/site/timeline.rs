@@ -16,6 +16,8 @@ const LANE: f64 = 22.0;
 #[derive(Serialize)]
 pub struct Panel {
     pub x0: String,
+    /// The day after the panel's last day: open intervals are drawn up to it.
+    pub x1: String,
     pub day_px: f64,
     pub width: f64,
     pub height: f64,
@@ -121,6 +123,7 @@ fn panel(events: &Tab, g: Vec<(i64, Option<i64>, usize)>) -> Panel {
         .collect();
     Panel {
         x0: iso_date(x0 as i32),
+        x1: iso_date(x1 as i32),
         day_px: (day_px * 1e9).round() / 1e9,
         width: LEFT * 2.0 + PLOT_W,
         height: 40.0 + bars.len() as f64 * LANE,
