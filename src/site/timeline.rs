@@ -8,7 +8,9 @@ use super::data::{days_of, iso_date, Tab};
 use serde::Serialize;
 
 /// Plot width of a panel in SVG units, and the gap (in days) that starts a new panel.
-const PLOT_W: f64 = 760.0;
+const PLOT_W: f64 = 560.0;
+/// Labels go in a column right of the plot, so they never cover a bar.
+const LABEL_W: f64 = 480.0;
 const GAP_DAYS: i64 = 3 * 365;
 pub const LEFT: f64 = 10.0;
 const LANE: f64 = 22.0;
@@ -46,7 +48,6 @@ pub struct Bar {
     pub w: f64,
     pub open_end: bool,
     pub text_x: f64,
-    pub anchor_end: bool,
 }
 
 #[derive(Serialize)]
@@ -103,7 +104,6 @@ fn panel(events: &Tab, g: Vec<(i64, Option<i64>, usize)>) -> Panel {
             let x = LEFT + (s - x0) as f64 * day_px;
             let w = (end - s) as f64 * day_px;
             let g = |c: &str| events.get(row, c).unwrap_or("").to_string();
-            let right_half = x > LEFT + PLOT_W / 2.0;
             Bar {
                 id: events.key(row),
                 href: events.home(row),
@@ -116,8 +116,7 @@ fn panel(events: &Tab, g: Vec<(i64, Option<i64>, usize)>) -> Panel {
                 y: 30.0 + i as f64 * LANE,
                 w: r(w),
                 open_end: e.is_none(),
-                text_x: r(if right_half { x - 4.0 } else { x + w.max(3.0) + 4.0 }),
-                anchor_end: right_half,
+                text_x: LEFT + PLOT_W + 12.0,
             }
         })
         .collect();
@@ -125,7 +124,7 @@ fn panel(events: &Tab, g: Vec<(i64, Option<i64>, usize)>) -> Panel {
         x0: iso_date(x0 as i32),
         x1: iso_date(x1 as i32),
         day_px: (day_px * 1e9).round() / 1e9,
-        width: LEFT * 2.0 + PLOT_W,
+        width: LEFT + PLOT_W + LABEL_W,
         height: 40.0 + bars.len() as f64 * LANE,
         label: if first_year == last_year { first_year.to_string() } else { format!("{first_year}–{last_year}") },
         ticks,
