@@ -127,9 +127,9 @@ pub fn number_phrase(t: &Tab, row: usize) -> String {
     let value = match (g("value"), g("lower_bound"), g("upper_bound")) {
         (v, _, _) if !v.is_empty() => v.to_string(),
         ("", "", "") => String::new(),
-        (l, "", _) => format!("{l}+"),
-        ("", _, u) => format!("≤{u}"),
-        (l, _, u) => format!("{l}–{u}"),
+        (_, l, "") => format!("{l}+"),
+        (_, "", u) => format!("≤{u}"),
+        (_, l, u) => format!("{l}–{u}"),
     };
     let per = if g("per").is_empty() { String::new() } else { format!(" per {}", g("per")) };
     format!("({} {value} {}{per})", g("qualifier").replace('_', " "), g("unit")).replace("( ", "(")
