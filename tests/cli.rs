@@ -166,3 +166,31 @@ fn concurrent_builds_take_turns_and_agree() {
     }
     assert_eq!(snapshot(&s.dir.join("output")), reference);
 }
+
+/// The site of the fixture: the reader links each provenance row once (a row of a curated
+/// table with a quote), entity pages exist, and `--no-site` leaves the site out.
+#[test]
+fn fixture_site_marks_every_provenance_row_once() {
+    let s = scratch("site");
+    let out = kdata(&s.dir, &["build"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v = s.dir.join("output/mini-0.0.1");
+    let mut rows = 0;
+    for t in ["actor_aliases", "actors", "citations", "errata", "events", "figures", "footnotes", "place_aliases", "places", "relations"] {
+        let csv = fs::read_to_string(v.join(format!("csv/{t}.csv"))).unwrap();
+        assert!(csv.lines().next().unwrap().contains("quote"), "{t}");
+        rows += csv.lines().count() - 1;
+    }
+    let reader = fs::read_to_string(v.join("site/reader/example-2020-front.html")).unwrap();
+    assert_eq!(reader.matches("class=\"rowlink").count(), rows);
+    assert!(reader.contains("id=\"actors.example-front\""), "{reader}");
+    for page in ["index.html", "network.html", "timeline.html", "figures.html", "actors/example-front.html", "events/ef-founded.html"] {
+        let html = fs::read_to_string(v.join("site").join(page)).unwrap();
+        assert!(html.starts_with("<!doctype html>") && html.trim_end().ends_with("</html>"), "{page}");
+    }
+    let sums = fs::read_to_string(v.join("SHA256SUMS")).unwrap();
+    assert!(sums.contains("  site/index.html\n"), "{sums}");
+    let out = kdata(&s.dir, &["build", "--no-site", "--out", "bare"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!s.dir.join("bare/mini-0.0.1/site").exists());
+}
