@@ -37,13 +37,26 @@ impl<'a> Tab<'a> {
         let n = batch.num_rows();
         let mut rows = vec![Vec::with_capacity(schema.fields.len()); n];
         for f in &schema.fields {
-            let col = batch.column_by_name(&f.name).ok_or_else(|| SiteError::Column(format!("{}.{} is missing", schema.name, f.name)))?;
-            let cells = cells(col.as_ref()).ok_or_else(|| SiteError::Column(format!("{}.{} has the unexpected type {}", schema.name, f.name, col.data_type())))?;
+            let col = batch.column_by_name(&f.name).ok_or_else(|| {
+                SiteError::Column(format!("{}.{} is missing", schema.name, f.name))
+            })?;
+            let cells = cells(col.as_ref()).ok_or_else(|| {
+                SiteError::Column(format!(
+                    "{}.{} has the unexpected type {}",
+                    schema.name,
+                    f.name,
+                    col.data_type()
+                ))
+            })?;
             for (row, cell) in rows.iter_mut().zip(cells) {
                 row.push(cell);
             }
         }
-        let mut t = Tab { schema, rows, by_key: BTreeMap::new() };
+        let mut t = Tab {
+            schema,
+            rows,
+            by_key: BTreeMap::new(),
+        };
         t.by_key = (0..n).map(|r| (t.key(r), r)).collect();
         Ok(t)
     }
@@ -62,7 +75,12 @@ impl<'a> Tab<'a> {
 
     /// The primary key as one string (`~` between the parts of a composite key).
     pub fn key(&self, row: usize) -> String {
-        let parts: Vec<&str> = self.schema.primary_key.iter().map(|&i| self.rows[row][i].as_deref().unwrap_or("")).collect();
+        let parts: Vec<&str> = self
+            .schema
+            .primary_key
+            .iter()
+            .map(|&i| self.rows[row][i].as_deref().unwrap_or(""))
+            .collect();
         parts.join("~")
     }
 
@@ -77,7 +95,10 @@ impl<'a> Tab<'a> {
 
     /// Whether rows carry a provenance span the reader highlights.
     pub fn has_spans(&self) -> bool {
-        self.schema.scope != crate::schema::Scope::Generated && ["quote", "char_start", "char_end", "doc_id"].iter().all(|c| self.col(c).is_some())
+        self.schema.scope != crate::schema::Scope::Generated
+            && ["quote", "char_start", "char_end", "doc_id"]
+                .iter()
+                .all(|c| self.col(c).is_some())
     }
 
     /// Where a row lives, relative to the site root.
@@ -94,19 +115,43 @@ impl<'a> Tab<'a> {
         let g = |n: &str| self.get(row, n).unwrap_or("");
         let label = match self.schema.name.as_str() {
             "actors" | "places" => g("name").to_string(),
-            "actor_aliases" | "place_aliases" => format!("“{}” ({})", g("alias"), g("alias_type").replace('_', " ")),
-            "relations" => format!("{} {} {}", g("subject_actor_id"), g("relation_type").replace('_', " "), g("object_actor_id")),
-            "events" => format!("{}{}: {}", g("date").to_string() + if g("date").is_empty() { "" } else { " " }, g("event_type").replace('_', " "), short(g("summary"), 90)),
+            "actor_aliases" | "place_aliases" => {
+                format!("“{}” ({})", g("alias"), g("alias_type").replace('_', " "))
+            }
+            "relations" => format!(
+                "{} {} {}",
+                g("subject_actor_id"),
+                g("relation_type").replace('_', " "),
+                g("object_actor_id")
+            ),
+            "events" => format!(
+                "{}{}: {}",
+                g("date").to_string() + if g("date").is_empty() { "" } else { " " },
+                g("event_type").replace('_', " "),
+                short(g("summary"), 90)
+            ),
             "figures" => format!("{} {}", g("measure"), number_phrase(self, row)),
             "citations" => {
-                let t = if g("title").is_empty() { g("quote") } else { g("title") };
+                let t = if g("title").is_empty() {
+                    g("quote")
+                } else {
+                    g("title")
+                };
                 format!("fn. {} {}", g("footnote"), short(t, 90))
             }
-            "errata" => format!("printed “{}”, read “{}”", short(g("printed"), 50), short(g("correction"), 50)),
+            "errata" => format!(
+                "printed “{}”, read “{}”",
+                short(g("printed"), 50),
+                short(g("correction"), 50)
+            ),
             "footnotes" => format!("footnote {}", g("number")),
             _ => String::new(),
         };
-        if label.trim().is_empty() { self.key(row) } else { label }
+        if label.trim().is_empty() {
+            self.key(row)
+        } else {
+            label
+        }
     }
 
     /// The span of a row, if it has one.
@@ -131,8 +176,17 @@ pub fn number_phrase(t: &Tab, row: usize) -> String {
         (_, "", u) => format!("≤{u}"),
         (_, l, u) => format!("{l}–{u}"),
     };
-    let per = if g("per").is_empty() { String::new() } else { format!(" per {}", g("per")) };
-    format!("({} {value} {}{per})", g("qualifier").replace('_', " "), g("unit")).replace("( ", "(")
+    let per = if g("per").is_empty() {
+        String::new()
+    } else {
+        format!(" per {}", g("per"))
+    };
+    format!(
+        "({} {value} {}{per})",
+        g("qualifier").replace('_', " "),
+        g("unit")
+    )
+    .replace("( ", "(")
 }
 
 pub fn short(s: &str, n: usize) -> String {
@@ -146,7 +200,15 @@ pub fn short(s: &str, n: usize) -> String {
 
 /// An id as a file name: ids follow `^[a-z0-9]+(-[a-z0-9]+)*$`; anything else is replaced.
 pub fn file_safe(id: &str) -> String {
-    id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' { c } else { '_' }).collect()
+    id.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// Every cell of an Arrow column as display text; None when the type is not one the
@@ -156,29 +218,44 @@ fn cells(col: &dyn Array) -> Option<Vec<Option<String>>> {
     let out = match col.data_type() {
         DataType::Utf8 => {
             let a = col.as_string::<i32>();
-            (0..n).map(|i| a.is_valid(i).then(|| a.value(i).to_string())).collect()
+            (0..n)
+                .map(|i| a.is_valid(i).then(|| a.value(i).to_string()))
+                .collect()
         }
         DataType::Int64 => {
             let a = col.as_primitive::<Int64Type>();
-            (0..n).map(|i| a.is_valid(i).then(|| a.value(i).to_string())).collect()
+            (0..n)
+                .map(|i| a.is_valid(i).then(|| a.value(i).to_string()))
+                .collect()
         }
         DataType::Float64 => {
             let a = col.as_primitive::<Float64Type>();
-            (0..n).map(|i| a.is_valid(i).then(|| a.value(i).to_string())).collect()
+            (0..n)
+                .map(|i| a.is_valid(i).then(|| a.value(i).to_string()))
+                .collect()
         }
         DataType::Boolean => {
             let a = col.as_boolean();
-            (0..n).map(|i| a.is_valid(i).then(|| a.value(i).to_string())).collect()
+            (0..n)
+                .map(|i| a.is_valid(i).then(|| a.value(i).to_string()))
+                .collect()
         }
         DataType::Date32 => {
             let a = col.as_primitive::<Date32Type>();
-            (0..n).map(|i| a.is_valid(i).then(|| iso_date(a.value(i)))).collect()
+            (0..n)
+                .map(|i| a.is_valid(i).then(|| iso_date(a.value(i))))
+                .collect()
         }
         DataType::Dictionary(k, v) if **k == DataType::Int32 && **v == DataType::Utf8 => {
             let a = col.as_dictionary::<Int32Type>();
             let values = a.values().as_string::<i32>();
             let keys = a.keys();
-            (0..n).map(|i| keys.is_valid(i).then(|| values.value(keys.value(i) as usize).to_string())).collect()
+            (0..n)
+                .map(|i| {
+                    keys.is_valid(i)
+                        .then(|| values.value(keys.value(i) as usize).to_string())
+                })
+                .collect()
         }
         _ => return None,
     };

@@ -37,7 +37,10 @@ pub struct Mark {
 /// The grouping key of a figure: who or where it is about, its unit and its rate.
 pub fn group_key(t: &Tab, r: usize) -> String {
     let g = |c: &str| t.get(r, c).unwrap_or("");
-    let about = [g("subject_actor_id"), g("place_id")].into_iter().find(|s| !s.is_empty()).unwrap_or("general");
+    let about = [g("subject_actor_id"), g("place_id")]
+        .into_iter()
+        .find(|s| !s.is_empty())
+        .unwrap_or("general");
     format!("{about}~{}~{}", g("unit"), g("per"))
 }
 
@@ -51,14 +54,32 @@ pub fn groups(t: &Tab, name_of: &dyn Fn(&str) -> String) -> BTreeMap<String, Gro
         .into_iter()
         .map(|(key, rows)| {
             let num = |r: usize, c: &str| t.get(r, c).and_then(|v| v.parse::<f64>().ok());
-            let max = rows.iter().flat_map(|&r| [num(r, "value"), num(r, "lower_bound"), num(r, "upper_bound")]).flatten().fold(0.0f64, f64::max);
-            let scale = if max > 0.0 { PLOT_W / (max * 1.15) } else { 1.0 };
+            let max = rows
+                .iter()
+                .flat_map(|&r| {
+                    [
+                        num(r, "value"),
+                        num(r, "lower_bound"),
+                        num(r, "upper_bound"),
+                    ]
+                })
+                .flatten()
+                .fold(0.0f64, f64::max);
+            let scale = if max > 0.0 {
+                PLOT_W / (max * 1.15)
+            } else {
+                1.0
+            };
             let px = |v: f64| (v * scale * 10.0).round() / 10.0;
             let marks = rows
                 .iter()
                 .enumerate()
                 .map(|(i, &r)| {
-                    let (v, lo, hi) = (num(r, "value"), num(r, "lower_bound"), num(r, "upper_bound"));
+                    let (v, lo, hi) = (
+                        num(r, "value"),
+                        num(r, "lower_bound"),
+                        num(r, "upper_bound"),
+                    );
                     let mut m = Mark {
                         id: t.key(r),
                         href: t.home(r),
@@ -85,9 +106,27 @@ pub fn groups(t: &Tab, name_of: &dyn Fn(&str) -> String) -> BTreeMap<String, Gro
                 })
                 .collect::<Vec<_>>();
             let mut parts = key.splitn(3, '~');
-            let (about, unit, per) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-            let title = format!("{}: {unit}{}", name_of(about), if per.is_empty() { String::new() } else { format!(" per {per}") });
-            let g = Group { id: super::data::file_safe(&key.replace('~', "-")), title, max: format!("{max}"), height: 12.0 + marks.len() as f64 * ROW_H, rows: marks };
+            let (about, unit, per) = (
+                parts.next().unwrap_or(""),
+                parts.next().unwrap_or(""),
+                parts.next().unwrap_or(""),
+            );
+            let title = format!(
+                "{}: {unit}{}",
+                name_of(about),
+                if per.is_empty() {
+                    String::new()
+                } else {
+                    format!(" per {per}")
+                }
+            );
+            let g = Group {
+                id: super::data::file_safe(&key.replace('~', "-")),
+                title,
+                max: format!("{max}"),
+                height: 12.0 + marks.len() as f64 * ROW_H,
+                rows: marks,
+            };
             (key, g)
         })
         .collect()

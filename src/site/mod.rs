@@ -74,29 +74,60 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("quote.html", include_str!("../../templates/quote.html")),
     ("list.html", include_str!("../../templates/list.html")),
     ("network.html", include_str!("../../templates/network.html")),
-    ("timeline.html", include_str!("../../templates/timeline.html")),
+    (
+        "timeline.html",
+        include_str!("../../templates/timeline.html"),
+    ),
     ("figures.html", include_str!("../../templates/figures.html")),
-    ("figure-group.html", include_str!("../../templates/figure-group.html")),
+    (
+        "figure-group.html",
+        include_str!("../../templates/figure-group.html"),
+    ),
 ];
-const ASSETS: &[(&str, &str)] = &[("assets/site.css", include_str!("../../templates/assets/site.css")), ("assets/site.js", include_str!("../../templates/assets/site.js"))];
+const ASSETS: &[(&str, &str)] = &[
+    (
+        "assets/site.css",
+        include_str!("../../templates/assets/site.css"),
+    ),
+    (
+        "assets/site.js",
+        include_str!("../../templates/assets/site.js"),
+    ),
+];
 
 /// Figure groups up to this size are drawn on each member's page.
 const MAX_GROUP_ON_PAGE: usize = 12;
 
 /// Columns every provenance row carries; entity pages show them as the quote block.
-const PROVENANCE: &[&str] = &["doc_id", "page", "char_start", "char_end", "quote", "footnote"];
+const PROVENANCE: &[&str] = &[
+    "doc_id",
+    "page",
+    "char_start",
+    "char_end",
+    "quote",
+    "footnote",
+];
 
 /// Renders the site. `tables` holds every output table (in name order, columns in schema
 /// order); `files` the version's other files for the download list. Returns
 /// (path relative to the version folder, bytes), sorted by path.
-pub fn render(meta: &DatasetMeta, tables: &[(&Schema, &RecordBatch)], sources: &[SourceDoc], files: &[FileSum]) -> Result<Vec<(String, Vec<u8>)>, SiteError> {
+pub fn render(
+    meta: &DatasetMeta,
+    tables: &[(&Schema, &RecordBatch)],
+    sources: &[SourceDoc],
+    files: &[FileSum],
+) -> Result<Vec<(String, Vec<u8>)>, SiteError> {
     let mut tabs: BTreeMap<String, Tab> = BTreeMap::new();
     for (schema, batch) in tables {
         tabs.insert(schema.name.clone(), Tab::read(schema, batch)?);
     }
     let site = Site::new(meta, &tabs, sources, files)?;
     let mut out = site.pages()?;
-    out.extend(ASSETS.iter().map(|(p, s)| (p.to_string(), s.as_bytes().to_vec())));
+    out.extend(
+        ASSETS
+            .iter()
+            .map(|(p, s)| (p.to_string(), s.as_bytes().to_vec())),
+    );
     out.push(("search-index.js".into(), site.search_index().into_bytes()));
     for f in &mut out {
         f.0 = format!("site/{}", f.0);
@@ -104,6 +135,9 @@ pub fn render(meta: &DatasetMeta, tables: &[(&Schema, &RecordBatch)], sources: &
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
 }
+
+/// Rows pointing at a row: (target table, target key) -> [(table, column, row)].
+type Backrefs = BTreeMap<(String, String), Vec<(String, String, usize)>>;
 
 struct Site<'a> {
     meta: &'a DatasetMeta,
@@ -114,7 +148,7 @@ struct Site<'a> {
     /// Provenance spans by document, in table and row order.
     spans: BTreeMap<String, Vec<Span>>,
     /// Rows pointing at a row: (target table, target key) -> [(table, column, row)].
-    backrefs: BTreeMap<(String, String), Vec<(String, String, usize)>>,
+    backrefs: Backrefs,
     figure_groups: BTreeMap<String, figures::Group>,
 }
 
@@ -152,7 +186,12 @@ struct Section {
 }
 
 impl<'a> Site<'a> {
-    fn new(meta: &'a DatasetMeta, tabs: &'a BTreeMap<String, Tab<'a>>, sources: &'a [SourceDoc], files: &'a [FileSum]) -> Result<Self, SiteError> {
+    fn new(
+        meta: &'a DatasetMeta,
+        tabs: &'a BTreeMap<String, Tab<'a>>,
+        sources: &'a [SourceDoc],
+        files: &'a [FileSum],
+    ) -> Result<Self, SiteError> {
         let mut env = Environment::new();
         let mut syntax = minijinja::syntax::SyntaxConfig::builder();
         syntax.trim_blocks(true).lstrip_blocks(true);
@@ -162,7 +201,7 @@ impl<'a> Site<'a> {
             env.add_template(name, src)?;
         }
         let mut spans: BTreeMap<String, Vec<Span>> = BTreeMap::new();
-        let mut backrefs: BTreeMap<(String, String), Vec<(String, String, usize)>> = BTreeMap::new();
+        let mut backrefs: Backrefs = BTreeMap::new();
         for t in tabs.values() {
             if t.has_spans() {
                 for r in 0..t.rows.len() {
@@ -178,12 +217,24 @@ impl<'a> Site<'a> {
                 let col = &t.schema.fields[fk.fields[0]].name;
                 for r in 0..t.rows.len() {
                     if let Some(v) = t.get(r, col) {
-                        backrefs.entry((fk.table.clone(), v.to_string())).or_default().push((t.schema.name.clone(), col.clone(), r));
+                        backrefs
+                            .entry((fk.table.clone(), v.to_string()))
+                            .or_default()
+                            .push((t.schema.name.clone(), col.clone(), r));
                     }
                 }
             }
         }
-        let mut site = Site { meta, tabs, sources, files, env, spans, backrefs, figure_groups: BTreeMap::new() };
+        let mut site = Site {
+            meta,
+            tabs,
+            sources,
+            files,
+            env,
+            spans,
+            backrefs,
+            figure_groups: BTreeMap::new(),
+        };
         if let Some(f) = tabs.get("figures") {
             site.figure_groups = figures::groups(f, &|id| site.name_of(id));
         }
@@ -199,16 +250,31 @@ impl<'a> Site<'a> {
                 }
             }
         }
-        if id == "general" { "Other".into() } else { id.to_string() }
+        if id == "general" {
+            "Other".into()
+        } else {
+            id.to_string()
+        }
     }
 
-    fn render(&self, template: &str, depth: usize, title: &str, ctx: Json) -> Result<Vec<u8>, SiteError> {
+    /// Renders one page; `depth` is how many folders below site/ it lives.
+    fn page(
+        &self,
+        template: &str,
+        depth: usize,
+        title: &str,
+        ctx: Json,
+    ) -> Result<Vec<u8>, SiteError> {
         let root = "../".repeat(depth);
         let mut ctx = ctx;
         ctx["root"] = json!(root);
         ctx["page_title"] = json!(title);
-        ctx["dataset"] = json!({"name": self.meta.name, "version": self.meta.version, "title": self.meta.title});
-        let html = self.env.get_template(template)?.render(minijinja::Value::from(minijinja::value::Serde(&ctx)))?;
+        ctx["dataset"] =
+            json!({"name": self.meta.name, "version": self.meta.version, "title": self.meta.title});
+        let html = self
+            .env
+            .get_template(template)?
+            .render(minijinja::Value::from(minijinja::value::Serde(&ctx)))?;
         Ok(html.into_bytes())
     }
 
@@ -216,17 +282,29 @@ impl<'a> Site<'a> {
         let mut out = Vec::new();
         out.push(("index.html".into(), self.index()?));
         for doc in self.sources {
-            out.push((format!("reader/{}.html", data::file_safe(&doc.doc_id)), self.reader(doc)?));
+            out.push((
+                format!("reader/{}.html", data::file_safe(&doc.doc_id)),
+                self.reader(doc)?,
+            ));
         }
         for name in ENTITY_TABLES {
-            let Some(t) = self.tabs.get(*name) else { continue };
+            let Some(t) = self.tabs.get(*name) else {
+                continue;
+            };
             for r in 0..t.rows.len() {
                 out.push((t.home(r), self.entity(t, r)?));
             }
             out.push((format!("{name}/index.html"), self.list(t)?));
         }
-        for t in self.tabs.values().filter(|t| t.has_spans() && !t.is_entity()) {
-            out.push((format!("tables/{}.html", t.schema.name), self.table_page(t)?));
+        for t in self
+            .tabs
+            .values()
+            .filter(|t| t.has_spans() && !t.is_entity())
+        {
+            out.push((
+                format!("tables/{}.html", t.schema.name),
+                self.table_page(t)?,
+            ));
         }
         out.push(("network.html".into(), self.network()?));
         out.push(("timeline.html".into(), self.timeline()?));
@@ -247,7 +325,10 @@ impl<'a> Site<'a> {
             quote: quote.to_string(),
             page: t.get(r, "page").unwrap_or("").to_string(),
             footnote: t.get(r, "footnote").unwrap_or("").to_string(),
-            href: Self::rel(depth, &format!("reader/{}.html#{}", data::file_safe(doc), t.anchor(r))),
+            href: Self::rel(
+                depth,
+                &format!("reader/{}.html#{}", data::file_safe(doc), t.anchor(r)),
+            ),
             doc: doc.to_string(),
         })
     }
@@ -259,33 +340,63 @@ impl<'a> Site<'a> {
             if PROVENANCE.contains(&f.name.as_str()) {
                 continue;
             }
-            let Some(v) = t.rows[r][i].as_deref() else { continue };
-            let fk = t.schema.foreign_keys.iter().find(|k| k.fields == [i]).map(|k| k.table.as_str());
+            let Some(v) = t.rows[r][i].as_deref() else {
+                continue;
+            };
+            let fk = t
+                .schema
+                .foreign_keys
+                .iter()
+                .find(|k| k.fields == [i])
+                .map(|k| k.table.as_str());
             let is_key = t.schema.primary_key.contains(&i);
-            if compact && (is_key || (fk.is_none() && f.vocabulary.is_none() && !f.name.starts_with("date") && f.name != "value")) {
+            if compact
+                && (is_key
+                    || (fk.is_none()
+                        && f.vocabulary.is_none()
+                        && !f.name.starts_with("date")
+                        && f.name != "value"))
+            {
                 continue;
             }
-            let target = fk.and_then(|tt| self.tabs.get(tt)).filter(|tt| tt.is_entity());
+            let target = fk
+                .and_then(|tt| self.tabs.get(tt))
+                .filter(|tt| tt.is_entity());
             let (value, href) = match target.and_then(|tt| tt.by_key.get(v).map(|&rr| (tt, rr))) {
                 Some((tt, rr)) => (tt.label(rr), Some(Self::rel(depth, &tt.home(rr)))),
                 None => (v.to_string(), None),
             };
-            out.push(FieldView { name: f.name.replace('_', " "), value, href, description: f.description.clone() });
+            out.push(FieldView {
+                name: f.name.replace('_', " "),
+                value,
+                href,
+                description: f.description.clone(),
+            });
         }
         out
     }
 
     fn row_view(&self, t: &Tab, r: usize, depth: usize) -> RowView {
-        RowView { id: t.anchor(r), label: t.label(r), href: Some(Self::rel(depth, &t.home(r))), fields: self.fields(t, r, depth, true), quote: self.quote_view(t, r, depth) }
+        RowView {
+            id: t.anchor(r),
+            label: t.label(r),
+            href: Some(Self::rel(depth, &t.home(r))),
+            fields: self.fields(t, r, depth, true),
+            quote: self.quote_view(t, r, depth),
+        }
     }
 
     /// Rows of other tables that reference row `r` of `t`, one section per (table, column).
     fn sections(&self, t: &Tab, r: usize, depth: usize) -> Vec<Section> {
         let mut out = Vec::new();
-        let Some(refs) = self.backrefs.get(&(t.schema.name.clone(), t.key(r))) else { return out };
+        let Some(refs) = self.backrefs.get(&(t.schema.name.clone(), t.key(r))) else {
+            return out;
+        };
         let mut by: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
         for (table, col, row) in refs {
-            by.entry((table.clone(), col.clone())).or_default().push(*row);
+            by.entry((table.clone(), col.clone()))
+                .or_default()
+                .push(*row);
         }
         for ((table, col), rows) in by {
             let bt = &self.tabs[&table];
@@ -296,17 +407,27 @@ impl<'a> Site<'a> {
                     // A link row without its own passage (event_actors): show the row it links to.
                     let other = (!bt.has_spans())
                         .then(|| {
-                            bt.schema.foreign_keys.iter().filter(|k| k.fields.len() == 1 && bt.schema.fields[k.fields[0]].name != col).find_map(|k| {
-                                let ot = self.tabs.get(&k.table).filter(|o| o.is_entity())?;
-                                let v = bt.rows[br][k.fields[0]].as_deref()?;
-                                ot.by_key.get(v).map(|&orow| (ot, orow))
-                            })
+                            bt.schema
+                                .foreign_keys
+                                .iter()
+                                .filter(|k| {
+                                    k.fields.len() == 1 && bt.schema.fields[k.fields[0]].name != col
+                                })
+                                .find_map(|k| {
+                                    let ot = self.tabs.get(&k.table).filter(|o| o.is_entity())?;
+                                    let v = bt.rows[br][k.fields[0]].as_deref()?;
+                                    ot.by_key.get(v).map(|&orow| (ot, orow))
+                                })
                         })
                         .flatten();
                     match other {
                         Some((ot, orow)) => {
                             let mut v = self.row_view(ot, orow, depth);
-                            let own: Vec<FieldView> = self.fields(bt, br, depth, true).into_iter().filter(|f| f.href.is_none()).collect();
+                            let own: Vec<FieldView> = self
+                                .fields(bt, br, depth, true)
+                                .into_iter()
+                                .filter(|f| f.href.is_none())
+                                .collect();
                             v.fields.splice(0..0, own);
                             v
                         }
@@ -326,26 +447,28 @@ impl<'a> Site<'a> {
     }
 
     fn entity(&self, t: &Tab, r: usize) -> Result<Vec<u8>, SiteError> {
-        let mut sections = self.sections(t, r, 1);
+        let sections = self.sections(t, r, 1);
         // A figure page draws the other estimates of its quantity; a large group (a corpus)
         // is only linked, so that pages stay small.
         let (mut group, mut group_link) = (None, None);
         if t.schema.name == "figures" {
-            if let Some(g) = self.figure_groups.get(&figures::group_key(t, r)).filter(|g| g.rows.len() > 1) {
+            if let Some(g) = self
+                .figure_groups
+                .get(&figures::group_key(t, r))
+                .filter(|g| g.rows.len() > 1)
+            {
                 if g.rows.len() <= MAX_GROUP_ON_PAGE {
                     group = Some(g);
                 } else {
-                    group_link = Some(json!({"href": format!("../figures.html#g-{}", g.id), "title": g.title, "n": g.rows.len()}));
+                    group_link = Some(
+                        json!({"href": format!("../figures.html#g-{}", g.id), "title": g.title, "n": g.rows.len()}),
+                    );
                 }
             }
         }
-        if t.schema.name == "actors" {
-            // Figures about an actor are referenced by subject; mentions count too.
-            sections.retain(|s| !s.rows.is_empty());
-        }
         let kind = singular(&t.schema.name);
         let label = t.label(r);
-        self.render(
+        self.page(
             "entity.html",
             1,
             &format!("{kind}: {label}"),
@@ -361,16 +484,34 @@ impl<'a> Site<'a> {
     }
 
     fn list(&self, t: &Tab) -> Result<Vec<u8>, SiteError> {
-        let mut rows: Vec<(String, String)> = (0..t.rows.len()).map(|r| (t.label(r), format!("../{}", t.home(r)))).collect();
+        let mut rows: Vec<(String, String)> = (0..t.rows.len())
+            .map(|r| (t.label(r), format!("../{}", t.home(r))))
+            .collect();
         rows.sort();
-        self.render("list.html", 1, &t.schema.title, json!({"title": t.schema.title, "description": t.schema.description, "rows": rows}))
+        self.page(
+            "list.html",
+            1,
+            &t.schema.title,
+            json!({"title": t.schema.title, "description": t.schema.description, "rows": rows}),
+        )
     }
 
     fn table_page(&self, t: &Tab) -> Result<Vec<u8>, SiteError> {
         let rows: Vec<RowView> = (0..t.rows.len())
-            .map(|r| RowView { id: t.anchor(r), label: t.label(r), href: None, fields: self.fields(t, r, 1, false), quote: self.quote_view(t, r, 1) })
+            .map(|r| RowView {
+                id: t.anchor(r),
+                label: t.label(r),
+                href: None,
+                fields: self.fields(t, r, 1, false),
+                quote: self.quote_view(t, r, 1),
+            })
             .collect();
-        self.render("rows.html", 1, &t.schema.title, json!({"title": t.schema.title, "description": t.schema.description, "rows": rows}))
+        self.page(
+            "rows.html",
+            1,
+            &t.schema.title,
+            json!({"title": t.schema.title, "description": t.schema.description, "rows": rows}),
+        )
     }
 
     fn reader(&self, doc: &SourceDoc) -> Result<Vec<u8>, SiteError> {
@@ -384,25 +525,46 @@ impl<'a> Site<'a> {
         let title = self
             .tabs
             .get("documents")
-            .and_then(|d| d.by_key.get(&doc.doc_id).map(|&r| d.get(r, "title").unwrap_or(&doc.doc_id).to_string()))
+            .and_then(|d| {
+                d.by_key
+                    .get(&doc.doc_id)
+                    .map(|&r| d.get(r, "title").unwrap_or(&doc.doc_id).to_string())
+            })
             .unwrap_or_else(|| doc.doc_id.clone());
-        self.render("reader.html", 1, &format!("Reader: {title}"), json!({"doc_id": doc.doc_id, "title": title, "pages": pages, "counts": counts, "rows": spans.len()}))
+        self.page("reader.html", 1, &format!("Reader: {title}"), json!({"doc_id": doc.doc_id, "title": title, "pages": pages, "counts": counts, "rows": spans.len()}))
     }
 
     fn network(&self) -> Result<Vec<u8>, SiteError> {
-        let Some(actors) = self.tabs.get("actors") else { return self.render("network.html", 0, "Actor network", json!({"net": null})) };
+        let Some(actors) = self.tabs.get("actors") else {
+            return self.page("network.html", 0, "Actor network", json!({"net": null}));
+        };
         let net = network::build(actors, self.tabs.get("relations"));
-        self.render("network.html", 0, "Actor network", json!({"net": net}))
+        self.page("network.html", 0, "Actor network", json!({"net": net}))
     }
 
     fn timeline(&self) -> Result<Vec<u8>, SiteError> {
-        let (panels, undated) = self.tabs.get("events").map(timeline::build).unwrap_or_default();
-        self.render("timeline.html", 0, "Event timeline", json!({"panels": panels, "undated": undated, "left": timeline::LEFT}))
+        let (panels, undated) = self
+            .tabs
+            .get("events")
+            .map(timeline::build)
+            .unwrap_or_default();
+        self.page(
+            "timeline.html",
+            0,
+            "Event timeline",
+            json!({"panels": panels, "undated": undated, "left": timeline::LEFT}),
+        )
     }
 
     fn figures(&self) -> Result<Vec<u8>, SiteError> {
-        let (many, single): (Vec<&figures::Group>, Vec<&figures::Group>) = self.figure_groups.values().partition(|g| g.rows.len() > 1);
-        self.render("figures.html", 0, "Figures", json!({"groups": many, "single": single}))
+        let (many, single): (Vec<&figures::Group>, Vec<&figures::Group>) =
+            self.figure_groups.values().partition(|g| g.rows.len() > 1);
+        self.page(
+            "figures.html",
+            0,
+            "Figures",
+            json!({"groups": many, "single": single}),
+        )
     }
 
     fn index(&self) -> Result<Vec<u8>, SiteError> {
@@ -429,9 +591,20 @@ impl<'a> Site<'a> {
             .collect();
         let mut files: Vec<&FileSum> = self.files.iter().collect();
         files.sort_by(|a, b| a.path.cmp(&b.path));
-        let contributors: Vec<&str> = self.meta.contributors.iter().map(|c| c.title.as_str()).collect();
-        let cite = format!("{}. {} (version {}, {}). Dataset.", contributors.join("; "), self.meta.title, self.meta.version, self.meta.published);
-        self.render(
+        let contributors: Vec<&str> = self
+            .meta
+            .contributors
+            .iter()
+            .map(|c| c.title.as_str())
+            .collect();
+        let cite = format!(
+            "{}. {} (version {}, {}). Dataset.",
+            contributors.join("; "),
+            self.meta.title,
+            self.meta.version,
+            self.meta.published
+        );
+        self.page(
             "index.html",
             0,
             &self.meta.title,
@@ -449,17 +622,28 @@ impl<'a> Site<'a> {
     /// [kind, label, link, text searched]. A script, not JSON, so it loads from file://.
     fn search_index(&self) -> String {
         let mut entries: Vec<[String; 4]> = Vec::new();
-        for t in self.tabs.values().filter(|t| t.is_entity() || t.has_spans()) {
+        for t in self
+            .tabs
+            .values()
+            .filter(|t| t.is_entity() || t.has_spans())
+        {
             for r in 0..t.rows.len() {
                 let mut text = t.label(r);
-                for c in ["name", "alias", "quote", "summary", "measure", "title", "authors"] {
+                for c in [
+                    "name", "alias", "quote", "summary", "measure", "title", "authors",
+                ] {
                     if let Some(v) = t.get(r, c) {
                         text.push(' ');
                         text.push_str(v);
                     }
                 }
                 // An actor or place is found by every one of its aliases.
-                for (table, _, row) in self.backrefs.get(&(t.schema.name.clone(), t.key(r))).into_iter().flatten() {
+                for (table, _, row) in self
+                    .backrefs
+                    .get(&(t.schema.name.clone(), t.key(r)))
+                    .into_iter()
+                    .flatten()
+                {
                     if table.ends_with("_aliases") {
                         text.push(' ');
                         text.push_str(self.tabs[table].get(*row, "alias").unwrap_or(""));
@@ -468,15 +652,24 @@ impl<'a> Site<'a> {
                 entries.push([singular(&t.schema.name), t.label(r), t.home(r), text]);
             }
         }
-        format!("window.KDATA_SEARCH = {};\n", serde_json::to_string(&entries).unwrap_or_else(|_| "[]".into()))
+        format!(
+            "window.KDATA_SEARCH = {};\n",
+            serde_json::to_string(&entries).unwrap_or_else(|_| "[]".into())
+        )
     }
 }
 
 /// Autoescaping as minijinja's default formatter does, but only of the five characters
 /// HTML needs (`&<>"'`): its default also escapes `/`, which bloats every link.
-fn escape_html(out: &mut minijinja::Output, state: &mut minijinja::State, value: &minijinja::Value) -> Result<(), minijinja::Error> {
-
-    let Some(s) = value.as_str().filter(|_| *state.auto_escape() == minijinja::AutoEscape::Html && !value.is_safe()) else {
+fn escape_html(
+    out: &mut minijinja::Output,
+    state: &mut minijinja::State,
+    value: &minijinja::Value,
+) -> Result<(), minijinja::Error> {
+    let Some(s) = value
+        .as_str()
+        .filter(|_| *state.auto_escape() == minijinja::AutoEscape::Html && !value.is_safe())
+    else {
         return minijinja::escape_formatter(out, state, value);
     };
     let fail = |_| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "cannot write");
@@ -510,8 +703,12 @@ fn singular(table: &str) -> String {
 /// A heading for rows of `table` that point at an entity of `target` through `col`.
 fn section_title(target: &str, table: &str, col: &str, title: &str) -> String {
     match (target, table, col) {
-        ("actors", "relations", "subject_actor_id") => "Relations out (this actor is the subject)".into(),
-        ("actors", "relations", "object_actor_id") => "Relations in (this actor is the object)".into(),
+        ("actors", "relations", "subject_actor_id") => {
+            "Relations out (this actor is the subject)".into()
+        }
+        ("actors", "relations", "object_actor_id") => {
+            "Relations in (this actor is the object)".into()
+        }
         ("actors", "actors", "parent_actor_id") => "Parts and branches".into(),
         ("places", "places", "parent_place_id") => "Places within".into(),
         ("actors", "event_actors", _) => "Events (role)".into(),

@@ -63,7 +63,14 @@ struct Capture {
 }
 
 impl RenderBackend for Capture {
-    fn draw_rect(&mut self, xy: Point, size: Point, _: &StyleAttr, properties: Option<String>, _: Option<ClipHandle>) {
+    fn draw_rect(
+        &mut self,
+        xy: Point,
+        size: Point,
+        _: &StyleAttr,
+        properties: Option<String>,
+        _: Option<ClipHandle>,
+    ) {
         if let Some(p) = properties {
             self.boxes.insert(p, (xy, size));
         }
@@ -71,7 +78,15 @@ impl RenderBackend for Capture {
     fn draw_line(&mut self, _: Point, _: Point, _: &StyleAttr, _: Option<String>) {}
     fn draw_circle(&mut self, _: Point, _: Point, _: &StyleAttr, _: Option<String>) {}
     fn draw_text(&mut self, _: Point, _: &str, _: &StyleAttr) {}
-    fn draw_arrow(&mut self, path: &[(Point, Point)], _: bool, _: (bool, bool), _: &StyleAttr, properties: Option<String>, _: &str) {
+    fn draw_arrow(
+        &mut self,
+        path: &[(Point, Point)],
+        _: bool,
+        _: (bool, bool),
+        _: &StyleAttr,
+        properties: Option<String>,
+        _: &str,
+    ) {
         if let Some(i) = properties.and_then(|p| p.parse().ok()) {
             self.paths.insert(i, path.to_vec());
         }
@@ -82,18 +97,39 @@ impl RenderBackend for Capture {
 }
 
 pub fn build(actors: &Tab, relations: Option<&Tab>) -> Network {
-    let name = |id: &str| actors.by_key.get(id).map_or(id.to_string(), |&r| actors.get(r, "name").unwrap_or(id).to_string());
+    let name = |id: &str| {
+        actors.by_key.get(id).map_or(id.to_string(), |&r| {
+            actors.get(r, "name").unwrap_or(id).to_string()
+        })
+    };
     // Edges, merged by (from, kind, to), in key order.
     let mut merged: BTreeMap<(String, String, String), Vec<(String, String)>> = BTreeMap::new();
     if let Some(rel) = relations {
         for r in 0..rel.rows.len() {
-            let (Some(s), Some(t), Some(o)) = (rel.get(r, "subject_actor_id"), rel.get(r, "relation_type"), rel.get(r, "object_actor_id")) else { continue };
-            merged.entry((s.into(), t.into(), o.into())).or_default().push((rel.home(r), rel.label(r)));
+            let (Some(s), Some(t), Some(o)) = (
+                rel.get(r, "subject_actor_id"),
+                rel.get(r, "relation_type"),
+                rel.get(r, "object_actor_id"),
+            ) else {
+                continue;
+            };
+            merged
+                .entry((s.into(), t.into(), o.into()))
+                .or_default()
+                .push((rel.home(r), rel.label(r)));
         }
     }
     for r in 0..actors.rows.len() {
-        if let (Some(parent), Some(child)) = (actors.get(r, "parent_actor_id"), actors.get(r, "actor_id")) {
-            merged.entry((parent.into(), "parent".into(), child.into())).or_default().push((actors.home(r), format!("{} is part of {}", name(child), name(parent))));
+        if let (Some(parent), Some(child)) =
+            (actors.get(r, "parent_actor_id"), actors.get(r, "actor_id"))
+        {
+            merged
+                .entry((parent.into(), "parent".into(), child.into()))
+                .or_default()
+                .push((
+                    actors.home(r),
+                    format!("{} is part of {}", name(child), name(parent)),
+                ));
         }
     }
     let kinds: Vec<String> = {
@@ -103,7 +139,10 @@ pub fn build(actors: &Tab, relations: Option<&Tab>) -> Network {
         k
     };
     let colour = |k: &str| kinds.iter().position(|x| x == k).unwrap_or(0) % 12;
-    let mut ids: Vec<String> = merged.keys().flat_map(|k| [k.0.clone(), k.2.clone()]).collect();
+    let mut ids: Vec<String> = merged
+        .keys()
+        .flat_map(|k| [k.0.clone(), k.2.clone()])
+        .collect();
     ids.sort();
     ids.dedup();
     let drawn = merged.len() <= MAX_EDGES;
@@ -115,7 +154,13 @@ pub fn build(actors: &Tab, relations: Option<&Tab>) -> Network {
             .map(|id| {
                 let label = name(id);
                 let size = Point::new(label.chars().count().min(28) as f64 * 7.0 + 16.0, 26.0);
-                let e = Element::create_with_properties(ShapeKind::new_box(&label), StyleAttr::simple(), Orientation::LeftToRight, size, id.clone());
+                let e = Element::create_with_properties(
+                    ShapeKind::new_box(&label),
+                    StyleAttr::simple(),
+                    Orientation::LeftToRight,
+                    size,
+                    id.clone(),
+                );
                 (id.as_str(), vg.add_node(e))
             })
             .collect();
@@ -152,22 +197,59 @@ pub fn build(actors: &Tab, relations: Option<&Tab>) -> Network {
     let nodes = ids
         .iter()
         .map(|id| {
-            let (xy, size) = cap.boxes.get(id).copied().unwrap_or((Point::new(0.0, 0.0), Point::new(0.0, 0.0)));
-            let actor_type = actors.by_key.get(id).and_then(|&r| actors.get(r, "actor_type")).unwrap_or("").to_string();
-            Node { id: id.clone(), name: name(id), actor_type, x: r(xy.x + dx), y: r(xy.y + dy), w: r(size.x), h: r(size.y) }
+            let (xy, size) = cap
+                .boxes
+                .get(id)
+                .copied()
+                .unwrap_or((Point::new(0.0, 0.0), Point::new(0.0, 0.0)));
+            let actor_type = actors
+                .by_key
+                .get(id)
+                .and_then(|&r| actors.get(r, "actor_type"))
+                .unwrap_or("")
+                .to_string();
+            Node {
+                id: id.clone(),
+                name: name(id),
+                actor_type,
+                x: r(xy.x + dx),
+                y: r(xy.y + dy),
+                w: r(size.x),
+                h: r(size.y),
+            }
         })
         .collect();
     let edges = merged
         .into_iter()
         .enumerate()
         .map(|(i, ((from, kind, to), evidence))| {
-            let d = cap.paths.get(&i).map_or(String::new(), |path| path_data(path, dx, dy));
+            let d = cap
+                .paths
+                .get(&i)
+                .map_or(String::new(), |path| path_data(path, dx, dy));
             let href = evidence[0].0.clone();
-            Edge { from_name: name(&from), to_name: name(&to), colour: colour(&kind), from, to, kind, d, evidence, href }
+            Edge {
+                from_name: name(&from),
+                to_name: name(&to),
+                colour: colour(&kind),
+                from,
+                to,
+                kind,
+                d,
+                evidence,
+                href,
+            }
         })
         .collect();
     let legend = kinds.iter().map(|k| (k.clone(), colour(k))).collect();
-    Network { width: r(maxx - minx + 20.0), height: r(maxy - miny + 20.0), nodes, edges, legend, drawn }
+    Network {
+        width: r(maxx - minx + 20.0),
+        height: r(maxy - miny + 20.0),
+        nodes,
+        edges,
+        legend,
+        drawn,
+    }
 }
 
 /// layout-rs gives a path as a chain of cubic Bézier points: the first pair is the start
@@ -178,7 +260,13 @@ fn path_data(path: &[(Point, Point)], dx: f64, dy: f64) -> String {
     if path.len() < 2 {
         return String::new();
     }
-    let mut d = format!("M {} C {}, {}, {}", p(&path[0].0), p(&path[0].1), p(&path[1].0), p(&path[1].1));
+    let mut d = format!(
+        "M {} C {}, {}, {}",
+        p(&path[0].0),
+        p(&path[0].1),
+        p(&path[1].0),
+        p(&path[1].1)
+    );
     for (c, q) in &path[2..] {
         d.push_str(&format!(" S {}, {}", p(c), p(q)));
     }

@@ -64,10 +64,14 @@ pub fn build(events: &Tab) -> (Vec<Panel>, Vec<Undated>) {
     for r in 0..events.rows.len() {
         match events.get(r, "date_start").and_then(days_of) {
             Some(s) => dated.push((s, events.get(r, "date_end").and_then(days_of), r)),
-            None => undated.push(Undated { id: events.key(r), href: events.home(r), label: events.label(r) }),
+            None => undated.push(Undated {
+                id: events.key(r),
+                href: events.home(r),
+                label: events.label(r),
+            }),
         }
     }
-    dated.sort_by(|a, b| (a.0, a.1, events.key(a.2)).cmp(&(b.0, b.1, events.key(b.2))));
+    dated.sort_by_key(|e| (e.0, e.1, events.key(e.2)));
     // Panels: a new one where the next start is more than GAP_DAYS after every end so far.
     let mut groups: Vec<Vec<(i64, Option<i64>, usize)>> = Vec::new();
     let mut reach = i64::MIN;
@@ -86,14 +90,19 @@ fn panel(events: &Tab, g: Vec<(i64, Option<i64>, usize)>) -> Panel {
     // The panel runs from 1 January of its first year to 31 December of its last.
     let first_year = iso_date(g[0].0 as i32)[..4].parse::<i32>().unwrap_or(1970);
     let last = g.iter().map(|e| e.1.unwrap_or(e.0)).max().unwrap_or(g[0].0);
-    let last_year = iso_date(last as i32)[..4].parse::<i32>().unwrap_or(first_year);
+    let last_year = iso_date(last as i32)[..4]
+        .parse::<i32>()
+        .unwrap_or(first_year);
     let x0 = days_of(&format!("{first_year:04}-01-01")).unwrap_or(0);
     let x1 = days_of(&format!("{:04}-01-01", last_year + 1)).unwrap_or(x0 + 365);
     let day_px = PLOT_W / (x1 - x0) as f64;
     let r = |v: f64| (v * 1000.0).round() / 1000.0;
     let ticks = (first_year..=last_year + 1)
         .filter(|y| (last_year - first_year) < 12 || y % 5 == 0)
-        .map(|y| Tick { x: r(LEFT + (days_of(&format!("{y:04}-01-01")).unwrap_or(x0) - x0) as f64 * day_px), label: y.to_string() })
+        .map(|y| Tick {
+            x: r(LEFT + (days_of(&format!("{y:04}-01-01")).unwrap_or(x0) - x0) as f64 * day_px),
+            label: y.to_string(),
+        })
         .collect();
     let bars: Vec<Bar> = g
         .iter()
@@ -126,7 +135,11 @@ fn panel(events: &Tab, g: Vec<(i64, Option<i64>, usize)>) -> Panel {
         day_px: (day_px * 1e9).round() / 1e9,
         width: LEFT + PLOT_W + LABEL_W,
         height: 40.0 + bars.len() as f64 * LANE,
-        label: if first_year == last_year { first_year.to_string() } else { format!("{first_year}–{last_year}") },
+        label: if first_year == last_year {
+            first_year.to_string()
+        } else {
+            format!("{first_year}–{last_year}")
+        },
         ticks,
         bars,
     }

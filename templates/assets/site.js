@@ -37,6 +37,13 @@
     var m = ev.target.closest && ev.target.closest("mark[data-rows]");
     if (m && !ev.target.closest("a")) showRows(m);
   });
+  // Keyboard: a row's link is focusable; focusing it lists the rows of its passage.
+  document.addEventListener("focusin", function (ev) {
+    var a = ev.target.closest && ev.target.closest("a.rowlink");
+    var m = a && a.nextElementSibling;
+    while (m && m.tagName !== "MARK") m = m.nextElementSibling;
+    if (m) showRows(m);
+  });
   window.addEventListener("hashchange", function () { markRow(decodeURIComponent(location.hash.slice(1))); });
   if (location.hash) markRow(decodeURIComponent(location.hash.slice(1)));
 
