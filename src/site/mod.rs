@@ -349,7 +349,9 @@ impl<'a> Site<'a> {
                 .iter()
                 .find(|k| k.fields == [i])
                 .map(|k| k.table.as_str());
-            let is_key = t.schema.primary_key.contains(&i);
+            // A single-column key is the row's id, shown as its link; parts of a composite
+            // key (an event_actors role) are facts.
+            let is_key = t.schema.primary_key == [i];
             if compact
                 && (is_key
                     || (fk.is_none()

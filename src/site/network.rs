@@ -138,7 +138,8 @@ pub fn build(actors: &Tab, relations: Option<&Tab>) -> Network {
         k.dedup();
         k
     };
-    let colour = |k: &str| kinds.iter().position(|x| x == k).unwrap_or(0) % 12;
+    // Twelve colours; the kinds after the first twelve are drawn dotted.
+    let colour = |k: &str| kinds.iter().position(|x| x == k).unwrap_or(0);
     let mut ids: Vec<String> = merged
         .keys()
         .flat_map(|k| [k.0.clone(), k.2.clone()])

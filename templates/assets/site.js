@@ -44,6 +44,16 @@
     while (m && m.tagName !== "MARK") m = m.nextElementSibling;
     if (m) showRows(m);
   });
+  // Network: the whole picture fits the page; the button shows it at full size.
+  var zoom = document.getElementById("zoom"), netbox = document.getElementById("netbox");
+  if (zoom && netbox) {
+    zoom.hidden = false;
+    zoom.addEventListener("click", function () {
+      var on = netbox.classList.toggle("zoomed");
+      zoom.setAttribute("aria-pressed", on ? "true" : "false");
+      zoom.textContent = on ? "Fit to page" : "Show at full size";
+    });
+  }
   window.addEventListener("hashchange", function () { markRow(decodeURIComponent(location.hash.slice(1))); });
   if (location.hash) markRow(decodeURIComponent(location.hash.slice(1)));
 
