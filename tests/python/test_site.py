@@ -286,3 +286,17 @@ def test_site_is_byte_identical_between_two_builds(site, tmp_path):
     for k in trees[0]:
         assert trees[0][k] == trees[1][k] == trees[2][k], k
     shutil.rmtree(tmp_path)
+
+
+def test_pages_declare_language_title_and_label_their_pictures(site):
+    for page in sorted(site.rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        assert text.startswith('<!doctype html>\n<html lang="en">'), page
+        assert re.search(r"<title>[^<]+</title>", text), page
+        assert 'href="#main"' in text and 'id="main"' in text, page  # skip link for keyboards
+        for svg in re.findall(r"<svg [^>]*>", text):
+            if 'aria-hidden="true"' in svg:
+                continue
+            assert 'role="img"' in svg and ("aria-label=" in svg or "aria-labelledby=" in svg), (page, svg)
+        # Nothing is loaded from elsewhere: scripts, styles and images are the site's own.
+        assert not re.search(r'(src|srcset)="(https?:)?//|<link[^>]*href="(https?:)?//|@import|url\((https?:)?//', text), page
