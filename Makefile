@@ -5,7 +5,10 @@ CARGO  ?= cargo
 PYTHON ?= python3
 BIN    := target/release/kdata
 VENV   := .venv
-SRC    := $(shell find src -name '*.rs') Cargo.toml Cargo.lock
+# The site tests drive the distribution's Chromium (playwright only drives it).
+CHROMIUM := /usr/bin/chromium
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+SRC    := $(shell find src templates -type f) Cargo.toml Cargo.lock
 
 .PHONY: all build check release test test-rust test-python bench clean
 
@@ -33,7 +36,11 @@ test: test-rust test-python
 test-rust: $(BIN)
 	$(CARGO) test --release --locked
 
-test-python: build $(VENV)/.installed
+$(CHROMIUM):
+	$(SUDO) apt-get update -q
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core
+
+test-python: build $(VENV)/.installed $(CHROMIUM)
 	$(VENV)/bin/python -m pytest -q tests/python
 
 bench: $(BIN) $(VENV)/.installed

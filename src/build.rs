@@ -119,6 +119,8 @@ pub fn build_with_progress<'p>(p: &'p mut Project, diags: &mut Diags, progress: 
         partition_by_doc: false,
         released: &p.released,
         reasons: reasons(p),
+        site: true,
+        texts: p.docs.iter().map(|d| crate::write::site::SourceDoc { doc_id: d.doc_id.clone(), text: d.chars.iter().collect() }).collect(),
     })
 }
 

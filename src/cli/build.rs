@@ -18,6 +18,10 @@ pub struct BuildArgs {
     /// Print the time of each phase as one JSON line on stderr (for benchmarks).
     #[arg(long)]
     pub timings: bool,
+    /// Leave out the static site (site/): at corpus scale a page per row is a great many
+    /// files; benchmarks of the pipeline itself use this.
+    #[arg(long)]
+    pub no_site: bool,
 }
 
 /// Loads and validates; with `args`, writes (and with `release`, releases). Returns the
@@ -55,6 +59,7 @@ pub fn run(root: &Path, args: Option<&BuildArgs>, release: bool) -> u8 {
         return 0;
     };
     ds.partition_by_doc = args.partition_by_doc;
+    ds.site = !args.no_site;
     let dir = out.join(write::version_dir_name(&ds));
     let validated = t0.elapsed();
     let outcome = write::write_version(&ds, &out, release);

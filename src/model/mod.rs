@@ -206,6 +206,10 @@ pub struct Dataset<'a> {
     /// The curators' reason for each row changed or removed in this version, by
     /// (table, row key).
     pub reasons: BTreeMap<(String, String), String>,
+    /// Write the static site (`site/`).
+    pub site: bool,
+    /// The source texts, for the site's reader.
+    pub texts: Vec<crate::write::site::SourceDoc>,
 }
 
 /// Corrections the errata make to cells: (table, row key, column) → (printed,

@@ -1,7 +1,8 @@
 //! Writing a dataset version: CSV and Parquet per table, `datapackage.json`, the other
 //! metadata and the release surface (`card`, `citation`, `dictionary`, `sqlite`,
-//! `graphml`, generated from the tables as Arrow batches), `SHA256SUMS` and the archive
-//! (`archive`), first into a temporary folder beside the target, then renamed into
+//! `graphml`, generated from the tables as Arrow batches), the static site (`site`),
+//! `SHA256SUMS` and the archive (`archive`), first into a temporary folder beside the
+//! target, then renamed into
 //! place, so a failed or interrupted build never leaves a half-written version.
 
 pub mod archive;
@@ -12,6 +13,7 @@ pub mod dictionary;
 pub mod graphml;
 mod metadata;
 mod parquet_out;
+pub mod site;
 pub mod sqlite;
 
 use crate::model::{Dataset, Table};
@@ -209,6 +211,10 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<Vec<Written>> {
     }
     sqlite::write_database(m, &tables, &dir.join(&db))?;
     written.push(put_file(dir, db.clone(), fs::read(dir.join(&db))?)?);
+    if ds.site {
+        let site = write_site(ds, dir, &tables, &written)?;
+        written.extend(site);
+    }
     let mut sorted: Vec<&Written> = written.iter().collect();
     sorted.sort_by(|a, b| a.path.cmp(&b.path));
     let sums: String = sorted.iter().map(|w| format!("{}  {}\n", w.sha256, w.path)).collect();
@@ -228,6 +234,38 @@ fn write_archive(ds: &Dataset, dir: &Path) -> io::Result<Vec<Written>> {
     let w = put_file(dir, name.clone(), bytes)?;
     let s = put_file(dir, sum, format!("{}  {name}\n", w.sha256).into_bytes())?;
     Ok(vec![w, s])
+}
+
+/// Renders the static site (`site/`) from the tables, the sources and the files written
+/// so far (its download list), and writes it. Site files are many and small: they are
+/// flushed together by one `syncfs` rather than one `fsync` each.
+fn write_site(ds: &Dataset, dir: &Path, tables: &[cells::TableRef], written: &[Written]) -> io::Result<Vec<Written>> {
+    let files: Vec<site::FileSum> = written.iter().map(|w| site::FileSum { path: w.path.clone(), bytes: w.bytes as u64, sha256: w.sha256.clone() }).collect();
+    let site = site::render(ds.meta, tables, &ds.texts, &files).map_err(io::Error::other)?;
+    let mut out = Vec::with_capacity(site.len());
+    for (path, bytes) in site {
+        let full = dir.join(&path);
+        fs::create_dir_all(full.parent().expect("site paths have a folder"))?;
+        fs::write(&full, &bytes)?;
+        out.push(Written { sha256: hex_sha256(&bytes), bytes: bytes.len(), path });
+    }
+    sync_folder(dir)?;
+    Ok(out)
+}
+
+/// Flushes every file written under `dir` (Linux `syncfs`; elsewhere `sync_all` of each file
+/// is left to the caller's platform, and the folder itself is synced).
+#[cfg(target_os = "linux")]
+fn sync_folder(dir: &Path) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let f = File::open(dir)?;
+    // SAFETY: a valid open file descriptor.
+    if unsafe { libc::syncfs(f.as_raw_fd()) } == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn sync_folder(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
 }
 
 /// Writes one file of the version (durably) and returns its size and hash.

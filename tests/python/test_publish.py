@@ -23,6 +23,22 @@ from conftest import ROOT
 BIN = ROOT / "target" / "release" / "kdata"
 
 
+def released_versions():
+    """Committed release folders (they hold CHANGES.md), oldest first."""
+    key = lambda p: tuple(int(x) for x in p.name.rsplit("-", 1)[1].split("."))
+    return sorted((p for p in (ROOT / "output").iterdir() if (p / "CHANGES.md").is_file()), key=key)
+
+
+def test_committed_releases_verify_and_were_never_changed():
+    releases = released_versions()
+    assert releases, "no committed release"
+    for r in releases:
+        out = subprocess.run(["sha256sum", "--check", "--strict", "--quiet", "SHA256SUMS"], cwd=r, capture_output=True, text=True)
+        assert out.returncode == 0, (r.name, out.stdout + out.stderr)
+        tracked = subprocess.run(["git", "status", "--porcelain", "--", str(r)], cwd=ROOT, capture_output=True, text=True)
+        assert tracked.returncode != 0 or tracked.stdout == "", tracked.stdout
+
+
 def test_version_is_byte_identical_to_a_fresh_build(version_dir, tmp_path):
     """The committed release (or, before release, `make`'s build) equals a fresh build,
     byte for byte, the SQLite database and the archive included."""
