@@ -2,15 +2,15 @@
 //! derives the page map and footnotes, computes derived columns, checks keys and
 //! references, runs the whole-dataset checks and generates pages and mentions.
 
-use crate::diag::Diags;
 use crate::check;
 use crate::derive::{self, mentions, Values};
-use crate::model::{Curated, Dataset, Doc, Fixes, Laid, Project, Table};
+use crate::diag::Diags;
 use crate::model::Span;
+use crate::model::{Curated, Dataset, Doc, Fixes, Laid, Project, Table};
 use crate::schema::Scope;
 use crate::value::Value;
-use std::collections::{BTreeMap, HashMap};
 use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 /// Builds the dataset. The curated values are moved out of the project into the output
@@ -21,8 +21,23 @@ pub fn build<'p>(p: &'p mut Project, diags: &mut Diags) -> Option<Dataset<'p>> {
 
 /// `build`, advancing `progress` by one per document laid out (a progress bar on a
 /// terminal, hidden otherwise).
-pub fn build_with_progress<'p>(p: &'p mut Project, diags: &mut Diags, progress: &indicatif::ProgressBar) -> Option<Dataset<'p>> {
-    let mut vals: Values = p.rows.iter_mut().map(|(t, rows)| (t.clone(), rows.iter_mut().map(|c| std::mem::take(&mut c.row.values)).collect())).collect();
+pub fn build_with_progress<'p>(
+    p: &'p mut Project,
+    diags: &mut Diags,
+    progress: &indicatif::ProgressBar,
+) -> Option<Dataset<'p>> {
+    let mut vals: Values = p
+        .rows
+        .iter_mut()
+        .map(|(t, rows)| {
+            (
+                t.clone(),
+                rows.iter_mut()
+                    .map(|c| std::mem::take(&mut c.row.values))
+                    .collect(),
+            )
+        })
+        .collect();
     let p: &'p Project = p;
     // 1-2. Per document, on all cores: quotes, page map, footnotes.
     let by_doc = derive::rows_by_doc(p);
@@ -31,7 +46,12 @@ pub fn build_with_progress<'p>(p: &'p mut Project, diags: &mut Diags, progress: 
         .docs
         .par_iter()
         .map(|doc| {
-            let staged = derive::lay_out(p, &vals, doc, by_doc.get(doc.doc_id.as_str()).unwrap_or(&none));
+            let staged = derive::lay_out(
+                p,
+                &vals,
+                doc,
+                by_doc.get(doc.doc_id.as_str()).unwrap_or(&none),
+            );
             progress.inc(1);
             staged
         })
@@ -57,18 +77,45 @@ pub fn build_with_progress<'p>(p: &'p mut Project, diags: &mut Diags, progress: 
             Scope::DocumentRecord => {
                 for d in &laid {
                     let id = Value::Str(Arc::from(d.doc.doc_id.as_str()));
-                    rows.push(derive::derive_row(schema, d.doc.record.values.clone(), &id, None, Some(d), &fixes, diags, &d.doc.record.origin));
+                    rows.push(derive::derive_row(
+                        schema,
+                        d.doc.record.values.clone(),
+                        &id,
+                        None,
+                        Some(d),
+                        &fixes,
+                        diags,
+                        &d.doc.record.origin,
+                    ));
                 }
             }
             Scope::Registry | Scope::Document => {
                 let values = vals.remove(name.as_str()).unwrap_or_default();
-                for ((i, c), values) in p.rows.get(name).into_iter().flatten().enumerate().zip(values) {
+                for ((i, c), values) in p
+                    .rows
+                    .get(name)
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                    .zip(values)
+                {
                     // Rows whose quote failed keep null provenance: the build fails anyway,
                     // and keeping them avoids a cascade of foreign-key errors.
                     let span = spans.get(&(name.as_str(), i)).copied();
                     let l = laid_by.get(c.doc.as_str()).copied();
-                    let id = doc_ids.entry(c.doc.as_str()).or_insert_with(|| Value::Str(Arc::from(c.doc.as_str())));
-                    rows.push(derive::derive_row(schema, values, id, span, l, &fixes, diags, &c.row.origin));
+                    let id = doc_ids
+                        .entry(c.doc.as_str())
+                        .or_insert_with(|| Value::Str(Arc::from(c.doc.as_str())));
+                    rows.push(derive::derive_row(
+                        schema,
+                        values,
+                        id,
+                        span,
+                        l,
+                        &fixes,
+                        diags,
+                        &c.row.origin,
+                    ));
                     origins.push(c);
                 }
             }
@@ -78,7 +125,10 @@ pub fn build_with_progress<'p>(p: &'p mut Project, diags: &mut Diags, progress: 
     }
 
     // 4. Generated tables.
-    let page_rows = laid.iter().flat_map(|l| derive::pages(&p.contract.pages, l)).collect();
+    let page_rows = laid
+        .iter()
+        .flat_map(|l| derive::pages(&p.contract.pages, l))
+        .collect();
     let mention_rows = mentions::generate(&p.contract, &laid, &tables);
     for (name, rows) in [("pages", page_rows), ("mentions", mention_rows)] {
         tables.entry(name).or_default().0 = rows;
@@ -97,17 +147,31 @@ pub fn build_with_progress<'p>(p: &'p mut Project, diags: &mut Diags, progress: 
     for (name, (mut rows, _)) in tables {
         let schema = &p.schemas[name];
         rows.sort_by(|a, b| {
-            schema.primary_key.iter().map(|&k| a[k].cmp_key(&b[k])).find(|o| o.is_ne()).unwrap_or(std::cmp::Ordering::Equal)
+            schema
+                .primary_key
+                .iter()
+                .map(|&k| a[k].cmp_key(&b[k]))
+                .find(|o| o.is_ne())
+                .unwrap_or(std::cmp::Ordering::Equal)
         });
         out.push(Table { schema, rows });
     }
     let sha = |d: &Doc| d.record.values[p.contract.documents.sha256].to_text();
     let cite_as = format!(
         "{}, {}, version {}. Extracted from: {}",
-        p.meta.contributors.iter().map(|c| c.title.as_str()).collect::<Vec<_>>().join("; "),
+        p.meta
+            .contributors
+            .iter()
+            .map(|c| c.title.as_str())
+            .collect::<Vec<_>>()
+            .join("; "),
         p.meta.title,
         p.meta.version,
-        p.docs.iter().map(|d| doc_citation(p, d)).collect::<Vec<_>>().join("; ")
+        p.docs
+            .iter()
+            .map(|d| doc_citation(p, d))
+            .collect::<Vec<_>>()
+            .join("; ")
     );
     Some(Dataset {
         project: p,
@@ -120,18 +184,39 @@ pub fn build_with_progress<'p>(p: &'p mut Project, diags: &mut Diags, progress: 
         released: &p.released,
         reasons: reasons(p),
         site: true,
-        texts: p.docs.iter().map(|d| crate::write::site::SourceDoc { doc_id: d.doc_id.clone(), text: d.chars.iter().collect() }).collect(),
+        texts: p
+            .docs
+            .iter()
+            .map(|d| crate::write::site::SourceDoc {
+                doc_id: d.doc_id.clone(),
+                text: d.chars.iter().collect(),
+            })
+            .collect(),
     })
 }
 
 /// The curators' reasons for this version's changes and removals.
 fn reasons(p: &Project) -> BTreeMap<(String, String), String> {
     let this = |v: &str| v == p.meta.version;
-    let changed = p.changes.iter().filter(|(c, _)| this(&c.version)).map(|(c, _)| ((c.table.clone(), c.id.clone()), c.reason.clone()));
-    let retired = p.retired.iter().filter(|(r, _)| this(&r.version)).map(|(r, _)| {
-        let merged = r.replaced_by.as_ref().map_or(String::new(), |x| format!(" (merged into `{x}`)"));
-        ((r.table.clone(), r.id.clone()), format!("{}{merged}", r.reason))
-    });
+    let changed = p
+        .changes
+        .iter()
+        .filter(|(c, _)| this(&c.version))
+        .map(|(c, _)| ((c.table.clone(), c.id.clone()), c.reason.clone()));
+    let retired = p
+        .retired
+        .iter()
+        .filter(|(r, _)| this(&r.version))
+        .map(|(r, _)| {
+            let merged = r
+                .replaced_by
+                .as_ref()
+                .map_or(String::new(), |x| format!(" (merged into `{x}`)"));
+            (
+                (r.table.clone(), r.id.clone()),
+                format!("{}{merged}", r.reason),
+            )
+        });
     changed.chain(retired).collect()
 }
 
@@ -141,7 +226,13 @@ fn fixes_of(p: &Project, vals: &Values) -> Fixes {
     let mut fixes = Fixes::new();
     for row in vals.get("errata").into_iter().flatten() {
         let cell = |i: usize| row[i].as_str().map(str::to_string);
-        if let (Some(t), Some(id), Some(col), Some(pr), Some(co)) = (cell(e.table_name), cell(e.row_id), cell(e.column_name), cell(e.printed), cell(e.correction)) {
+        if let (Some(t), Some(id), Some(col), Some(pr), Some(co)) = (
+            cell(e.table_name),
+            cell(e.row_id),
+            cell(e.column_name),
+            cell(e.printed),
+            cell(e.correction),
+        ) {
             fixes.entry((t, id, col)).or_default().push((pr, co));
         }
     }
@@ -152,6 +243,15 @@ fn fixes_of(p: &Project, vals: &Values) -> Fixes {
 fn doc_citation(p: &Project, d: &Doc) -> String {
     let c = &p.contract.documents;
     let f = |i: usize| d.record.values[i].to_text();
-    format!("{}, \"{}\", {} {}, no. {} ({}): {}-{}.", f(c.authors), f(c.title), f(c.container_title), f(c.volume), f(c.issue), f(c.year), f(c.first_page), f(c.last_page))
+    format!(
+        "{}, \"{}\", {} {}, no. {} ({}): {}-{}.",
+        f(c.authors),
+        f(c.title),
+        f(c.container_title),
+        f(c.volume),
+        f(c.issue),
+        f(c.year),
+        f(c.first_page),
+        f(c.last_page)
+    )
 }
-

@@ -17,10 +17,18 @@ struct Resolver<'a> {
 }
 
 impl<'a> Resolver<'a> {
-    fn table(schemas: &'a BTreeMap<String, Schema>, name: &str, diags: &'a mut Diags) -> Resolver<'a> {
+    fn table(
+        schemas: &'a BTreeMap<String, Schema>,
+        name: &str,
+        diags: &'a mut Diags,
+    ) -> Resolver<'a> {
         let schema = schemas.get(name);
         if schema.is_none() {
-            diags.push(Loc::file_only(&format!("schemas/{name}.json")), Code::Schema, format!("table '{name}' is missing; the pipeline needs it"));
+            diags.push(
+                Loc::file_only(&format!("schemas/{name}.json")),
+                Code::Schema,
+                format!("table '{name}' is missing; the pipeline needs it"),
+            );
         }
         let ok = schema.is_some();
         Resolver { schema, diags, ok }
@@ -32,7 +40,14 @@ impl<'a> Resolver<'a> {
             Some(i) => i,
             None => {
                 self.ok = false;
-                self.diags.push(Loc::file_only(&format!("schemas/{}.json", s.name)), Code::Schema, format!("column '{name}' of table '{}' is missing; the pipeline needs it", s.name));
+                self.diags.push(
+                    Loc::file_only(&format!("schemas/{}.json", s.name)),
+                    Code::Schema,
+                    format!(
+                        "column '{name}' of table '{}' is missing; the pipeline needs it",
+                        s.name
+                    ),
+                );
                 0
             }
         }
@@ -174,9 +189,36 @@ pub enum Region {
     Furniture = 2,
 }
 
-pub const PAGE_COLUMNS: [&str; 5] = ["doc_id", "page", "char_start", "char_end", "printed_number_at"];
-pub const COVERAGE_COLUMNS: [&str; 9] = ["doc_id", "char_start", "char_end", "page", "kind", "token", "status", "covered_by", "note_id"];
-pub const MENTION_COLUMNS: [&str; 10] = ["doc_id", "char_start", "char_end", "page", "region", "footnote", "entity_type", "entity_id", "alias_id", "quote"];
+pub const PAGE_COLUMNS: [&str; 5] = [
+    "doc_id",
+    "page",
+    "char_start",
+    "char_end",
+    "printed_number_at",
+];
+pub const COVERAGE_COLUMNS: [&str; 9] = [
+    "doc_id",
+    "char_start",
+    "char_end",
+    "page",
+    "kind",
+    "token",
+    "status",
+    "covered_by",
+    "note_id",
+];
+pub const MENTION_COLUMNS: [&str; 10] = [
+    "doc_id",
+    "char_start",
+    "char_end",
+    "page",
+    "region",
+    "footnote",
+    "entity_type",
+    "entity_id",
+    "alias_id",
+    "quote",
+];
 
 /// Resolves the contract; None (with diagnostics) when schemas/ breaks it.
 pub fn resolve(schemas: &BTreeMap<String, Schema>, diags: &mut Diags) -> Option<Contract> {
@@ -209,10 +251,19 @@ pub fn resolve(schemas: &BTreeMap<String, Schema>, diags: &mut Diags) -> Option<
     };
     ok &= r.ok;
     let mut r = Resolver::table(schemas, "figures", diags);
-    let figures = Figures { value: r.col("value"), lower_bound: r.col("lower_bound"), upper_bound: r.col("upper_bound"), qualifier: r.col("qualifier") };
+    let figures = Figures {
+        value: r.col("value"),
+        lower_bound: r.col("lower_bound"),
+        upper_bound: r.col("upper_bound"),
+        qualifier: r.col("qualifier"),
+    };
     ok &= r.ok;
     let mut r = Resolver::table(schemas, "citations", diags);
-    let citations = Citations { doc_id: r.col("doc_id"), char_start: r.col("char_start"), footnote: r.col("footnote") };
+    let citations = Citations {
+        doc_id: r.col("doc_id"),
+        char_start: r.col("char_start"),
+        footnote: r.col("footnote"),
+    };
     ok &= r.ok;
     let mut r = Resolver::table(schemas, "relations", diags);
     let relations = Relations {
@@ -227,18 +278,41 @@ pub fn resolve(schemas: &BTreeMap<String, Schema>, diags: &mut Diags) -> Option<
     let mut dated = Vec::new();
     for table in ["events", "relations"] {
         let mut r = Resolver::table(schemas, table, diags);
-        dated.push(Dated { table: table.to_string(), date: r.col("date"), basis: r.col("date_basis"), evidence: r.col("date_evidence") });
+        dated.push(Dated {
+            table: table.to_string(),
+            date: r.col("date"),
+            basis: r.col("date_basis"),
+            evidence: r.col("date_evidence"),
+        });
         ok &= r.ok;
     }
     let mut r = Resolver::table(schemas, "claim_links", diags);
-    let claim_links = ClaimLinks { from_table: r.col("from_table"), from_id: r.col("from_id"), to_table: r.col("to_table"), to_id: r.col("to_id") };
+    let claim_links = ClaimLinks {
+        from_table: r.col("from_table"),
+        from_id: r.col("from_id"),
+        to_table: r.col("to_table"),
+        to_id: r.col("to_id"),
+    };
     ok &= r.ok;
     let pages = RowBuilder::new(schemas.get("pages"), "pages", &PAGE_COLUMNS, diags);
     let mentions = RowBuilder::new(schemas.get("mentions"), "mentions", &MENTION_COLUMNS, diags);
-    let coverage_rows = RowBuilder::new(schemas.get("coverage"), "coverage", &COVERAGE_COLUMNS, diags);
-    let (Some(pages), Some(mentions), Some(coverage_rows)) = (pages, mentions, coverage_rows) else { return None };
+    let coverage_rows = RowBuilder::new(
+        schemas.get("coverage"),
+        "coverage",
+        &COVERAGE_COLUMNS,
+        diags,
+    );
+    let (Some(pages), Some(mentions), Some(coverage_rows)) = (pages, mentions, coverage_rows)
+    else {
+        return None;
+    };
     let mut facts = Vec::new();
-    for (table, id, dated) in [("figures", "figure_id", false), ("errata", "erratum_id", false), ("events", "event_id", true), ("relations", "relation_id", true)] {
+    for (table, id, dated) in [
+        ("figures", "figure_id", false),
+        ("errata", "erratum_id", false),
+        ("events", "event_id", true),
+        ("relations", "relation_id", true),
+    ] {
         let mut r = Resolver::table(schemas, table, diags);
         facts.push(FactSource {
             table: table.to_string(),
@@ -251,22 +325,51 @@ pub fn resolve(schemas: &BTreeMap<String, Schema>, diags: &mut Diags) -> Option<
         ok &= r.ok;
     }
     let mut m = Resolver::table(schemas, "mentions", diags);
-    let (mention_doc, mention_start, mention_end, mention_kind, mention_entity) = (m.col("doc_id"), m.col("char_start"), m.col("char_end"), m.col("entity_type"), m.col("entity_id"));
+    let (mention_doc, mention_start, mention_end, mention_kind, mention_entity) = (
+        m.col("doc_id"),
+        m.col("char_start"),
+        m.col("char_end"),
+        m.col("entity_type"),
+        m.col("entity_id"),
+    );
     ok &= m.ok;
     let mut n = Resolver::table(schemas, "audit_notes", diags);
-    let (note_doc, note_start, note_end, note_kind, note_id) = (n.col("doc_id"), n.col("char_start"), n.col("char_end"), n.col("kind"), n.col("note_id"));
+    let (note_doc, note_start, note_end, note_kind, note_id) = (
+        n.col("doc_id"),
+        n.col("char_start"),
+        n.col("char_end"),
+        n.col("kind"),
+        n.col("note_id"),
+    );
     ok &= n.ok;
     let coverage_schema = &schemas["coverage"];
     let enum_value = |col: &str, v: &str, diags: &mut Diags| -> Option<Value> {
-        let found = coverage_schema.index(col).and_then(|i| coverage_schema.fields[i].intern(v)).map(Value::Str);
+        let found = coverage_schema
+            .index(col)
+            .and_then(|i| coverage_schema.fields[i].intern(v))
+            .map(Value::Str);
         if found.is_none() {
-            diags.push(Loc::file_only("schemas/coverage.json"), Code::Schema, format!("'{v}' is not a value of coverage.{col}; the pipeline needs it"));
+            diags.push(
+                Loc::file_only("schemas/coverage.json"),
+                Code::Schema,
+                format!("'{v}' is not a value of coverage.{col}; the pipeline needs it"),
+            );
         }
         found
     };
-    let kinds = [enum_value("kind", "number", diags), enum_value("kind", "capitals", diags), enum_value("kind", "name", diags)];
-    let statuses = [enum_value("status", "covered", diags), enum_value("status", "explained", diags), enum_value("status", "uncovered", diags)];
-    let ([Some(k0), Some(k1), Some(k2)], [Some(s0), Some(s1), Some(s2)]) = (kinds, statuses) else { return None };
+    let kinds = [
+        enum_value("kind", "number", diags),
+        enum_value("kind", "capitals", diags),
+        enum_value("kind", "name", diags),
+    ];
+    let statuses = [
+        enum_value("status", "covered", diags),
+        enum_value("status", "explained", diags),
+        enum_value("status", "uncovered", diags),
+    ];
+    let ([Some(k0), Some(k1), Some(k2)], [Some(s0), Some(s1), Some(s2)]) = (kinds, statuses) else {
+        return None;
+    };
     let coverage = Coverage {
         facts,
         mention_doc,
@@ -287,17 +390,33 @@ pub fn resolve(schemas: &BTreeMap<String, Schema>, diags: &mut Diags) -> Option<
         let field: &Field = &mentions_schema.fields[mentions_schema.index(col)?];
         let found = field.intern(v).map(Value::Str);
         if found.is_none() {
-            diags.push(Loc::file_only("schemas/mentions.json"), Code::Schema, format!("'{v}' is not a value of mentions.{col}; the pipeline needs it"));
+            diags.push(
+                Loc::file_only("schemas/mentions.json"),
+                Code::Schema,
+                format!("'{v}' is not a value of mentions.{col}; the pipeline needs it"),
+            );
         }
         found
     };
-    let regions = [value_of("region", "body", diags), value_of("region", "footnote", diags), value_of("region", "furniture", diags)];
+    let regions = [
+        value_of("region", "body", diags),
+        value_of("region", "footnote", diags),
+        value_of("region", "furniture", diags),
+    ];
     let mut entities = Vec::new();
     for s in schemas.values() {
         let Some(e) = &s.entity else { continue };
         let mut r = Resolver::table(schemas, &s.name, diags);
-        let ([id], name, parent) = (s.primary_key.as_slice(), r.col(&e.name), r.opt(e.parent.as_deref())) else {
-            diags.push(Loc::file_only(&format!("schemas/{}.json", s.name)), Code::Schema, "an x-entity table needs a one-column primary key");
+        let ([id], name, parent) = (
+            s.primary_key.as_slice(),
+            r.col(&e.name),
+            r.opt(e.parent.as_deref()),
+        ) else {
+            diags.push(
+                Loc::file_only(&format!("schemas/{}.json", s.name)),
+                Code::Schema,
+                "an x-entity table needs a one-column primary key",
+            );
             ok = false;
             continue;
         };
@@ -305,7 +424,14 @@ pub fn resolve(schemas: &BTreeMap<String, Schema>, diags: &mut Diags) -> Option<
         let kind = value_of("entity_type", &e.kind, diags);
         let alias_schema = schemas.get(&e.aliases);
         let Some(decl) = alias_schema.and_then(|a| a.aliases.as_ref()) else {
-            diags.push(Loc::file_only(&format!("schemas/{}.json", s.name)), Code::Schema, format!("x-entity names '{}' as its alias table, which has no x-aliases", e.aliases));
+            diags.push(
+                Loc::file_only(&format!("schemas/{}.json", s.name)),
+                Code::Schema,
+                format!(
+                    "x-entity names '{}' as its alias table, which has no x-aliases",
+                    e.aliases
+                ),
+            );
             ok = false;
             continue;
         };
@@ -313,7 +439,11 @@ pub fn resolve(schemas: &BTreeMap<String, Schema>, diags: &mut Diags) -> Option<
         let (owner, alias) = (a.col(&decl.owner), a.col(&decl.alias));
         ok &= a.ok;
         let [alias_id] = alias_schema.map_or(&[][..], |a| a.primary_key.as_slice()) else {
-            diags.push(Loc::file_only(&format!("schemas/{}.json", e.aliases)), Code::Schema, "an x-aliases table needs a one-column primary key");
+            diags.push(
+                Loc::file_only(&format!("schemas/{}.json", e.aliases)),
+                Code::Schema,
+                "an x-aliases table needs a one-column primary key",
+            );
             ok = false;
             continue;
         };
@@ -321,9 +451,21 @@ pub fn resolve(schemas: &BTreeMap<String, Schema>, diags: &mut Diags) -> Option<
             ok = false;
             continue;
         };
-        entities.push(Entity { table: s.name.clone(), kind, id: *id, name, parent, aliases: e.aliases.clone(), alias_id: *alias_id, owner, alias });
+        entities.push(Entity {
+            table: s.name.clone(),
+            kind,
+            id: *id,
+            name,
+            parent,
+            aliases: e.aliases.clone(),
+            alias_id: *alias_id,
+            owner,
+            alias,
+        });
     }
-    let [Some(body), Some(footnote), Some(furniture)] = regions else { return None };
+    let [Some(body), Some(footnote), Some(furniture)] = regions else {
+        return None;
+    };
     ok.then_some(Contract {
         documents,
         footnote_number,
@@ -352,10 +494,19 @@ pub struct RowBuilder {
 }
 
 impl RowBuilder {
-    pub fn new(schema: Option<&Schema>, table: &str, columns: &[&str], diags: &mut Diags) -> Option<RowBuilder> {
+    pub fn new(
+        schema: Option<&Schema>,
+        table: &str,
+        columns: &[&str],
+        diags: &mut Diags,
+    ) -> Option<RowBuilder> {
         let here = Loc::file_only(&format!("schemas/{table}.json"));
         let Some(schema) = schema else {
-            diags.push(here, Code::Schema, format!("table '{table}' is missing; the pipeline generates it"));
+            diags.push(
+                here,
+                Code::Schema,
+                format!("table '{table}' is missing; the pipeline generates it"),
+            );
             return None;
         };
         let mut slots = Vec::new();
@@ -365,15 +516,28 @@ impl RowBuilder {
                 Some(i) => slots.push(i),
                 None => {
                     ok = false;
-                    diags.push(here.clone(), Code::Schema, format!("column '{c}' of table '{table}' is missing; the pipeline fills it"));
+                    diags.push(
+                        here.clone(),
+                        Code::Schema,
+                        format!(
+                            "column '{c}' of table '{table}' is missing; the pipeline fills it"
+                        ),
+                    );
                 }
             }
         }
-        for f in schema.fields.iter().filter(|f| f.required && !columns.contains(&f.name.as_str())) {
+        for f in schema
+            .fields
+            .iter()
+            .filter(|f| f.required && !columns.contains(&f.name.as_str()))
+        {
             ok = false;
             diags.push(here.clone(), Code::Schema, format!("required column '{}' of generated table '{table}' is not one the pipeline fills ({})", f.name, columns.join(", ")));
         }
-        ok.then_some(RowBuilder { width: schema.fields.len(), slots })
+        ok.then_some(RowBuilder {
+            width: schema.fields.len(),
+            slots,
+        })
     }
 
     /// A row in schema order from values in the builder's column order; columns the

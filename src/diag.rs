@@ -15,7 +15,11 @@ pub struct Loc {
 
 impl Loc {
     pub fn file_only(file: &str) -> Loc {
-        Loc { file: Arc::from(file), line: 1, col: 1 }
+        Loc {
+            file: Arc::from(file),
+            line: 1,
+            col: 1,
+        }
     }
 }
 
@@ -74,7 +78,49 @@ pub enum Code {
 
 impl Code {
     /// Every code, in the README's order.
-    pub const ALL: &'static [Code] = &[Code::TomlSyntax, Code::Encoding, Code::MissingFile, Code::EmptyTable, Code::UnknownTable, Code::UnknownColumn, Code::DerivedColumn, Code::Required, Code::EmptyValue, Code::Type, Code::Enum, Code::Pattern, Code::Range, Code::DuplicateKey, Code::ForeignKey, Code::QuoteNotFound, Code::QuoteAmbiguous, Code::PrefixNotBefore, Code::QuoteEmpty, Code::HashMismatch, Code::PageMap, Code::Date, Code::Bounds, Code::NameNotAlias, Code::Cycle, Code::Alias, Code::Errata, Code::Citation, Code::Relation, Code::Schema, Code::Layout, Code::QuoteRegion, Code::Formula, Code::CellTooLarge, Code::Path, Code::ReusedId, Code::IdRemoved, Code::Released, Code::Version, Code::Reason, Code::Io];
+    pub const ALL: &'static [Code] = &[
+        Code::TomlSyntax,
+        Code::Encoding,
+        Code::MissingFile,
+        Code::EmptyTable,
+        Code::UnknownTable,
+        Code::UnknownColumn,
+        Code::DerivedColumn,
+        Code::Required,
+        Code::EmptyValue,
+        Code::Type,
+        Code::Enum,
+        Code::Pattern,
+        Code::Range,
+        Code::DuplicateKey,
+        Code::ForeignKey,
+        Code::QuoteNotFound,
+        Code::QuoteAmbiguous,
+        Code::PrefixNotBefore,
+        Code::QuoteEmpty,
+        Code::HashMismatch,
+        Code::PageMap,
+        Code::Date,
+        Code::Bounds,
+        Code::NameNotAlias,
+        Code::Cycle,
+        Code::Alias,
+        Code::Errata,
+        Code::Citation,
+        Code::Relation,
+        Code::Schema,
+        Code::Layout,
+        Code::QuoteRegion,
+        Code::Formula,
+        Code::CellTooLarge,
+        Code::Path,
+        Code::ReusedId,
+        Code::IdRemoved,
+        Code::Released,
+        Code::Version,
+        Code::Reason,
+        Code::Io,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -125,7 +171,14 @@ impl Code {
     /// Whether the problem kept a whole file from being read (its rows are missing, so
     /// references into it are not reported again).
     pub fn unreadable_file(self) -> bool {
-        matches!(self, Code::TomlSyntax | Code::Encoding | Code::MissingFile | Code::UnknownTable | Code::EmptyTable)
+        matches!(
+            self,
+            Code::TomlSyntax
+                | Code::Encoding
+                | Code::MissingFile
+                | Code::UnknownTable
+                | Code::EmptyTable
+        )
     }
 }
 
@@ -153,7 +206,11 @@ pub struct Diags(pub Vec<Diag>);
 
 impl Diags {
     pub fn push(&mut self, loc: Loc, code: Code, message: impl Into<String>) {
-        self.0.push(Diag { loc, code, message: message.into() });
+        self.0.push(Diag {
+            loc,
+            code,
+            message: message.into(),
+        });
     }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
@@ -164,8 +221,20 @@ impl Diags {
     /// Sorted by file, line and column so output is stable and easy to read.
     pub fn sorted(mut self) -> Vec<Diag> {
         self.0.sort_by(|a, b| {
-            (&*a.loc.file, a.loc.line, a.loc.col, a.code.name(), &a.message)
-                .cmp(&(&*b.loc.file, b.loc.line, b.loc.col, b.code.name(), &b.message))
+            (
+                &*a.loc.file,
+                a.loc.line,
+                a.loc.col,
+                a.code.name(),
+                &a.message,
+            )
+                .cmp(&(
+                    &*b.loc.file,
+                    b.loc.line,
+                    b.loc.col,
+                    b.code.name(),
+                    &b.message,
+                ))
         });
         self.0
     }
@@ -183,20 +252,35 @@ impl LineIndex {
     pub fn new(file: &str, text: Arc<str>) -> LineIndex {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { file: Arc::from(file), text, line_starts }
+        LineIndex {
+            file: Arc::from(file),
+            text,
+            line_starts,
+        }
     }
     pub fn loc(&self, byte: usize) -> Loc {
         let byte = byte.min(self.text.len());
         let line = self.line_starts.partition_point(|&s| s <= byte) - 1;
         let start = self.line_starts[line];
-        let col = self.text.get(start..byte).map_or(byte - start, |s| s.chars().count()) + 1;
-        Loc { file: self.file.clone(), line: line + 1, col }
+        let col = self
+            .text
+            .get(start..byte)
+            .map_or(byte - start, |s| s.chars().count())
+            + 1;
+        Loc {
+            file: self.file.clone(),
+            line: line + 1,
+            col,
+        }
     }
 }
 
 /// The path as printed in diagnostics: relative to the project root when possible.
 pub fn display_path(path: &Path, root: &Path) -> String {
-    path.strip_prefix(root).unwrap_or(path).display().to_string()
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 #[cfg(test)]

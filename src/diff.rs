@@ -22,7 +22,11 @@ pub struct TableDiff {
 
 impl TableDiff {
     pub fn is_empty(&self) -> bool {
-        self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty() && self.columns_added.is_empty() && self.columns_removed.is_empty()
+        self.added.is_empty()
+            && self.removed.is_empty()
+            && self.changed.is_empty()
+            && self.columns_added.is_empty()
+            && self.columns_removed.is_empty()
     }
 }
 
@@ -33,7 +37,11 @@ pub fn version_of(ds: &Dataset) -> Version {
         .iter()
         .map(|t| {
             let s = t.schema;
-            let key: Vec<String> = s.primary_key.iter().map(|&k| s.fields[k].name.clone()).collect();
+            let key: Vec<String> = s
+                .primary_key
+                .iter()
+                .map(|&k| s.fields[k].name.clone())
+                .collect();
             let types = s
                 .fields
                 .iter()
@@ -45,14 +53,44 @@ pub fn version_of(ds: &Dataset) -> Version {
                         FieldType::Boolean => "boolean",
                         FieldType::Date => "date",
                     };
-                    (ty.to_string(), f.vocabulary.as_ref().map(|v| v.iter().map(|(k, _)| k.clone()).collect()))
+                    (
+                        ty.to_string(),
+                        f.vocabulary
+                            .as_ref()
+                            .map(|v| v.iter().map(|(k, _)| k.clone()).collect()),
+                    )
                 })
                 .collect();
-            let rows = t.rows.iter().map(|r| (s.primary_key.iter().map(|&k| r[k].to_text()).collect::<Vec<_>>().join("/"), r.iter().map(Value::to_text).collect())).collect();
-            (s.name.clone(), VersionTable { key, columns: s.fields.iter().map(|f| f.name.clone()).collect(), types, rows })
+            let rows = t
+                .rows
+                .iter()
+                .map(|r| {
+                    (
+                        s.primary_key
+                            .iter()
+                            .map(|&k| r[k].to_text())
+                            .collect::<Vec<_>>()
+                            .join("/"),
+                        r.iter().map(Value::to_text).collect(),
+                    )
+                })
+                .collect();
+            (
+                s.name.clone(),
+                VersionTable {
+                    key,
+                    columns: s.fields.iter().map(|f| f.name.clone()).collect(),
+                    types,
+                    rows,
+                },
+            )
         })
         .collect();
-    Version { label: format!("{}-{}", ds.meta.name, ds.meta.version), version: ds.meta.version.clone(), tables }
+    Version {
+        label: format!("{}-{}", ds.meta.name, ds.meta.version),
+        version: ds.meta.version.clone(),
+        tables,
+    }
 }
 
 pub fn diff(old: &Version, new: &Version) -> Vec<TableDiff> {
@@ -62,9 +100,22 @@ pub fn diff(old: &Version, new: &Version) -> Vec<TableDiff> {
     for name in names {
         let a = old.tables.get(name).unwrap_or(&empty);
         let b = new.tables.get(name).unwrap_or(&empty);
-        let mut d = TableDiff { table: name.clone(), ..Default::default() };
-        d.columns_added = b.columns.iter().filter(|c| !a.columns.contains(c)).cloned().collect();
-        d.columns_removed = a.columns.iter().filter(|c| !b.columns.contains(c)).cloned().collect();
+        let mut d = TableDiff {
+            table: name.clone(),
+            ..Default::default()
+        };
+        d.columns_added = b
+            .columns
+            .iter()
+            .filter(|c| !a.columns.contains(c))
+            .cloned()
+            .collect();
+        d.columns_removed = a
+            .columns
+            .iter()
+            .filter(|c| !b.columns.contains(c))
+            .cloned()
+            .collect();
         for (key, row) in &b.rows {
             match a.rows.get(key) {
                 None => d.added.push(key.clone()),
@@ -75,7 +126,8 @@ pub fn diff(old: &Version, new: &Version) -> Vec<TableDiff> {
                         .enumerate()
                         .filter_map(|(i, c)| {
                             let j = a.columns.iter().position(|x| x == c)?;
-                            (old_row[j] != row[i]).then(|| (c.clone(), old_row[j].clone(), row[i].clone()))
+                            (old_row[j] != row[i])
+                                .then(|| (c.clone(), old_row[j].clone(), row[i].clone()))
                         })
                         .collect();
                     if !changed.is_empty() {
@@ -84,7 +136,12 @@ pub fn diff(old: &Version, new: &Version) -> Vec<TableDiff> {
                 }
             }
         }
-        d.removed = a.rows.keys().filter(|k| !b.rows.contains_key(*k)).cloned().collect();
+        d.removed = a
+            .rows
+            .keys()
+            .filter(|k| !b.rows.contains_key(*k))
+            .cloned()
+            .collect();
         out.push(d);
     }
     out
@@ -112,17 +169,39 @@ pub fn to_table(diffs: &[TableDiff]) -> String {
 
 /// The changelog entry: per table, the rows added, removed (with the curators' reason)
 /// and changed (each changed column's old and new value, and the reason).
-pub fn to_markdown(title: &str, diffs: &[TableDiff], reasons: &BTreeMap<(String, String), String>) -> String {
+pub fn to_markdown(
+    title: &str,
+    diffs: &[TableDiff],
+    reasons: &BTreeMap<(String, String), String>,
+) -> String {
     let mut s = format!("## {title}\n\n");
     let changed: Vec<&TableDiff> = diffs.iter().filter(|d| !d.is_empty()).collect();
     if changed.is_empty() {
         s.push_str("No row changed.\n");
     }
-    let ids = |v: &[String]| v.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
-    let cell = |v: &str| if v.is_empty() { "(empty)".to_string() } else { format!("`{}`", v.replace('`', "'")) };
+    let ids = |v: &[String]| {
+        v.iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let cell = |v: &str| {
+        if v.is_empty() {
+            "(empty)".to_string()
+        } else {
+            format!("`{}`", v.replace('`', "'"))
+        }
+    };
     for d in changed {
         let why = |k: &str| reasons.get(&(d.table.clone(), k.to_string()));
-        let _ = writeln!(s, "### {} (+{} −{} ~{})\n", d.table, d.added.len(), d.removed.len(), d.changed.len());
+        let _ = writeln!(
+            s,
+            "### {} (+{} −{} ~{})\n",
+            d.table,
+            d.added.len(),
+            d.removed.len(),
+            d.changed.len()
+        );
         if !d.columns_added.is_empty() {
             let _ = writeln!(s, "- columns added: {}", ids(&d.columns_added));
         }
@@ -133,10 +212,18 @@ pub fn to_markdown(title: &str, diffs: &[TableDiff], reasons: &BTreeMap<(String,
             let _ = writeln!(s, "- added: {}", ids(&d.added));
         }
         for k in &d.removed {
-            let _ = writeln!(s, "- removed `{k}`{}", why(k).map_or(String::new(), |r| format!(": {r}")));
+            let _ = writeln!(
+                s,
+                "- removed `{k}`{}",
+                why(k).map_or(String::new(), |r| format!(": {r}"))
+            );
         }
         for (k, cols) in &d.changed {
-            let _ = writeln!(s, "- changed `{k}`{}", why(k).map_or(String::new(), |r| format!(": {r}")));
+            let _ = writeln!(
+                s,
+                "- changed `{k}`{}",
+                why(k).map_or(String::new(), |r| format!(": {r}"))
+            );
             for (c, old, new) in cols {
                 let _ = writeln!(s, "  - `{c}`: {} → {}", cell(old), cell(new));
             }

@@ -22,14 +22,25 @@ pub struct Edtf {
 
 /// A date's qualifiers: (approximate, uncertain).
 fn qualifiers(s: &str) -> (bool, bool) {
-    (s.ends_with('~') || s.ends_with('%'), s.ends_with('?') || s.ends_with('%'))
+    (
+        s.ends_with('~') || s.ends_with('%'),
+        s.ends_with('?') || s.ends_with('%'),
+    )
 }
 
 pub fn parse(s: &str) -> Result<Edtf, String> {
     if let Some((a, b)) = s.split_once('/') {
         let (qa, qb) = (qualifiers(a), qualifiers(b));
         let (approximate, uncertain) = (qa.0 || qb.0, qa.1 || qb.1);
-        let interval = |start, end| Ok(Edtf { start, end, precision: "range", approximate, uncertain });
+        let interval = |start, end| {
+            Ok(Edtf {
+                start,
+                end,
+                precision: "range",
+                approximate,
+                uncertain,
+            })
+        };
         return match (a, b) {
             ("..", "..") => Err(format!("interval '{s}' is open at both ends")),
             ("..", b) => interval(None, Some(one(b)?.1)),
@@ -45,7 +56,13 @@ pub fn parse(s: &str) -> Result<Edtf, String> {
     }
     let (start, end, precision) = one(s)?;
     let (approximate, uncertain) = qualifiers(s);
-    Ok(Edtf { start: Some(start), end: Some(end), precision, approximate, uncertain })
+    Ok(Edtf {
+        start: Some(start),
+        end: Some(end),
+        precision,
+        approximate,
+        uncertain,
+    })
 }
 
 fn one(s: &str) -> Result<(NaiveDate, NaiveDate, &'static str), String> {
@@ -58,21 +75,34 @@ fn one(s: &str) -> Result<(NaiveDate, NaiveDate, &'static str), String> {
         if p.len() == len && p.bytes().all(|b| b.is_ascii_digit()) {
             p.parse().map_err(|_| format!("'{s}' is not an EDTF date"))
         } else {
-            Err(format!("'{s}' is not an EDTF date (YYYY, YYYY-MM, YYYY-MM-DD, YYYY-21..24/33..36/40..41)"))
+            Err(format!(
+                "'{s}' is not an EDTF date (YYYY, YYYY-MM, YYYY-MM-DD, YYYY-21..24/33..36/40..41)"
+            ))
         }
     };
     let year = num(parts.first().copied().unwrap_or(""), 4)? as i32;
-    let ymd = |y: i32, m: u32, d: u32| NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| format!("'{s}' is not a real date"));
+    let ymd = |y: i32, m: u32, d: u32| {
+        NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| format!("'{s}' is not a real date"))
+    };
     let month_end = |y: i32, m: u32| -> Result<NaiveDate, String> {
-        let next = if m == 12 { ymd(y + 1, 1, 1)? } else { ymd(y, m + 1, 1)? };
-        next.pred_opt().ok_or_else(|| format!("'{s}' is not a real date"))
+        let next = if m == 12 {
+            ymd(y + 1, 1, 1)?
+        } else {
+            ymd(y, m + 1, 1)?
+        };
+        next.pred_opt()
+            .ok_or_else(|| format!("'{s}' is not a real date"))
     };
     match parts.len() {
         1 => Ok((ymd(year, 1, 1)?, ymd(year, 12, 31)?, "year")),
         2 => {
             let m = num(parts[1], 2)?;
             let span = |m1: u32, m2: u32, p| -> Result<_, String> {
-                let (y2, m2) = if m2 > 12 { (year + 1, m2 - 12) } else { (year, m2) };
+                let (y2, m2) = if m2 > 12 {
+                    (year + 1, m2 - 12)
+                } else {
+                    (year, m2)
+                };
                 Ok((ymd(year, m1, 1)?, month_end(y2, m2)?, p))
             };
             match m {
@@ -81,7 +111,9 @@ fn one(s: &str) -> Result<(NaiveDate, NaiveDate, &'static str), String> {
                 21..=24 => span(3 * (m - 21) + 3, 3 * (m - 21) + 5, "season"),
                 33..=36 => span(3 * (m - 33) + 1, 3 * (m - 33) + 3, "quarter"),
                 40 | 41 => span(6 * (m - 40) + 1, 6 * (m - 40) + 6, "half_year"),
-                _ => Err(format!("'{s}': month {m} is not 01-12 or an EDTF sub-year code")),
+                _ => Err(format!(
+                    "'{s}': month {m} is not 01-12 or an EDTF sub-year code"
+                )),
             }
         }
         3 => {
@@ -106,25 +138,55 @@ mod tests {
         NaiveDate::from_ymd_opt(y, m, dd)
     }
     fn plain(start: Option<NaiveDate>, end: Option<NaiveDate>, precision: &'static str) -> Edtf {
-        Edtf { start, end, precision, approximate: false, uncertain: false }
+        Edtf {
+            start,
+            end,
+            precision,
+            approximate: false,
+            uncertain: false,
+        }
     }
 
     #[test]
     fn precisions_and_spans() {
-        assert_eq!(parse("2015-01-26").unwrap(), plain(d(2015, 1, 26), d(2015, 1, 26), "day"));
+        assert_eq!(
+            parse("2015-01-26").unwrap(),
+            plain(d(2015, 1, 26), d(2015, 1, 26), "day")
+        );
         assert_eq!(parse("2016-02").unwrap().end, d(2016, 2, 29));
-        assert_eq!(parse("2015-22").unwrap(), plain(d(2015, 6, 1), d(2015, 8, 31), "season"));
+        assert_eq!(
+            parse("2015-22").unwrap(),
+            plain(d(2015, 6, 1), d(2015, 8, 31), "season")
+        );
         assert_eq!(parse("2015-24").unwrap().end, d(2016, 2, 29));
         let late = parse("2015-41~").unwrap();
-        assert_eq!((late.start, late.end, late.precision, late.approximate, late.uncertain), (d(2015, 7, 1), d(2015, 12, 31), "half_year", true, false));
-        assert_eq!(parse("2007/2013").unwrap(), plain(d(2007, 1, 1), d(2013, 12, 31), "range"));
+        assert_eq!(
+            (
+                late.start,
+                late.end,
+                late.precision,
+                late.approximate,
+                late.uncertain
+            ),
+            (d(2015, 7, 1), d(2015, 12, 31), "half_year", true, false)
+        );
+        assert_eq!(
+            parse("2007/2013").unwrap(),
+            plain(d(2007, 1, 1), d(2013, 12, 31), "range")
+        );
         assert_eq!(days(d(1970, 1, 2).unwrap()), 1);
     }
 
     #[test]
     fn open_intervals_and_qualifiers() {
-        assert_eq!(parse("../1992").unwrap(), plain(None, d(1992, 12, 31), "range"));
-        assert_eq!(parse("2013/..").unwrap(), plain(d(2013, 1, 1), None, "range"));
+        assert_eq!(
+            parse("../1992").unwrap(),
+            plain(None, d(1992, 12, 31), "range")
+        );
+        assert_eq!(
+            parse("2013/..").unwrap(),
+            plain(d(2013, 1, 1), None, "range")
+        );
         let q = parse("2014-11~/2015-01-25").unwrap();
         assert!(q.approximate && !q.uncertain);
         assert!(parse("2015?").unwrap().uncertain);
@@ -135,7 +197,15 @@ mod tests {
 
     #[test]
     fn impossible_dates_are_rejected() {
-        for bad in ["2015-02-30", "2015-13", "15", "2015-1-2", "2016/2015", "2015~?", "1014-02-30"] {
+        for bad in [
+            "2015-02-30",
+            "2015-13",
+            "15",
+            "2015-1-2",
+            "2016/2015",
+            "2015~?",
+            "1014-02-30",
+        ] {
             assert!(parse(bad).is_err(), "{bad} should be rejected");
         }
     }

@@ -10,11 +10,23 @@ use std::collections::HashMap;
 #[derive(Debug, PartialEq)]
 pub enum Miss {
     Empty,
-    NotFound { closest: String, agree: usize, of: usize, at: usize },
+    NotFound {
+        closest: String,
+        agree: usize,
+        of: usize,
+        at: usize,
+    },
     /// Found `count` times; `starts` are the first few code-point offsets.
-    Ambiguous { count: usize, starts: Vec<usize> },
-    PrefixNotBefore { count: usize },
-    PrefixAmbiguous { count: usize },
+    Ambiguous {
+        count: usize,
+        starts: Vec<usize>,
+    },
+    PrefixNotBefore {
+        count: usize,
+    },
+    PrefixAmbiguous {
+        count: usize,
+    },
 }
 
 pub struct Request<'a> {
@@ -50,7 +62,11 @@ pub fn resolve_all(norm: &Normalized, requests: &[Request]) -> Vec<Result<Span, 
             let all = &hits[pattern_of[q.as_str()]];
             let chosen: Vec<usize> = match req.prefix.map(collapse) {
                 None => all.clone(),
-                Some(p) => all.iter().copied().filter(|&b| preceded_by(&norm.text[..b], &p)).collect(),
+                Some(p) => all
+                    .iter()
+                    .copied()
+                    .filter(|&b| preceded_by(&norm.text[..b], &p))
+                    .collect(),
             };
             match (chosen.len(), req.prefix.is_some()) {
                 (1, _) => {
@@ -60,7 +76,10 @@ pub fn resolve_all(norm: &Normalized, requests: &[Request]) -> Vec<Result<Span, 
                 (0, false) => Err(closest(norm, q)),
                 (0, true) if all.is_empty() => Err(closest(norm, q)),
                 (0, true) => Err(Miss::PrefixNotBefore { count: all.len() }),
-                (n, false) => Err(Miss::Ambiguous { count: n, starts: all.iter().take(3).map(|&b| norm.orig_char_at(b)).collect() }),
+                (n, false) => Err(Miss::Ambiguous {
+                    count: n,
+                    starts: all.iter().take(3).map(|&b| norm.orig_char_at(b)).collect(),
+                }),
                 (n, true) => Err(Miss::PrefixAmbiguous { count: n }),
             }
         })
@@ -69,7 +88,11 @@ pub fn resolve_all(norm: &Normalized, requests: &[Request]) -> Vec<Result<Span, 
 
 /// True when `before` ends with `prefix`, allowing the one space between them.
 fn preceded_by(before: &str, prefix: &str) -> bool {
-    !prefix.is_empty() && (before.ends_with(prefix) || before.strip_suffix(' ').is_some_and(|b| b.ends_with(prefix)))
+    !prefix.is_empty()
+        && (before.ends_with(prefix)
+            || before
+                .strip_suffix(' ')
+                .is_some_and(|b| b.ends_with(prefix)))
 }
 
 /// Every occurrence (as original spans) of `phrase`: the curation aid behind `locate`.
@@ -108,7 +131,11 @@ fn closest(norm: &Normalized, q: &str) -> Miss {
         best
     };
     let pre = longest(&|k| norm.text.find(&q[..cut(k)]));
-    let suf = longest(&|k| norm.text.find(&q[cut(n - k)..]).map(|b| b.saturating_sub(cut(n - k))));
+    let suf = longest(&|k| {
+        norm.text
+            .find(&q[cut(n - k)..])
+            .map(|b| b.saturating_sub(cut(n - k)))
+    });
     let (agree, at) = match (pre, suf) {
         (Some(p), Some(s)) if s.0 > p.0 => s,
         (Some(p), _) => p,
@@ -120,7 +147,12 @@ fn closest(norm: &Normalized, q: &str) -> Miss {
         at -= 1;
     }
     let passage: String = norm.text[at..].chars().take(n + 10).collect();
-    Miss::NotFound { closest: passage.trim().to_string(), agree, of: n, at: norm.orig_char_at(at) }
+    Miss::NotFound {
+        closest: passage.trim().to_string(),
+        agree,
+        of: n,
+        at: norm.orig_char_at(at),
+    }
 }
 
 /// Reports why a quote was not proved, at the curated key responsible.
@@ -144,14 +176,19 @@ pub fn report(diags: &mut Diags, loc: Loc, source: &str, miss: Miss) {
     diags.push(loc, code, msg);
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn spans(src: &str, reqs: &[(&str, Option<&str>)]) -> Vec<Result<Span, Miss>> {
         let norm = Normalized::new(src);
-        let r: Vec<Request> = reqs.iter().map(|(q, p)| Request { quote: q, prefix: *p }).collect();
+        let r: Vec<Request> = reqs
+            .iter()
+            .map(|(q, p)| Request {
+                quote: q,
+                prefix: *p,
+            })
+            .collect();
         resolve_all(&norm, &r)
     }
 
@@ -164,15 +201,28 @@ mod tests {
     #[test]
     fn twice_needs_a_prefix_and_the_prefix_must_precede() {
         let src = "Ibid. x Ibid. y";
-        let got = spans(src, &[("Ibid.", None), ("Ibid.", Some("x")), ("Ibid.", Some("z"))]);
-        assert_eq!(got[0], Err(Miss::Ambiguous { count: 2, starts: vec![0, 8] }));
+        let got = spans(
+            src,
+            &[("Ibid.", None), ("Ibid.", Some("x")), ("Ibid.", Some("z"))],
+        );
+        assert_eq!(
+            got[0],
+            Err(Miss::Ambiguous {
+                count: 2,
+                starts: vec![0, 8]
+            })
+        );
         assert_eq!(got[1], Ok(Span { start: 8, end: 13 }));
         assert_eq!(got[2], Err(Miss::PrefixNotBefore { count: 2 }));
     }
 
     #[test]
     fn a_miss_names_the_closest_passage() {
-        match &spans("the monthly wage of USD 380 for joining", &[("monthly wage of USD 350", None)])[0] {
+        match &spans(
+            "the monthly wage of USD 380 for joining",
+            &[("monthly wage of USD 350", None)],
+        )[0]
+        {
             Err(Miss::NotFound { closest, agree, .. }) => {
                 assert!(closest.starts_with("monthly wage of USD 3"), "{closest}");
                 assert_eq!(*agree, 21);

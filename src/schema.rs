@@ -183,7 +183,9 @@ impl Field {
         self.interned.iter().find(|k| &***k == v).cloned()
     }
     pub fn allows(&self, v: &str) -> bool {
-        self.vocabulary.as_ref().is_none_or(|voc| voc.iter().any(|(k, _)| k == v))
+        self.vocabulary
+            .as_ref()
+            .is_none_or(|voc| voc.iter().any(|(k, _)| k == v))
     }
 }
 
@@ -223,7 +225,11 @@ impl Schema {
 /// Parses one table schema; `stem` is its file name without `.json`, which must be
 /// the table's name. Problems are reported against `file`.
 pub fn parse(text: &str, stem: &str, file: &str, diags: &mut Diags) -> Option<Schema> {
-    let at = |e: &serde_json::Error| Loc { file: file.into(), line: e.line().max(1), col: e.column().max(1) };
+    let at = |e: &serde_json::Error| Loc {
+        file: file.into(),
+        line: e.line().max(1),
+        col: e.column().max(1),
+    };
     let json: serde_json::Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
@@ -234,14 +240,21 @@ pub fn parse(text: &str, stem: &str, file: &str, diags: &mut Diags) -> Option<Sc
     let raw: RawSchema = match serde_json::from_value(json.clone()) {
         Ok(r) => r,
         Err(e) => {
-            diags.push(Loc::file_only(file), Code::Schema, format!("not a table schema this pipeline reads: {e}"));
+            diags.push(
+                Loc::file_only(file),
+                Code::Schema,
+                format!("not a table schema this pipeline reads: {e}"),
+            );
             return None;
         }
     };
     let here = Loc::file_only(file);
     let mut bad = |msg: String| diags.push(here.clone(), Code::Schema, msg);
     if raw.name != stem {
-        bad(format!("schema name '{}' differs from its file name '{stem}'", raw.name));
+        bad(format!(
+            "schema name '{}' differs from its file name '{stem}'",
+            raw.name
+        ));
     }
     let mut fields = Vec::new();
     for f in raw.fields {
@@ -251,27 +264,49 @@ pub fn parse(text: &str, stem: &str, file: &str, diags: &mut Diags) -> Option<Sc
             (Some(e), Some(v)) => {
                 let keys: Vec<&String> = v.keys().collect();
                 if e.iter().collect::<Vec<_>>() != keys {
-                    bad(format!("field '{}': constraints.enum and x-vocabulary list different values", f.name));
+                    bad(format!(
+                        "field '{}': constraints.enum and x-vocabulary list different values",
+                        f.name
+                    ));
                 }
-                Some(v.into_iter().map(|(k, d)| (k, d.as_str().unwrap_or_default().to_string())).collect::<Vec<_>>())
+                Some(
+                    v.into_iter()
+                        .map(|(k, d)| (k, d.as_str().unwrap_or_default().to_string()))
+                        .collect::<Vec<_>>(),
+                )
             }
             _ => {
-                bad(format!("field '{}': every enum needs x-vocabulary with a definition of each value", f.name));
+                bad(format!(
+                    "field '{}': every enum needs x-vocabulary with a definition of each value",
+                    f.name
+                ));
                 None
             }
         };
         for v in f.symmetric.iter().chain(&f.hierarchy) {
-            if !vocabulary.as_ref().is_some_and(|voc| voc.iter().any(|(k, _)| k == v)) {
-                bad(format!("field '{}': x-symmetric/x-hierarchy value '{v}' is not in its enum", f.name));
+            if !vocabulary
+                .as_ref()
+                .is_some_and(|voc| voc.iter().any(|(k, _)| k == v))
+            {
+                bad(format!(
+                    "field '{}': x-symmetric/x-hierarchy value '{v}' is not in its enum",
+                    f.name
+                ));
             }
         }
         if f.ordered && vocabulary.is_none() {
-            bad(format!("field '{}': x-ordered applies only to an enum", f.name));
+            bad(format!(
+                "field '{}': x-ordered applies only to an enum",
+                f.name
+            ));
         }
         if let Some(voc) = &vocabulary {
             for (k, d) in voc {
                 if d.trim().is_empty() {
-                    bad(format!("field '{}': enum value '{k}' has no definition", f.name));
+                    bad(format!(
+                        "field '{}': enum value '{k}' has no definition",
+                        f.name
+                    ));
                 }
             }
         }
@@ -292,7 +327,11 @@ pub fn parse(text: &str, stem: &str, file: &str, diags: &mut Diags) -> Option<Sc
         if f.description.trim().is_empty() {
             bad(format!("field '{}' has no description", f.name));
         }
-        let interned = vocabulary.iter().flatten().map(|(k, _)| std::sync::Arc::from(k.as_str())).collect();
+        let interned = vocabulary
+            .iter()
+            .flatten()
+            .map(|(k, _)| std::sync::Arc::from(k.as_str()))
+            .collect();
         fields.push(Field {
             interned,
             name: f.name,
@@ -326,8 +365,16 @@ pub fn parse(text: &str, stem: &str, file: &str, diags: &mut Diags) -> Option<Sc
             bad(format!("foreign key {:?} names unknown fields", fk.fields));
             continue;
         }
-        let table = if fk.reference.resource.is_empty() { raw.name.clone() } else { fk.reference.resource };
-        foreign_keys.push(ForeignKey { fields: idx, table, ref_fields: fk.reference.fields });
+        let table = if fk.reference.resource.is_empty() {
+            raw.name.clone()
+        } else {
+            fk.reference.resource
+        };
+        foreign_keys.push(ForeignKey {
+            fields: idx,
+            table,
+            ref_fields: fk.reference.fields,
+        });
     }
     let mut json = json;
     if let Some(o) = json.as_object_mut() {

@@ -58,7 +58,10 @@ impl Normalized {
     /// Maps a byte range of the collapsed text whose ends are not whitespace to the
     /// half-open code-point span of the original it covers.
     pub fn to_original(&self, start: usize, end: usize) -> (usize, usize) {
-        let last = self.text[..end].chars().next_back().map_or(0, char::len_utf8);
+        let last = self.text[..end]
+            .chars()
+            .next_back()
+            .map_or(0, char::len_utf8);
         let first = self.orig_char[start] as usize;
         let last_start = self.orig_char[end - last] as usize;
         (first, last_start + 1)

@@ -50,7 +50,10 @@ impl Value {
             (Int(a), Int(b)) => a.cmp(b),
             (Date(a), Date(b)) => a.cmp(b),
             (Bool(a), Bool(b)) => a.cmp(b),
-            _ => self.as_f64().unwrap_or(f64::NAN).total_cmp(&other.as_f64().unwrap_or(f64::NAN)),
+            _ => self
+                .as_f64()
+                .unwrap_or(f64::NAN)
+                .total_cmp(&other.as_f64().unwrap_or(f64::NAN)),
         }
     }
 

@@ -45,7 +45,8 @@ fn main() -> std::process::ExitCode {
         return std::process::ExitCode::from(2);
     }
     let mut diags = Diags::default();
-    let schemas = kdata::load::load_schemas(&a.schemas, &a.schemas.display().to_string(), &mut diags);
+    let schemas =
+        kdata::load::load_schemas(&a.schemas, &a.schemas.display().to_string(), &mut diags);
     if !diags.is_empty() {
         for d in diags.sorted() {
             eprintln!("{d}");
@@ -54,7 +55,11 @@ fn main() -> std::process::ExitCode {
     }
     match generate(&a.out, &a.schemas, &schemas, a.docs, a.seed) {
         Ok(rows) => {
-            eprintln!("ok: {} documents, {rows} curated rows in {}", a.docs, a.out.display());
+            eprintln!(
+                "ok: {} documents, {rows} curated rows in {}",
+                a.docs,
+                a.out.display()
+            );
             std::process::ExitCode::SUCCESS
         }
         Err(e) => {
@@ -72,11 +77,17 @@ struct Rows<'a> {
 impl Rows<'_> {
     /// One `[[table]]` row: `set` gives (column or input key, TOML literal) pairs.
     fn row(&self, out: &mut String, table: &str, set: &[(&str, String)]) -> io::Result<()> {
-        let s = self.schemas.get(table).ok_or_else(|| io::Error::other(format!("no schema '{table}'")))?;
+        let s = self
+            .schemas
+            .get(table)
+            .ok_or_else(|| io::Error::other(format!("no schema '{table}'")))?;
         for (k, _) in set {
-            let known = s.fields.iter().any(|f| f.name == *k && f.derive.is_none()) || *k == "quote_prefix";
+            let known =
+                s.fields.iter().any(|f| f.name == *k && f.derive.is_none()) || *k == "quote_prefix";
             if !known {
-                return Err(io::Error::other(format!("'{k}' is not a curated column of {table}")));
+                return Err(io::Error::other(format!(
+                    "'{k}' is not a curated column of {table}"
+                )));
             }
         }
         let _ = writeln!(out, "[[{table}]]");
@@ -86,8 +97,17 @@ impl Rows<'_> {
                     let _ = writeln!(out, "{k} = {v}");
                 }
                 None if f.required => {
-                    let first = f.vocabulary.as_ref().and_then(|v| v.first()).map(|(k, _)| k.clone());
-                    let v = first.ok_or_else(|| io::Error::other(format!("{table}.{} is required and has no default", f.name)))?;
+                    let first = f
+                        .vocabulary
+                        .as_ref()
+                        .and_then(|v| v.first())
+                        .map(|(k, _)| k.clone());
+                    let v = first.ok_or_else(|| {
+                        io::Error::other(format!(
+                            "{table}.{} is required and has no default",
+                            f.name
+                        ))
+                    })?;
                     let _ = writeln!(out, "{} = {}", f.name, q(&v));
                 }
                 None => {}
@@ -122,7 +142,10 @@ impl Rng {
 
 const ACTORS: usize = 120;
 const PLACES: usize = 40;
-const SYLLABLES: &[&str] = &["ka", "zor", "mel", "tan", "rif", "bal", "qut", "dor", "sha", "ven", "lum", "par", "gal", "nir", "tos", "wek"];
+const SYLLABLES: &[&str] = &[
+    "ka", "zor", "mel", "tan", "rif", "bal", "qut", "dor", "sha", "ven", "lum", "par", "gal",
+    "nir", "tos", "wek",
+];
 const VERBS: &[(&str, &str)] = &[
     ("attacked", "armed_conflict"),
     ("pledged allegiance to", "allegiance_pledged"),
@@ -131,12 +154,27 @@ const VERBS: &[(&str, &str)] = &[
     ("supplied weapons to", "logistical_support"),
     ("split away from", "splinter_of"),
 ];
-const MONTHS: &[&str] = &["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+const MONTHS: &[&str] = &[
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
 
 fn name(rng: &mut Rng, words: usize) -> String {
     (0..words)
         .map(|_| {
-            let w: String = (0..2 + rng.below(2)).map(|_| *rng.pick(SYLLABLES)).collect();
+            let w: String = (0..2 + rng.below(2))
+                .map(|_| *rng.pick(SYLLABLES))
+                .collect();
             let mut c = w.chars();
             c.next().unwrap().to_uppercase().collect::<String>() + c.as_str()
         })
@@ -154,7 +192,13 @@ fn q(s: &str) -> String {
 }
 
 /// Writes a complete project (raw/, schemas/, CITATION.cff) with `docs` documents.
-fn generate(out: &Path, schemas: &Path, tables: &BTreeMap<String, Schema>, docs: usize, seed: u64) -> io::Result<usize> {
+fn generate(
+    out: &Path,
+    schemas: &Path,
+    tables: &BTreeMap<String, Schema>,
+    docs: usize,
+    seed: u64,
+) -> io::Result<usize> {
     let rw = &Rows { schemas: tables };
     let mut rng = Rng(seed);
     let mut seen = std::collections::HashSet::new();
@@ -165,7 +209,9 @@ fn generate(out: &Path, schemas: &Path, tables: &BTreeMap<String, Schema>, docs:
         }
     };
     let world = World {
-        actors: (0..ACTORS).map(|_| format!("{} Front", unique(&mut rng, 2))).collect(),
+        actors: (0..ACTORS)
+            .map(|_| format!("{} Front", unique(&mut rng, 2)))
+            .collect(),
         places: (0..PLACES).map(|_| unique(&mut rng, 1)).collect(),
     };
     let raw = out.join("raw");
@@ -176,14 +222,29 @@ fn generate(out: &Path, schemas: &Path, tables: &BTreeMap<String, Schema>, docs:
         fs::copy(&p, out.join("schemas").join(p.file_name().unwrap()))?;
     }
     fs::write(raw.join("dataset.toml"), "name = \"synthetic\"\nversion = \"0.0.1\"\npublished = \"2020-01-01\"\ntitle = \"Synthetic corpus\"\ndescription = \"Generated for benchmarks.\"\nkeywords = [\"synthetic\"]\n\n[[licenses]]\nname = \"CC0-1.0\"\ntitle = \"CC0 1.0\"\npath = \"https://creativecommons.org/publicdomain/zero/1.0/\"\n\n[[contributors]]\ntitle = \"kdata synth\"\nrole = \"author\"\n")?;
-    fs::write(raw.join("DATASHEET.md"), "# Synthetic corpus\n\nGenerated text, no facts.\n")?;
+    fs::write(
+        raw.join("DATASHEET.md"),
+        "# Synthetic corpus\n\nGenerated text, no facts.\n",
+    )?;
     fs::create_dir_all(raw.join("licenses"))?;
-    fs::write(raw.join("licenses/CC0-1.0.txt"), include_str!("../../raw/licenses/CC0-1.0.txt"))?;
+    fs::write(
+        raw.join("licenses/CC0-1.0.txt"),
+        include_str!("../../raw/licenses/CC0-1.0.txt"),
+    )?;
     fs::write(raw.join("retired_ids.toml"), "retired = []\n")?;
-    fs::write(out.join("CITATION.cff"), "cff-version: 1.2.0\ntitle: Synthetic corpus\nversion: 0.0.1\n")?;
+    fs::write(
+        out.join("CITATION.cff"),
+        "cff-version: 1.2.0\ntitle: Synthetic corpus\nversion: 0.0.1\n",
+    )?;
     let mut rows = 0;
     for d in 0..docs {
-        rows += write_doc(rw, &raw, &world, d, &mut Rng(seed ^ (d as u64 + 1).wrapping_mul(0x2545_F491_4F6C_DD1D)))?;
+        rows += write_doc(
+            rw,
+            &raw,
+            &world,
+            d,
+            &mut Rng(seed ^ (d as u64 + 1).wrapping_mul(0x2545_F491_4F6C_DD1D)),
+        )?;
     }
     rows += write_registry(rw, &raw, &world)?;
     Ok(rows)
@@ -195,17 +256,60 @@ fn doc_id(d: usize) -> String {
 
 /// The registry: every actor and place, quoted from the first document (which names them all).
 fn write_registry(rw: &Rows, raw: &Path, w: &World) -> io::Result<usize> {
-    let (mut a, mut aa, mut p, mut pa) = (String::new(), String::new(), String::new(), String::new());
+    let (mut a, mut aa, mut p, mut pa) =
+        (String::new(), String::new(), String::new(), String::new());
     let doc = doc_id(0);
     for (i, n) in w.actors.iter().enumerate() {
         let quote = format!("The {n} is listed here as actor {i}.");
-        rw.row(&mut a, "actors", &[("actor_id", format!("\"a{i}\"")), ("name", q(n)), ("actor_type", format!("\"militant_group\"")), ("doc_id", format!("\"{doc}\"")), ("quote", q(&quote))])?;
-        rw.row(&mut aa, "actor_aliases", &[("alias_id", format!("\"a{i}-name\"")), ("actor_id", format!("\"a{i}\"")), ("alias", q(n)), ("alias_type", format!("\"name\"")), ("doc_id", format!("\"{doc}\"")), ("quote", q(&quote))])?;
+        rw.row(
+            &mut a,
+            "actors",
+            &[
+                ("actor_id", format!("\"a{i}\"")),
+                ("name", q(n)),
+                ("actor_type", format!("\"militant_group\"")),
+                ("doc_id", format!("\"{doc}\"")),
+                ("quote", q(&quote)),
+            ],
+        )?;
+        rw.row(
+            &mut aa,
+            "actor_aliases",
+            &[
+                ("alias_id", format!("\"a{i}-name\"")),
+                ("actor_id", format!("\"a{i}\"")),
+                ("alias", q(n)),
+                ("alias_type", format!("\"name\"")),
+                ("doc_id", format!("\"{doc}\"")),
+                ("quote", q(&quote)),
+            ],
+        )?;
     }
     for (i, n) in w.places.iter().enumerate() {
         let quote = format!("{n} is listed here as place {i}.");
-        rw.row(&mut p, "places", &[("place_id", format!("\"p{i}\"")), ("name", q(n)), ("place_kind", format!("\"city\"")), ("doc_id", format!("\"{doc}\"")), ("quote", q(&quote))])?;
-        rw.row(&mut pa, "place_aliases", &[("alias_id", format!("\"p{i}-name\"")), ("place_id", format!("\"p{i}\"")), ("alias", q(n)), ("alias_type", format!("\"name\"")), ("doc_id", format!("\"{doc}\"")), ("quote", q(&quote))])?;
+        rw.row(
+            &mut p,
+            "places",
+            &[
+                ("place_id", format!("\"p{i}\"")),
+                ("name", q(n)),
+                ("place_kind", format!("\"city\"")),
+                ("doc_id", format!("\"{doc}\"")),
+                ("quote", q(&quote)),
+            ],
+        )?;
+        rw.row(
+            &mut pa,
+            "place_aliases",
+            &[
+                ("alias_id", format!("\"p{i}-name\"")),
+                ("place_id", format!("\"p{i}\"")),
+                ("alias", q(n)),
+                ("alias_type", format!("\"name\"")),
+                ("doc_id", format!("\"{doc}\"")),
+                ("quote", q(&quote)),
+            ],
+        )?;
     }
     let r = raw.join("registry");
     fs::write(r.join("actors.toml"), a)?;
@@ -250,7 +354,25 @@ fn write_doc(rw: &Rows, raw: &Path, w: &World, d: usize, rng: &mut Rng) -> io::R
             row = first.clone();
             let before: Vec<&str> = text.split_whitespace().rev().take(3).collect();
             let prefix = before.into_iter().rev().collect::<Vec<_>>().join(" ");
-            rw.row(&mut t.errata, "errata", &[("erratum_id", format!("\"{id}-rep{k}\"")), ("erratum_type", format!("\"inconsistency\"")), ("printed", q(opening)), ("correction", format!("\"(printed once)\"")), ("explanation", format!("\"The passage repeats an earlier one.\"")), ("table_name", q("relations")), ("row_id", q(&row)), ("column_name", q("quote")), ("quote", q(opening)), ("quote_prefix", q(&prefix))])?;
+            rw.row(
+                &mut t.errata,
+                "errata",
+                &[
+                    ("erratum_id", format!("\"{id}-rep{k}\"")),
+                    ("erratum_type", format!("\"inconsistency\"")),
+                    ("printed", q(opening)),
+                    ("correction", format!("\"(printed once)\"")),
+                    (
+                        "explanation",
+                        format!("\"The passage repeats an earlier one.\""),
+                    ),
+                    ("table_name", q("relations")),
+                    ("row_id", q(&row)),
+                    ("column_name", q("quote")),
+                    ("quote", q(opening)),
+                    ("quote_prefix", q(&prefix)),
+                ],
+            )?;
             t.rows += 1;
             let cut = earlier.rfind("report ").unwrap();
             format!("{}report {k}.", &earlier[..cut])
@@ -264,8 +386,22 @@ fn write_doc(rw: &Rows, raw: &Path, w: &World, d: usize, rng: &mut Rng) -> io::R
             line.pop(); // the full stop goes before the marker
             let _ = write!(line, ".{note}");
             let ft = format!("Author {note}, “Synthetic Source {id} {note},” Review (2020).");
-            rw.row(&mut t.footnotes, "footnotes", &[("number", format!("{note}")), ("quote", q(&ft))])?;
-            rw.row(&mut t.citations, "citations", &[("citation_id", format!("\"{id}-fn{note}\"")), ("citation_type", format!("\"journal_article\"")), ("title", format!("\"Synthetic Source {id} {note}\"")), ("published", format!("\"2020\"")), ("quote", q(&ft))])?;
+            rw.row(
+                &mut t.footnotes,
+                "footnotes",
+                &[("number", format!("{note}")), ("quote", q(&ft))],
+            )?;
+            rw.row(
+                &mut t.citations,
+                "citations",
+                &[
+                    ("citation_id", format!("\"{id}-fn{note}\"")),
+                    ("citation_type", format!("\"journal_article\"")),
+                    ("title", format!("\"Synthetic Source {id} {note}\"")),
+                    ("published", format!("\"2020\"")),
+                    ("quote", q(&ft)),
+                ],
+            )?;
             t.rows += 2;
             page_notes.push(ft);
         }
@@ -294,11 +430,30 @@ fn write_doc(rw: &Rows, raw: &Path, w: &World, d: usize, rng: &mut Rng) -> io::R
         dir.join("document.toml"),
         format!("title = \"Synthetic document {d}\"\nauthors = \"kdata synth\"\ncontainer_title = \"Synthetic Review\"\nyear = 2020\nfirst_page = 1\nlast_page = {page}\nlanguage = \"en\"\nlicence_note = \"Generated.\"\nsource = \"source.txt\"\nsha256 = \"{sha}\"\n\n[layout]\nrunning_headers = [{}]\n", q(&header)),
     )?;
-    let written = [("footnotes", &t.footnotes), ("citations", &t.citations), ("relations", &t.relations), ("events", &t.events), ("event_actors", &t.event_actors), ("figures", &t.figures), ("errata", &t.errata)];
+    let written = [
+        ("footnotes", &t.footnotes),
+        ("citations", &t.citations),
+        ("relations", &t.relations),
+        ("events", &t.events),
+        ("event_actors", &t.event_actors),
+        ("figures", &t.figures),
+        ("errata", &t.errata),
+    ];
     // Every document table of the schemas gets its file, empty when nothing is generated.
-    for s in rw.schemas.values().filter(|s| s.scope == kdata::schema::Scope::Document) {
-        let body = written.iter().find(|(n, _)| *n == s.name).map_or(String::new(), |(_, b)| b.to_string());
-        let body = if body.is_empty() { format!("{} = []\n", s.name) } else { body };
+    for s in rw
+        .schemas
+        .values()
+        .filter(|s| s.scope == kdata::schema::Scope::Document)
+    {
+        let body = written
+            .iter()
+            .find(|(n, _)| *n == s.name)
+            .map_or(String::new(), |(_, b)| b.to_string());
+        let body = if body.is_empty() {
+            format!("{} = []\n", s.name)
+        } else {
+            body
+        };
         fs::write(dir.join(format!("{}.toml", s.name)), body)?;
     }
     Ok(t.rows + 1)
@@ -320,7 +475,14 @@ struct Tables {
 
 /// One sentence stating a relation, an event with two participants and a figure, and
 /// the rows that record them (about six rows per sentence).
-fn fact_sentence(rw: &Rows, w: &World, rng: &mut Rng, id: &str, k: usize, t: &mut Tables) -> io::Result<String> {
+fn fact_sentence(
+    rw: &Rows,
+    w: &World,
+    rng: &mut Rng,
+    id: &str,
+    k: usize,
+    t: &mut Tables,
+) -> io::Result<String> {
     let (a, b) = (rng.below(w.actors.len()), rng.below(w.actors.len()));
     let b = if a == b { (b + 1) % w.actors.len() } else { b };
     let p = rng.below(w.places.len());
@@ -331,20 +493,87 @@ fn fact_sentence(rw: &Rows, w: &World, rng: &mut Rng, id: &str, k: usize, t: &mu
         year += 1;
     }
     let n = 2 + rng.below(5000);
-    let s = format!(
+    let s =
+        format!(
         "In {} {year}, the {} {verb} the {} near {}, and {n} people were counted in report {k}.",
         MONTHS[month - 1], w.actors[a], w.actors[b], w.places[p]
     );
     let clause = format!("the {} {verb} the {}", w.actors[a], w.actors[b]);
     let ev = format!("{id}-e{k}");
     // Symmetric types are stored once, subject before object (as ids compare).
-    let symmetric = rw.schemas["relations"].fields.iter().any(|f| f.symmetric.iter().any(|x| x == rel));
-    let (subj, obj) = if symmetric && format!("a{b}") < format!("a{a}") { (b, a) } else { (a, b) };
-    rw.row(&mut t.relations, "relations", &[("relation_id", format!("\"{id}-r{k}\"")), ("subject_actor_id", format!("\"a{subj}\"")), ("relation_type", format!("\"{rel}\"")), ("object_actor_id", format!("\"a{obj}\"")), ("date", format!("\"{year}-{month:02}\"")), ("date_basis", q("stated")), ("certainty", format!("\"asserted\"")), ("quote", q(&s))])?;
-    rw.row(&mut t.events, "events", &[("event_id", format!("\"{ev}\"")), ("event_type", format!("\"clash\"")), ("summary", q(&clause)), ("date", format!("\"{year}-{month:02}\"")), ("date_basis", q("stated")), ("place_id", format!("\"p{p}\"")), ("certainty", format!("\"asserted\"")), ("quote", q(&s))])?;
-    rw.row(&mut t.event_actors, "event_actors", &[("event_id", format!("\"{ev}\"")), ("actor_id", format!("\"a{a}\"")), ("role", format!("\"perpetrator\""))])?;
-    rw.row(&mut t.event_actors, "event_actors", &[("event_id", format!("\"{ev}\"")), ("actor_id", format!("\"a{b}\"")), ("role", format!("\"target\""))])?;
-    rw.row(&mut t.figures, "figures", &[("figure_id", format!("\"{id}-f{k}\"")), ("measure", format!("\"people counted\"")), ("value", format!("{n}")), ("unit", format!("\"person\"")), ("qualifier", format!("\"exact\"")), ("event_id", format!("\"{ev}\"")), ("period", format!("\"{year}\"")), ("certainty", format!("\"reported\"")), ("quote", q(&format!("{n} people were counted in report {k}.")))])?;
+    let symmetric = rw.schemas["relations"]
+        .fields
+        .iter()
+        .any(|f| f.symmetric.iter().any(|x| x == rel));
+    let (subj, obj) = if symmetric && format!("a{b}") < format!("a{a}") {
+        (b, a)
+    } else {
+        (a, b)
+    };
+    rw.row(
+        &mut t.relations,
+        "relations",
+        &[
+            ("relation_id", format!("\"{id}-r{k}\"")),
+            ("subject_actor_id", format!("\"a{subj}\"")),
+            ("relation_type", format!("\"{rel}\"")),
+            ("object_actor_id", format!("\"a{obj}\"")),
+            ("date", format!("\"{year}-{month:02}\"")),
+            ("date_basis", q("stated")),
+            ("certainty", format!("\"asserted\"")),
+            ("quote", q(&s)),
+        ],
+    )?;
+    rw.row(
+        &mut t.events,
+        "events",
+        &[
+            ("event_id", format!("\"{ev}\"")),
+            ("event_type", format!("\"clash\"")),
+            ("summary", q(&clause)),
+            ("date", format!("\"{year}-{month:02}\"")),
+            ("date_basis", q("stated")),
+            ("place_id", format!("\"p{p}\"")),
+            ("certainty", format!("\"asserted\"")),
+            ("quote", q(&s)),
+        ],
+    )?;
+    rw.row(
+        &mut t.event_actors,
+        "event_actors",
+        &[
+            ("event_id", format!("\"{ev}\"")),
+            ("actor_id", format!("\"a{a}\"")),
+            ("role", format!("\"perpetrator\"")),
+        ],
+    )?;
+    rw.row(
+        &mut t.event_actors,
+        "event_actors",
+        &[
+            ("event_id", format!("\"{ev}\"")),
+            ("actor_id", format!("\"a{b}\"")),
+            ("role", format!("\"target\"")),
+        ],
+    )?;
+    rw.row(
+        &mut t.figures,
+        "figures",
+        &[
+            ("figure_id", format!("\"{id}-f{k}\"")),
+            ("measure", format!("\"people counted\"")),
+            ("value", format!("{n}")),
+            ("unit", format!("\"person\"")),
+            ("qualifier", format!("\"exact\"")),
+            ("event_id", format!("\"{ev}\"")),
+            ("period", format!("\"{year}\"")),
+            ("certainty", format!("\"reported\"")),
+            (
+                "quote",
+                q(&format!("{n} people were counted in report {k}.")),
+            ),
+        ],
+    )?;
     t.rows += 5;
     Ok(s)
 }

@@ -35,15 +35,23 @@ impl KeyPart {
 /// Primary keys, unique columns and foreign keys, as declared in the schemas.
 pub fn check_keys(p: &Project, tables: &Tables, diags: &mut Diags) {
     let loc = |table: &str, r: usize, field: &str| -> Loc {
-        tables[table].1.get(r).map_or_else(|| Loc::file_only(&format!("schemas/{table}.json")), |c| c.row.origin.at(field))
+        tables[table].1.get(r).map_or_else(
+            || Loc::file_only(&format!("schemas/{table}.json")),
+            |c| c.row.origin.at(field),
+        )
     };
     let text = |k: &[KeyPart]| k.iter().map(KeyPart::text).collect::<Vec<_>>().join("+");
     // Keys some foreign key points at; only these are kept once checked for uniqueness.
-    let targets: HashSet<(&str, Vec<usize>)> = p.schemas.values()
+    let targets: HashSet<(&str, Vec<usize>)> = p
+        .schemas
+        .values()
         .flat_map(|s| s.foreign_keys.iter().map(move |fk| (s, fk)))
         .filter_map(|(_, fk)| {
             let t = &p.schemas.get(&fk.table)?;
-            Some((fk.table.as_str(), fk.ref_fields.iter().filter_map(|n| t.index(n)).collect()))
+            Some((
+                fk.table.as_str(),
+                fk.ref_fields.iter().filter_map(|n| t.index(n)).collect(),
+            ))
         })
         .collect();
     let mut keysets: HashMap<(&str, Vec<usize>), KeySet> = HashMap::new();
@@ -51,7 +59,14 @@ pub fn check_keys(p: &Project, tables: &Tables, diags: &mut Diags) {
     for (name, (rows, _)) in tables {
         let schema = &p.schemas[*name];
         let mut uniques: Vec<Vec<usize>> = vec![schema.primary_key.clone()];
-        uniques.extend(schema.fields.iter().enumerate().filter(|(_, f)| f.unique).map(|(i, _)| vec![i]));
+        uniques.extend(
+            schema
+                .fields
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.unique)
+                .map(|(i, _)| vec![i]),
+        );
         uniques.dedup();
         for idx in uniques {
             let mut seen: KeyMap = KeyMap::with_capacity_and_hasher(rows.len(), Default::default());
@@ -60,11 +75,19 @@ pub fn check_keys(p: &Project, tables: &Tables, diags: &mut Diags) {
                     continue;
                 }
                 if let Some(&first) = seen.get(key.as_slice()) {
-                    let names: Vec<&str> = idx.iter().map(|&i| schema.fields[i].name.as_str()).collect();
+                    let names: Vec<&str> = idx
+                        .iter()
+                        .map(|&i| schema.fields[i].name.as_str())
+                        .collect();
                     diags.push(
                         loc(name, r, names[0]),
                         Code::DuplicateKey,
-                        format!("{name}: {} = {} is used twice (first at {})", names.join("+"), text(&key), loc(name, first, names[0])),
+                        format!(
+                            "{name}: {} = {} is used twice (first at {})",
+                            names.join("+"),
+                            text(&key),
+                            loc(name, first, names[0])
+                        ),
                     );
                 } else {
                     seen.insert(key.clone(), r);
@@ -79,9 +102,20 @@ pub fn check_keys(p: &Project, tables: &Tables, diags: &mut Diags) {
         let schema = &p.schemas[*name];
         for fk in &schema.foreign_keys {
             let target = &p.schemas[&fk.table];
-            let ref_idx: Vec<usize> = fk.ref_fields.iter().filter_map(|n| target.index(n)).collect();
+            let ref_idx: Vec<usize> = fk
+                .ref_fields
+                .iter()
+                .filter_map(|n| target.index(n))
+                .collect();
             let Some(set) = keysets.get(&(fk.table.as_str(), ref_idx)) else {
-                diags.push(Loc::file_only(&format!("schemas/{name}.json")), Code::Schema, format!("foreign key to {}{:?} is not a primary or unique key", fk.table, fk.ref_fields));
+                diags.push(
+                    Loc::file_only(&format!("schemas/{name}.json")),
+                    Code::Schema,
+                    format!(
+                        "foreign key to {}{:?} is not a primary or unique key",
+                        fk.table, fk.ref_fields
+                    ),
+                );
                 continue;
             };
             if p.broken_tables.contains(&fk.table) {
@@ -95,7 +129,16 @@ pub fn check_keys(p: &Project, tables: &Tables, diags: &mut Diags) {
                     continue;
                 }
                 let field = &schema.fields[fk.fields[0]].name;
-                diags.push(loc(name, r, field), Code::ForeignKey, format!("{name}.{field} = '{}' matches no {}.{}", text(&key), fk.table, fk.ref_fields.join("+")));
+                diags.push(
+                    loc(name, r, field),
+                    Code::ForeignKey,
+                    format!(
+                        "{name}.{field} = '{}' matches no {}.{}",
+                        text(&key),
+                        fk.table,
+                        fk.ref_fields.join("+")
+                    ),
+                );
             }
         }
     }
@@ -122,7 +165,8 @@ impl std::hash::Hasher for Fx {
         for chunk in bytes.chunks(8) {
             let mut w = [0u8; 8];
             w[..chunk.len()].copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w))
+                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
         }
     }
     fn finish(&self) -> u64 {

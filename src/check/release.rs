@@ -38,21 +38,35 @@ pub fn required(old: &Version, new: &Version, diffs: &[TableDiff]) -> (Bump, Vec
             continue;
         };
         if o.key != n.key {
-            at(Bump::Major, format!("{name}: primary key changed"), &mut level);
+            at(
+                Bump::Major,
+                format!("{name}: primary key changed"),
+                &mut level,
+            );
         }
         for (i, c) in o.columns.iter().enumerate() {
             let Some(j) = n.columns.iter().position(|x| x == c) else {
                 at(Bump::Major, format!("{name}.{c} removed"), &mut level);
                 continue;
             };
-            let (Some((ot, ov)), Some((nt, nv))) = (o.types.get(i), n.types.get(j)) else { continue };
+            let (Some((ot, ov)), Some((nt, nv))) = (o.types.get(i), n.types.get(j)) else {
+                continue;
+            };
             if ot != nt {
-                at(Bump::Major, format!("{name}.{c}: type {ot} → {nt}"), &mut level);
+                at(
+                    Bump::Major,
+                    format!("{name}.{c}: type {ot} → {nt}"),
+                    &mut level,
+                );
             }
             if let (Some(ov), Some(nv)) = (ov, nv) {
                 let gone: Vec<&String> = ov.iter().filter(|v| !nv.contains(v)).collect();
                 if !gone.is_empty() {
-                    at(Bump::Major, format!("{name}.{c}: values removed: {gone:?}"), &mut level);
+                    at(
+                        Bump::Major,
+                        format!("{name}.{c}: values removed: {gone:?}"),
+                        &mut level,
+                    );
                 }
                 if nv.iter().any(|v| !ov.contains(v)) {
                     at(Bump::Minor, format!("{name}.{c}: values added"), &mut level);
@@ -68,10 +82,18 @@ pub fn required(old: &Version, new: &Version, diffs: &[TableDiff]) -> (Bump, Vec
     }
     for d in diffs {
         if !d.added.is_empty() || !d.removed.is_empty() {
-            at(Bump::Minor, format!("{}: rows added or removed", d.table), &mut level);
+            at(
+                Bump::Minor,
+                format!("{}: rows added or removed", d.table),
+                &mut level,
+            );
         }
         if !d.changed.is_empty() {
-            at(Bump::Patch, format!("{}: values changed", d.table), &mut level);
+            at(
+                Bump::Patch,
+                format!("{}: values changed", d.table),
+                &mut level,
+            );
         }
     }
     (level, why)
@@ -80,7 +102,10 @@ pub fn required(old: &Version, new: &Version, diffs: &[TableDiff]) -> (Bump, Vec
 /// The bump from one version number to the next.
 pub fn bump_between(old: &str, new: &str) -> Option<Bump> {
     let parse = |v: &str| -> Option<[u64; 3]> {
-        let p: Vec<u64> = v.split('.').map(|x| x.parse().ok()).collect::<Option<_>>()?;
+        let p: Vec<u64> = v
+            .split('.')
+            .map(|x| x.parse().ok())
+            .collect::<Option<_>>()?;
         p.try_into().ok()
     };
     let (o, n) = (parse(old)?, parse(new)?);
@@ -97,7 +122,9 @@ pub fn bump_between(old: &str, new: &str) -> Option<Bump> {
 
 /// Checks a release of `new` against the previous release, if there is one.
 pub fn check(p: &Project, new: &Version, diags: &mut Diags) {
-    let Some(old) = &p.released.previous else { return };
+    let Some(old) = &p.released.previous else {
+        return;
+    };
     let diffs = crate::diff::diff(old, new);
     let meta = Loc::file_only("raw/dataset.toml");
     let (need, why) = required(old, new, &diffs);
@@ -106,18 +133,43 @@ pub fn check(p: &Project, new: &Version, diags: &mut Diags) {
         Some(_) | None => diags.push(
             meta,
             Code::Version,
-            format!("version {} after {} is too small a step: the changes need a {:?} release ({})", new.version, old.version, need, why.join("; ")),
+            format!(
+                "version {} after {} is too small a step: the changes need a {:?} release ({})",
+                new.version,
+                old.version,
+                need,
+                why.join("; ")
+            ),
         ),
     }
     let this = |v: &str| v == new.version;
-    let reasoned: BTreeSet<(&str, &str)> = p.changes.iter().filter(|(c, _)| this(&c.version)).map(|(c, _)| (c.table.as_str(), c.id.as_str())).collect();
-    let retired: BTreeSet<(&str, &str)> = p.retired.iter().filter(|(r, _)| this(&r.version)).map(|(r, _)| (r.table.as_str(), r.id.as_str())).collect();
+    let reasoned: BTreeSet<(&str, &str)> = p
+        .changes
+        .iter()
+        .filter(|(c, _)| this(&c.version))
+        .map(|(c, _)| (c.table.as_str(), c.id.as_str()))
+        .collect();
+    let retired: BTreeSet<(&str, &str)> = p
+        .retired
+        .iter()
+        .filter(|(r, _)| this(&r.version))
+        .map(|(r, _)| (r.table.as_str(), r.id.as_str()))
+        .collect();
     let changes_file = Loc::file_only("raw/changes.toml");
     for d in &diffs {
         for (k, cols) in &d.changed {
             if !reasoned.contains(&(d.table.as_str(), k.as_str())) {
                 let names: Vec<&str> = cols.iter().map(|c| c.0.as_str()).collect();
-                diags.push(changes_file.clone(), Code::Reason, format!("{} '{k}' changed since {} ({}): say why in raw/changes.toml", d.table, old.version, names.join(", ")));
+                diags.push(
+                    changes_file.clone(),
+                    Code::Reason,
+                    format!(
+                        "{} '{k}' changed since {} ({}): say why in raw/changes.toml",
+                        d.table,
+                        old.version,
+                        names.join(", ")
+                    ),
+                );
             }
         }
         for k in &d.removed {
@@ -130,7 +182,13 @@ pub fn check(p: &Project, new: &Version, diags: &mut Diags) {
     // A reason must be about a row this version adds, changes or removes.
     let touched: BTreeSet<(&str, &str)> = diffs
         .iter()
-        .flat_map(|d| d.added.iter().chain(&d.removed).chain(d.changed.iter().map(|c| &c.0)).map(move |k| (d.table.as_str(), k.as_str())))
+        .flat_map(|d| {
+            d.added
+                .iter()
+                .chain(&d.removed)
+                .chain(d.changed.iter().map(|c| &c.0))
+                .map(move |k| (d.table.as_str(), k.as_str()))
+        })
         .collect();
     for (c, at) in p.changes.iter().filter(|(c, _)| this(&c.version)) {
         if !touched.contains(&(c.table.as_str(), c.id.as_str())) {

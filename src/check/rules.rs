@@ -2,15 +2,14 @@
 //! parent links without cycles, alias surface forms unique across actors and places,
 //! figure bounds that agree with their qualifier, errata that quote what they correct.
 
-use crate::model::{Laid, Tables};
-use crate::diag::{Code, Diags, Loc};
 use crate::contract::Entity;
+use crate::diag::{Code, Diags, Loc};
 use crate::model::{row_key, Curated, Project};
+use crate::model::{Laid, Tables};
 use crate::schema::Schema;
 use crate::text::collapse;
 use crate::value::Value;
 use std::collections::{HashMap, HashSet};
-
 
 /// A curated table's rows read through contract handles, with each row's origin for
 /// diagnostics.
@@ -23,7 +22,11 @@ struct View<'t, 'a> {
 impl<'t, 'a> View<'t, 'a> {
     fn new(p: &'t Project, tables: &'t Tables<'a>, name: &str) -> Option<View<'t, 'a>> {
         let (rows, origins) = tables.get(name)?;
-        Some(View { rows, origins, schema: p.schemas.get(name)? })
+        Some(View {
+            rows,
+            origins,
+            schema: p.schemas.get(name)?,
+        })
     }
     fn get(&self, r: usize, col: usize) -> &Value {
         &self.rows[r][col]
@@ -39,7 +42,11 @@ impl<'t, 'a> View<'t, 'a> {
     }
     /// The curator wrote `col` but its value could not be read (reported already).
     fn failed(&self, r: usize, col: usize) -> bool {
-        self.get(r, col).is_null() && self.origins[r].row.origin.has(&self.schema.fields[col].name)
+        self.get(r, col).is_null()
+            && self.origins[r]
+                .row
+                .origin
+                .has(&self.schema.fields[col].name)
     }
 }
 
@@ -59,12 +66,26 @@ pub fn run(p: &Project, tables: &Tables, laid: &HashMap<&str, &Laid>, diags: &mu
     if let Some(v) = View::new(p, tables, "errata") {
         let e = &c.errata;
         for r in 0..v.len() {
-            let (printed, quote) = (v.str(r, e.printed).map(collapse), v.str(r, e.quote).unwrap_or_default());
-            if printed.as_ref().is_some_and(|pr| !quote.contains(pr.as_str())) {
-                diags.push(v.at(r, e.printed), Code::Errata, "'printed' must occur inside the row's quote");
+            let (printed, quote) = (
+                v.str(r, e.printed).map(collapse),
+                v.str(r, e.quote).unwrap_or_default(),
+            );
+            if printed
+                .as_ref()
+                .is_some_and(|pr| !quote.contains(pr.as_str()))
+            {
+                diags.push(
+                    v.at(r, e.printed),
+                    Code::Errata,
+                    "'printed' must occur inside the row's quote",
+                );
             }
             if v.str(r, e.printed) == v.str(r, e.correction) {
-                diags.push(v.at(r, e.correction), Code::Errata, "the correction is the same as the printed text");
+                diags.push(
+                    v.at(r, e.correction),
+                    Code::Errata,
+                    "the correction is the same as the printed text",
+                );
             }
         }
     }
@@ -73,10 +94,22 @@ pub fn run(p: &Project, tables: &Tables, laid: &HashMap<&str, &Laid>, diags: &mu
         for r in 0..v.len() {
             // Rows whose quote did not resolve, or that sit in a footnote whose number is
             // broken, are already reported.
-            let (Some(start), Some(doc)) = (v.get(r, ci.char_start).as_int(), v.str(r, ci.doc_id)) else { continue };
-            let in_note = laid.get(doc).is_some_and(|l| l.layout.notes.iter().any(|n| n.span.start <= start as usize && (start as usize) < n.span.end));
+            let (Some(start), Some(doc)) = (v.get(r, ci.char_start).as_int(), v.str(r, ci.doc_id))
+            else {
+                continue;
+            };
+            let in_note = laid.get(doc).is_some_and(|l| {
+                l.layout
+                    .notes
+                    .iter()
+                    .any(|n| n.span.start <= start as usize && (start as usize) < n.span.end)
+            });
             if v.get(r, ci.footnote).is_null() && !in_note {
-                diags.push(v.origins[r].row.origin.at("quote"), Code::Citation, "a citation's quote must be text of one of the document's footnotes");
+                diags.push(
+                    v.origins[r].row.origin.at("quote"),
+                    Code::Citation,
+                    "a citation's quote must be text of one of the document's footnotes",
+                );
             }
         }
     }
@@ -84,7 +117,11 @@ pub fn run(p: &Project, tables: &Tables, laid: &HashMap<&str, &Laid>, diags: &mu
         let re = &c.relations;
         for r in 0..v.len() {
             if v.str(r, re.subject) == v.str(r, re.object) {
-                diags.push(v.at(r, re.object), Code::Relation, "a relation links two different actors");
+                diags.push(
+                    v.at(r, re.object),
+                    Code::Relation,
+                    "a relation links two different actors",
+                );
             }
         }
     }
@@ -95,27 +132,51 @@ pub fn run(p: &Project, tables: &Tables, laid: &HashMap<&str, &Laid>, diags: &mu
 fn id_history(p: &Project, tables: &Tables, diags: &mut Diags) {
     for (name, (rows, origins)) in tables {
         let schema = &p.schemas[*name];
-        let [pk] = schema.primary_key.as_slice() else { continue };
-        if !matches!(schema.scope, crate::schema::Scope::Registry | crate::schema::Scope::Document) {
+        let [pk] = schema.primary_key.as_slice() else {
+            continue;
+        };
+        if !matches!(
+            schema.scope,
+            crate::schema::Scope::Registry | crate::schema::Scope::Document
+        ) {
             continue;
         }
         let key_name = &schema.fields[*pk].name;
         let current: HashSet<String> = rows.iter().map(|r| r[*pk].to_text()).collect();
         for (r, row) in rows.iter().enumerate() {
             let id = row[*pk].to_text();
-            if let Some((ret, at)) = p.retired.iter().find(|(x, _)| x.table == *name && x.id == id) {
+            if let Some((ret, at)) = p
+                .retired
+                .iter()
+                .find(|(x, _)| x.table == *name && x.id == id)
+            {
                 diags.push(origins[r].row.origin.at(key_name), Code::ReusedId, format!("{name}: '{id}' was retired in {} (at {at}); ids are never reused, choose a new one", ret.version));
             }
         }
-        let Some(latest) = &p.released.latest else { continue };
-        let Some(released) = latest.tables.get(*name) else { continue };
+        let Some(latest) = &p.released.latest else {
+            continue;
+        };
+        let Some(released) = latest.tables.get(*name) else {
+            continue;
+        };
         // Rows of a file that could not be read are missing; that file's own error says why.
         if p.broken_tables.contains(&name.to_string()) || !p.broken_docs.is_empty() {
             continue;
         }
         for id in released.rows.keys().filter(|id| !current.contains(*id)) {
-            if !p.retired.iter().any(|(x, _)| x.table == *name && x.id == *id) {
-                let loc = origins.first().map_or_else(|| Loc::file_only("raw/retired_ids.toml"), |c| Loc { line: 1, col: 1, ..c.row.origin.row_loc() });
+            if !p
+                .retired
+                .iter()
+                .any(|(x, _)| x.table == *name && x.id == *id)
+            {
+                let loc = origins.first().map_or_else(
+                    || Loc::file_only("raw/retired_ids.toml"),
+                    |c| Loc {
+                        line: 1,
+                        col: 1,
+                        ..c.row.origin.row_loc()
+                    },
+                );
                 diags.push(loc, Code::IdRemoved, format!("{name}: '{id}' is in release {} but no longer curated; restore it or retire it in raw/retired_ids.toml", latest.label));
             }
         }
@@ -124,17 +185,32 @@ fn id_history(p: &Project, tables: &Tables, diags: &mut Diags) {
 
 /// An entity's name is one of its aliases; parent links reach a root without a cycle.
 fn entity_rules(p: &Project, tables: &Tables, e: &Entity, diags: &mut Diags) {
-    let (Some(v), Some(a)) = (View::new(p, tables, &e.table), View::new(p, tables, &e.aliases)) else { return };
+    let (Some(v), Some(a)) = (
+        View::new(p, tables, &e.table),
+        View::new(p, tables, &e.aliases),
+    ) else {
+        return;
+    };
     let (table, aliases) = (e.table.as_str(), e.aliases.as_str());
-    let forms: HashSet<(&str, &str)> = (0..a.len()).filter_map(|r| Some((a.str(r, e.owner)?, a.str(r, e.alias)?))).collect();
+    let forms: HashSet<(&str, &str)> = (0..a.len())
+        .filter_map(|r| Some((a.str(r, e.owner)?, a.str(r, e.alias)?)))
+        .collect();
     let parents: HashMap<&str, &str> = match e.parent {
-        Some(parent) => (0..v.len()).filter_map(|r| Some((v.str(r, e.id)?, v.str(r, parent)?))).collect(),
+        Some(parent) => (0..v.len())
+            .filter_map(|r| Some((v.str(r, e.id)?, v.str(r, parent)?)))
+            .collect(),
         None => HashMap::new(),
     };
     for r in 0..v.len() {
-        let (Some(me), Some(name)) = (v.str(r, e.id), v.str(r, e.name)) else { continue };
+        let (Some(me), Some(name)) = (v.str(r, e.id), v.str(r, e.name)) else {
+            continue;
+        };
         if !forms.contains(&(me, name)) {
-            diags.push(v.at(r, e.name), Code::NameNotAlias, format!("{table}: name '{name}' of '{me}' must also be a row of {aliases}"));
+            diags.push(
+                v.at(r, e.name),
+                Code::NameNotAlias,
+                format!("{table}: name '{name}' of '{me}' must also be a row of {aliases}"),
+            );
         }
         let mut seen = vec![me];
         let mut cur = me;
@@ -142,7 +218,14 @@ fn entity_rules(p: &Project, tables: &Tables, e: &Entity, diags: &mut Diags) {
             if seen.contains(&up) {
                 // Reported by each row on the loop, not by rows that merely lead into it.
                 if up == me {
-                    diags.push(v.at(r, e.parent.unwrap_or(e.id)), Code::Cycle, format!("{table}: parent links of '{me}' loop: {} -> {up}", seen.join(" -> ")));
+                    diags.push(
+                        v.at(r, e.parent.unwrap_or(e.id)),
+                        Code::Cycle,
+                        format!(
+                            "{table}: parent links of '{me}' loop: {} -> {up}",
+                            seen.join(" -> ")
+                        ),
+                    );
                 }
                 break;
             }
@@ -156,16 +239,30 @@ fn entity_rules(p: &Project, tables: &Tables, e: &Entity, diags: &mut Diags) {
 fn alias_rules(p: &Project, tables: &Tables, diags: &mut Diags) {
     let mut first: HashMap<String, (Loc, usize)> = HashMap::new();
     for (k, e) in p.contract.entities.iter().enumerate() {
-        let Some(v) = View::new(p, tables, &e.aliases) else { continue };
+        let Some(v) = View::new(p, tables, &e.aliases) else {
+            continue;
+        };
         let (table, quote) = (e.aliases.as_str(), v.schema.index("quote"));
         for r in 0..v.len() {
-            let Some(alias) = v.str(r, e.alias) else { continue };
+            let Some(alias) = v.str(r, e.alias) else {
+                continue;
+            };
             let form = collapse(alias);
             if quote.is_some_and(|q| !v.str(r, q).unwrap_or_default().contains(form.as_str())) {
-                diags.push(v.at(r, e.alias), Code::Alias, format!("{table}: alias '{alias}' does not occur in its own quote"));
+                diags.push(
+                    v.at(r, e.alias),
+                    Code::Alias,
+                    format!("{table}: alias '{alias}' does not occur in its own quote"),
+                );
             }
             if form != alias {
-                diags.push(v.at(r, e.alias), Code::Alias, format!("{table}: alias '{alias}' has leading, trailing or repeated whitespace"));
+                diags.push(
+                    v.at(r, e.alias),
+                    Code::Alias,
+                    format!(
+                        "{table}: alias '{alias}' has leading, trailing or repeated whitespace"
+                    ),
+                );
             }
             match first.get(&form) {
                 // Reported at the later entity table's row; forms repeated within one
@@ -186,10 +283,15 @@ fn alias_rules(p: &Project, tables: &Tables, diags: &mut Diags) {
 
 /// Bounds are ordered, contain the value, and agree with the qualifier.
 fn figure_rules(p: &Project, tables: &Tables, diags: &mut Diags) {
-    let Some(v) = View::new(p, tables, "figures") else { return };
+    let Some(v) = View::new(p, tables, "figures") else {
+        return;
+    };
     let f = &p.contract.figures;
     for r in 0..v.len() {
-        if [f.value, f.lower_bound, f.upper_bound, f.qualifier].iter().any(|&c| v.failed(r, c)) {
+        if [f.value, f.lower_bound, f.upper_bound, f.qualifier]
+            .iter()
+            .any(|&c| v.failed(r, c))
+        {
             continue;
         }
         let num = |c: usize| v.get(r, c).as_f64();
@@ -197,7 +299,10 @@ fn figure_rules(p: &Project, tables: &Tables, diags: &mut Diags) {
         let mut bad = |col: usize, msg: String| diags.push(v.at(r, col), Code::Bounds, msg);
         if let (Some(l), Some(h)) = (lo, hi) {
             if l > h {
-                bad(f.lower_bound, format!("lower_bound {l} is above upper_bound {h}"));
+                bad(
+                    f.lower_bound,
+                    format!("lower_bound {l} is above upper_bound {h}"),
+                );
             }
         }
         if let Some(x) = val {
@@ -235,7 +340,9 @@ impl<'t> RowKeys<'t> {
     fn new(p: &'t Project, tables: &'t Tables) -> RowKeys<'t> {
         let mut rows = HashMap::new();
         for (name, (rs, _)) in tables {
-            let Some(schema) = p.schemas.get(*name) else { continue };
+            let Some(schema) = p.schemas.get(*name) else {
+                continue;
+            };
             for (i, r) in rs.iter().enumerate() {
                 rows.insert((*name, row_key(schema, r)), i);
             }
@@ -250,14 +357,25 @@ impl<'t> RowKeys<'t> {
 /// Symmetric types are stored once, subject before object; the hierarchy relations
 /// (affirmed, actual, of an `x-hierarchy` type) and `parent_actor_id` say the same thing.
 fn relation_rules(p: &Project, tables: &Tables, diags: &mut Diags) {
-    let Some(v) = View::new(p, tables, "relations") else { return };
+    let Some(v) = View::new(p, tables, "relations") else {
+        return;
+    };
     let re = &p.contract.relations;
     let field = &v.schema.fields[re.relation_type];
     let mut seen: HashMap<Vec<&str>, usize> = HashMap::new();
     let mut hierarchy: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
     for r in 0..v.len() {
-        let (Some(s), Some(t), Some(o)) = (v.str(r, re.subject), v.str(r, re.relation_type), v.str(r, re.object)) else { continue };
-        let (pol, moda) = (v.str(r, re.polarity).unwrap_or_default(), v.str(r, re.modality).unwrap_or_default());
+        let (Some(s), Some(t), Some(o)) = (
+            v.str(r, re.subject),
+            v.str(r, re.relation_type),
+            v.str(r, re.object),
+        ) else {
+            continue;
+        };
+        let (pol, moda) = (
+            v.str(r, re.polarity).unwrap_or_default(),
+            v.str(r, re.modality).unwrap_or_default(),
+        );
         if field.symmetric.iter().any(|x| x == t) {
             if s > o {
                 diags.push(v.at(r, re.subject), Code::Relation, format!("'{t}' holds both ways and is stored once with subject_actor_id < object_actor_id: swap '{s}' and '{o}'"));
@@ -265,7 +383,10 @@ fn relation_rules(p: &Project, tables: &Tables, diags: &mut Diags) {
             // One fact, one row: the same pair, type, polarity, modality and date in one
             // document is stated once.
             let pair = if s < o { [s, o] } else { [o, s] };
-            let (doc, date) = (v.origins[r].doc.as_str(), v.str(r, re.date).unwrap_or_default());
+            let (doc, date) = (
+                v.origins[r].doc.as_str(),
+                v.str(r, re.date).unwrap_or_default(),
+            );
             if let Some(first) = seen.insert(vec![doc, t, pair[0], pair[1], pol, moda, date], r) {
                 diags.push(v.at(r, re.relation_type), Code::Relation, format!("'{t}' between '{s}' and '{o}' is already stated (at {}); one fact, one row", v.at(first, re.relation_type)));
             }
@@ -279,11 +400,19 @@ fn relation_rules(p: &Project, tables: &Tables, diags: &mut Diags) {
     if !p.broken_docs.is_empty() || p.broken_tables.iter().any(|t| t == "relations") {
         return;
     }
-    let Some(e) = p.contract.entities.iter().find(|e| e.table == "actors") else { return };
-    let (Some(a), Some(parent)) = (View::new(p, tables, "actors"), e.parent) else { return };
-    let parents: HashMap<&str, &str> = (0..a.len()).filter_map(|r| Some((a.str(r, e.id)?, a.str(r, parent)?))).collect();
+    let Some(e) = p.contract.entities.iter().find(|e| e.table == "actors") else {
+        return;
+    };
+    let (Some(a), Some(parent)) = (View::new(p, tables, "actors"), e.parent) else {
+        return;
+    };
+    let parents: HashMap<&str, &str> = (0..a.len())
+        .filter_map(|r| Some((a.str(r, e.id)?, a.str(r, parent)?)))
+        .collect();
     for r in 0..a.len() {
-        let (Some(me), Some(up)) = (a.str(r, e.id), a.str(r, parent)) else { continue };
+        let (Some(me), Some(up)) = (a.str(r, e.id), a.str(r, parent)) else {
+            continue;
+        };
         if on_cycle(&parents, me) {
             continue; // reported as a cycle
         }
@@ -319,17 +448,36 @@ fn on_cycle(parents: &HashMap<&str, &str>, me: &str) -> bool {
 /// passage it comes from (`date_evidence`) unless the row's own quote states it.
 fn date_rules(p: &Project, tables: &Tables, diags: &mut Diags) {
     for d in &p.contract.dated {
-        let Some(v) = View::new(p, tables, &d.table) else { continue };
+        let Some(v) = View::new(p, tables, &d.table) else {
+            continue;
+        };
         for r in 0..v.len() {
             if v.failed(r, d.date) || v.failed(r, d.basis) {
                 continue;
             }
-            let (date, basis, evidence) = (v.get(r, d.date), v.str(r, d.basis), v.get(r, d.evidence));
+            let (date, basis, evidence) =
+                (v.get(r, d.date), v.str(r, d.basis), v.get(r, d.evidence));
             match (date.is_null(), basis) {
-                (false, None) => diags.push(v.at(r, d.date), Code::Date, "a date needs date_basis: stated, other_passage or inferred"),
-                (true, Some(_)) => diags.push(v.at(r, d.basis), Code::Date, "date_basis without a date"),
-                (false, Some("stated")) if !evidence.is_null() => diags.push(v.at(r, d.evidence), Code::Date, "a date the quote states needs no date_evidence"),
-                (false, Some(b)) if b != "stated" && evidence.is_null() => diags.push(v.at(r, d.basis), Code::Date, format!("a date with basis '{b}' needs date_evidence: the passage it comes from")),
+                (false, None) => diags.push(
+                    v.at(r, d.date),
+                    Code::Date,
+                    "a date needs date_basis: stated, other_passage or inferred",
+                ),
+                (true, Some(_)) => {
+                    diags.push(v.at(r, d.basis), Code::Date, "date_basis without a date")
+                }
+                (false, Some("stated")) if !evidence.is_null() => diags.push(
+                    v.at(r, d.evidence),
+                    Code::Date,
+                    "a date the quote states needs no date_evidence",
+                ),
+                (false, Some(b)) if b != "stated" && evidence.is_null() => diags.push(
+                    v.at(r, d.basis),
+                    Code::Date,
+                    format!(
+                        "a date with basis '{b}' needs date_evidence: the passage it comes from"
+                    ),
+                ),
                 _ => {}
             }
         }
@@ -338,39 +486,76 @@ fn date_rules(p: &Project, tables: &Tables, diags: &mut Diags) {
 
 /// Each erratum names a row and column whose cell holds the printed text.
 fn errata_links(p: &Project, tables: &Tables, keys: &RowKeys, diags: &mut Diags) {
-    let Some(v) = View::new(p, tables, "errata") else { return };
+    let Some(v) = View::new(p, tables, "errata") else {
+        return;
+    };
     let e = &p.contract.errata;
     for r in 0..v.len() {
-        let (Some(t), Some(id), Some(col), Some(printed)) = (v.str(r, e.table_name), v.str(r, e.row_id), v.str(r, e.column_name), v.str(r, e.printed)) else { continue };
+        let (Some(t), Some(id), Some(col), Some(printed)) = (
+            v.str(r, e.table_name),
+            v.str(r, e.row_id),
+            v.str(r, e.column_name),
+            v.str(r, e.printed),
+        ) else {
+            continue;
+        };
         let (Some(schema), Some(row)) = (p.schemas.get(t), keys.get(t, id)) else {
-            diags.push(v.at(r, e.row_id), Code::Errata, format!("no row '{id}' in table '{t}'"));
+            diags.push(
+                v.at(r, e.row_id),
+                Code::Errata,
+                format!("no row '{id}' in table '{t}'"),
+            );
             continue;
         };
         let Some(c) = schema.index(col) else {
-            diags.push(v.at(r, e.column_name), Code::Errata, format!("'{col}' is not a column of {t}"));
+            diags.push(
+                v.at(r, e.column_name),
+                Code::Errata,
+                format!("'{col}' is not a column of {t}"),
+            );
             continue;
         };
         let cell = tables[t].0[row][c].to_text();
-        let in_quote = v.str(r, e.quote).is_some_and(|q| q.contains(&collapse(printed)));
+        let in_quote = v
+            .str(r, e.quote)
+            .is_some_and(|q| q.contains(&collapse(printed)));
         if in_quote && !collapse(&cell).contains(&collapse(printed)) {
-            diags.push(v.at(r, e.printed), Code::Errata, format!("{t} '{id}' column {col} does not contain the printed text '{printed}'"));
+            diags.push(
+                v.at(r, e.printed),
+                Code::Errata,
+                format!("{t} '{id}' column {col} does not contain the printed text '{printed}'"),
+            );
         }
     }
 }
 
 /// Claim links join two existing rows, and never a row to itself.
 fn claim_links(p: &Project, tables: &Tables, keys: &RowKeys, diags: &mut Diags) {
-    let Some(v) = View::new(p, tables, "claim_links") else { return };
+    let Some(v) = View::new(p, tables, "claim_links") else {
+        return;
+    };
     let c = &p.contract.claim_links;
     for r in 0..v.len() {
         for (t, id) in [(c.from_table, c.from_id), (c.to_table, c.to_id)] {
-            let (Some(table), Some(row)) = (v.str(r, t), v.str(r, id)) else { continue };
+            let (Some(table), Some(row)) = (v.str(r, t), v.str(r, id)) else {
+                continue;
+            };
             if keys.get(table, row).is_none() {
-                diags.push(v.at(r, id), Code::ForeignKey, format!("claim_links: no row '{row}' in table '{table}'"));
+                diags.push(
+                    v.at(r, id),
+                    Code::ForeignKey,
+                    format!("claim_links: no row '{row}' in table '{table}'"),
+                );
             }
         }
-        if (v.str(r, c.from_table), v.str(r, c.from_id)) == (v.str(r, c.to_table), v.str(r, c.to_id)) {
-            diags.push(v.at(r, c.to_id), Code::Relation, "a claim link joins two different rows");
+        if (v.str(r, c.from_table), v.str(r, c.from_id))
+            == (v.str(r, c.to_table), v.str(r, c.to_id))
+        {
+            diags.push(
+                v.at(r, c.to_id),
+                Code::Relation,
+                "a claim link joins two different rows",
+            );
         }
     }
 }

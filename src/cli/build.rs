@@ -30,10 +30,16 @@ pub fn run(root: &Path, args: Option<&BuildArgs>, release: bool) -> u8 {
     let t0 = Instant::now();
     let mut diags = Diags::default();
     let out = args.map_or_else(|| PathBuf::from("output"), |a| a.out.clone());
-    let out = if out.is_absolute() { out } else { root.join(out) };
+    let out = if out.is_absolute() {
+        out
+    } else {
+        root.join(out)
+    };
     let mut project = project::load(root, &out, &mut diags);
     let loaded = t0.elapsed();
-    let dataset = project.as_mut().and_then(|p| build::build_with_progress(p, &mut diags, &progress_bar(p.docs.len())));
+    let dataset = project
+        .as_mut()
+        .and_then(|p| build::build_with_progress(p, &mut diags, &progress_bar(p.docs.len())));
     let Some(mut ds) = dataset.filter(|_| diags.is_empty()) else {
         let n = diags.len();
         for d in diags.sorted() {
@@ -55,7 +61,11 @@ pub fn run(root: &Path, args: Option<&BuildArgs>, release: bool) -> u8 {
     }
     let rows: usize = ds.tables.iter().map(|t| t.rows.len()).sum();
     let Some(args) = args else {
-        eprintln!("ok: {} tables, {rows} rows valid ({:.0?})", ds.tables.len(), t0.elapsed());
+        eprintln!(
+            "ok: {} tables, {rows} rows valid ({:.0?})",
+            ds.tables.len(),
+            t0.elapsed()
+        );
         return 0;
     };
     ds.partition_by_doc = args.partition_by_doc;
@@ -74,12 +84,19 @@ pub fn run(root: &Path, args: Option<&BuildArgs>, release: bool) -> u8 {
     }
     match outcome {
         Ok(write::Outcome::AlreadyReleased) => {
-            eprintln!("ok: {} is released and a fresh build is byte-identical to it ({:.0?})", dir.display(), t0.elapsed());
+            eprintln!(
+                "ok: {} is released and a fresh build is byte-identical to it ({:.0?})",
+                dir.display(),
+                t0.elapsed()
+            );
             0
         }
         Ok(write::Outcome::ReleasedDiffers(files)) => {
             let meta = std::fs::read_to_string(root.join("raw/dataset.toml")).unwrap_or_default();
-            let line = meta.lines().position(|l| l.starts_with("version")).map_or(1, |i| i + 1);
+            let line = meta
+                .lines()
+                .position(|l| l.starts_with("version"))
+                .map_or(1, |i| i + 1);
             eprintln!(
                 "raw/dataset.toml:{line}:1: released: version {} is released and a fresh build differs in {}; bump the version to change the data",
                 ds.meta.version,
@@ -96,11 +113,19 @@ pub fn run(root: &Path, args: Option<&BuildArgs>, release: bool) -> u8 {
                 }
             }
             let what = if release { "released" } else { "written" };
-            eprintln!("ok: {} tables, {rows} rows {what} to {} ({:.0?})", ds.tables.len(), dir.display(), t0.elapsed());
+            eprintln!(
+                "ok: {} tables, {rows} rows {what} to {} ({:.0?})",
+                ds.tables.len(),
+                dir.display(),
+                t0.elapsed()
+            );
             0
         }
         Err(e) => {
-            eprintln!("{}:1:1: io: {e}; the previous output is unchanged", dir.display());
+            eprintln!(
+                "{}:1:1: io: {e}; the previous output is unchanged",
+                dir.display()
+            );
             super::EXIT_USAGE_IO
         }
     }

@@ -22,14 +22,19 @@ pub struct DiffArgs {
 }
 
 pub fn run(args: &DiffArgs) -> u8 {
-    let read = |d: &std::path::Path| crate::load::release::read_version(d).map_err(|e| (d.display().to_string(), e));
+    let read = |d: &std::path::Path| {
+        crate::load::release::read_version(d).map_err(|e| (d.display().to_string(), e))
+    };
     match read(&args.old).and_then(|old| Ok((old, read(&args.new)?))) {
         Ok((old, new)) => {
             let diffs = crate::diff::diff(&old, &new);
             let title = format!("{} → {}", args.old.display(), args.new.display());
             match args.format {
                 Format::Table => print!("{}", crate::diff::to_table(&diffs)),
-                Format::Markdown => print!("{}", crate::diff::to_markdown(&title, &diffs, &Default::default())),
+                Format::Markdown => print!(
+                    "{}",
+                    crate::diff::to_markdown(&title, &diffs, &Default::default())
+                ),
             }
             0
         }

@@ -3,8 +3,8 @@
 //! when the phrase occurs more than once).
 
 use crate::diag::Diags;
-use crate::model::{Doc, Layout, Span};
 use crate::load as project;
+use crate::model::{Doc, Layout, Span};
 use crate::prove as resolve;
 use clap::Args;
 use std::path::Path;
@@ -30,7 +30,11 @@ pub fn run(root: &Path, args: &LocateArgs) -> u8 {
         return super::EXIT_USAGE_IO;
     };
     let mut hits = 0;
-    for doc in p.docs.iter().filter(|d| args.doc.as_ref().is_none_or(|x| *x == d.doc_id)) {
+    for doc in p
+        .docs
+        .iter()
+        .filter(|d| args.doc.as_ref().is_none_or(|x| *x == d.doc_id))
+    {
         let layout = crate::derive::layout_of(&p, doc);
         for span in resolve::find_all(&doc.norm, &args.phrase) {
             hits += 1;
@@ -45,15 +49,26 @@ pub fn run(root: &Path, args: &LocateArgs) -> u8 {
 }
 
 fn print_hit(doc: &Doc, layout: Option<&Layout>, span: Span, args: &LocateArgs) {
-    let quote: String = crate::text::collapse(&doc.chars[span.start..span.end].iter().collect::<String>());
-    let page = layout.map_or("?".into(), |l| l.page_of(span.start).map_or("none (no printed pages)".into(), |p| p.to_string()));
-    let note = layout.and_then(|l| l.footnote_for(span)).map_or("none".into(), |n| n.to_string());
+    let quote: String =
+        crate::text::collapse(&doc.chars[span.start..span.end].iter().collect::<String>());
+    let page = layout.map_or("?".into(), |l| {
+        l.page_of(span.start)
+            .map_or("none (no printed pages)".into(), |p| p.to_string())
+    });
+    let note = layout
+        .and_then(|l| l.footnote_for(span))
+        .map_or("none".into(), |n| n.to_string());
     let count = resolve::find_all(&doc.norm, &quote).len();
-    println!("# {} page {page}, chars {}..{}, footnote {note}", doc.doc_id, span.start, span.end);
+    println!(
+        "# {} page {page}, chars {}..{}, footnote {note}",
+        doc.doc_id, span.start, span.end
+    );
     println!("[[{}]]", args.table);
     println!("quote = {}", toml_string(&quote));
     if count > 1 {
-        let before: String = doc.chars[span.start.saturating_sub(40)..span.start].iter().collect();
+        let before: String = doc.chars[span.start.saturating_sub(40)..span.start]
+            .iter()
+            .collect();
         let before = crate::text::collapse(&before);
         let cut = before.find(' ').map_or(0, |i| i + 1);
         println!("quote_prefix = {}", toml_string(&before[cut..]));

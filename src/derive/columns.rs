@@ -10,7 +10,16 @@ use crate::value::Value;
 use std::sync::Arc;
 
 /// Computes a row's derived columns; curated columns are kept as they are.
-pub fn derive_row(schema: &Schema, values: Vec<Value>, doc_id: &Value, span: Option<Span>, laid: Option<&Laid>, fixes: &Fixes, diags: &mut Diags, origin: &Origin) -> Vec<Value> {
+pub fn derive_row(
+    schema: &Schema,
+    values: Vec<Value>,
+    doc_id: &Value,
+    span: Option<Span>,
+    laid: Option<&Laid>,
+    fixes: &Fixes,
+    diags: &mut Diags,
+    origin: &Origin,
+) -> Vec<Value> {
     let mut row = values;
     // Corrected columns first: dates may be derived from them.
     let mut key = None;
@@ -18,8 +27,14 @@ pub fn derive_row(schema: &Schema, values: Vec<Value>, doc_id: &Value, span: Opt
         if let Some(Derive::Corrected(from)) = &f.derive {
             let key = key.get_or_insert_with(|| row_key(schema, &row));
             let printed = schema.index(from).map_or(Value::Null, |j| row[j].clone());
-            row[i] = match (printed.as_str(), fixes.get(&(schema.name.clone(), key.clone(), from.clone()))) {
-                (Some(text), Some(list)) => Value::Str(Arc::from(list.iter().fold(text.to_string(), |t, (p, c)| t.replace(p.as_str(), c)))),
+            row[i] = match (
+                printed.as_str(),
+                fixes.get(&(schema.name.clone(), key.clone(), from.clone())),
+            ) {
+                (Some(text), Some(list)) => Value::Str(Arc::from(
+                    list.iter()
+                        .fold(text.to_string(), |t, (p, c)| t.replace(p.as_str(), c)),
+                )),
                 _ => printed,
             };
         }
@@ -37,7 +52,12 @@ pub fn derive_row(schema: &Schema, values: Vec<Value>, doc_id: &Value, span: Opt
             parsed.push((from, result));
         }
     }
-    let edtf_of = |from: &str| parsed.iter().find(|(f, _)| *f == from).and_then(|(_, e)| e.clone());
+    let edtf_of = |from: &str| {
+        parsed
+            .iter()
+            .find(|(f, _)| *f == from)
+            .and_then(|(_, e)| e.clone())
+    };
     for (i, f) in schema.fields.iter().enumerate() {
         let Some(d) = &f.derive else {
             if f.name == "quote" {
@@ -50,11 +70,21 @@ pub fn derive_row(schema: &Schema, values: Vec<Value>, doc_id: &Value, span: Opt
         let int = |x: usize| Value::Int(x as i64);
         row[i] = match (d, span, laid) {
             (Derive::DocId, _, _) => doc_id.clone(),
-            (Derive::Page, Some(s), Some(l)) => l.layout.page_of(s.start).map_or(Value::Null, Value::Int),
+            (Derive::Page, Some(s), Some(l)) => {
+                l.layout.page_of(s.start).map_or(Value::Null, Value::Int)
+            }
             (Derive::CharStart, Some(s), _) => int(s.start),
             (Derive::CharEnd, Some(s), _) => int(s.end),
-            (Derive::Footnote, Some(s), Some(l)) => l.layout.footnote_for(s).map_or(Value::Null, Value::Int),
-            (Derive::MarkerStart | Derive::MarkerPage, Some(s), Some(l)) => match l.layout.notes.iter().find(|n| n.span == s).and_then(|n| n.marker) {
+            (Derive::Footnote, Some(s), Some(l)) => {
+                l.layout.footnote_for(s).map_or(Value::Null, Value::Int)
+            }
+            (Derive::MarkerStart | Derive::MarkerPage, Some(s), Some(l)) => match l
+                .layout
+                .notes
+                .iter()
+                .find(|n| n.span == s)
+                .and_then(|n| n.marker)
+            {
                 Some(m) if matches!(d, Derive::MarkerStart) => int(m),
                 Some(m) => l.layout.page_of(m).map_or(Value::Null, Value::Int),
                 None => Value::Null,
@@ -62,15 +92,24 @@ pub fn derive_row(schema: &Schema, values: Vec<Value>, doc_id: &Value, span: Opt
             (Derive::SourcePath, _, Some(l)) => Value::Str(Arc::from(l.doc.source_rel.as_str())),
             (Derive::SourceBytes, _, Some(l)) => int(l.doc.bytes),
             (Derive::SourceChars, _, Some(l)) => int(l.doc.chars.len()),
-            (Derive::EdtfStart(from), _, _) => edtf_of(from).and_then(|e| e.start).map_or(Value::Null, |e| Value::Date(edtf::days(e))),
-            (Derive::EdtfApproximate(from), _, _) => edtf_of(from).map_or(Value::Null, |e| Value::Bool(e.approximate)),
-            (Derive::EdtfUncertain(from), _, _) => edtf_of(from).map_or(Value::Null, |e| Value::Bool(e.uncertain)),
+            (Derive::EdtfStart(from), _, _) => edtf_of(from)
+                .and_then(|e| e.start)
+                .map_or(Value::Null, |e| Value::Date(edtf::days(e))),
+            (Derive::EdtfApproximate(from), _, _) => {
+                edtf_of(from).map_or(Value::Null, |e| Value::Bool(e.approximate))
+            }
+            (Derive::EdtfUncertain(from), _, _) => {
+                edtf_of(from).map_or(Value::Null, |e| Value::Bool(e.uncertain))
+            }
             (Derive::Corrected(_), _, _) => row[i].clone(),
-            (Derive::EdtfEnd(from), _, _) => edtf_of(from).and_then(|e| e.end).map_or(Value::Null, |e| Value::Date(edtf::days(e))),
-            (Derive::EdtfPrecision(from), _, _) => edtf_of(from).and_then(|e| f.intern(e.precision)).map_or(Value::Null, Value::Str),
+            (Derive::EdtfEnd(from), _, _) => edtf_of(from)
+                .and_then(|e| e.end)
+                .map_or(Value::Null, |e| Value::Date(edtf::days(e))),
+            (Derive::EdtfPrecision(from), _, _) => edtf_of(from)
+                .and_then(|e| f.intern(e.precision))
+                .map_or(Value::Null, Value::Str),
             _ => Value::Null,
         };
     }
     row
 }
-

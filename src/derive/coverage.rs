@@ -14,21 +14,120 @@ use crate::value::Value;
 use rayon::prelude::*;
 use std::collections::{BTreeSet, HashMap};
 
-
 const NUMBER_WORDS: &[&str] = &[
-    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen",
-    "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty",
-    "ninety", "hundred", "hundreds", "thousand", "thousands", "million", "millions", "billion", "dozen", "dozens", "couple", "half",
-    "twice", "once", "first", "second", "third", "fourth", "fifth", "firstly", "secondly", "thirdly", "single", "double",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+    "thirty",
+    "forty",
+    "fifty",
+    "sixty",
+    "seventy",
+    "eighty",
+    "ninety",
+    "hundred",
+    "hundreds",
+    "thousand",
+    "thousands",
+    "million",
+    "millions",
+    "billion",
+    "dozen",
+    "dozens",
+    "couple",
+    "half",
+    "twice",
+    "once",
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "firstly",
+    "secondly",
+    "thirdly",
+    "single",
+    "double",
 ];
 
 /// Capitalised function words that start sentences; they are not part of a name.
 const LEADING: &[&str] = &[
-    "The", "A", "An", "In", "On", "At", "By", "For", "From", "Since", "When", "While", "During", "After", "Before", "As", "Again",
-    "Both", "Neither", "Nor", "This", "That", "These", "Those", "Some", "Other", "Its", "Their", "His", "Her", "Our", "According",
-    "Recently", "However", "Moreover", "Even", "Although", "Apart", "Looking", "Hence", "Note", "Finally", "Furthermore", "Below",
-    "Because", "Then", "There", "What", "Why", "How", "If", "So", "Any", "Whether", "Despite", "Cooperation", "Supporters",
-    "Legend", "Books",
+    "The",
+    "A",
+    "An",
+    "In",
+    "On",
+    "At",
+    "By",
+    "For",
+    "From",
+    "Since",
+    "When",
+    "While",
+    "During",
+    "After",
+    "Before",
+    "As",
+    "Again",
+    "Both",
+    "Neither",
+    "Nor",
+    "This",
+    "That",
+    "These",
+    "Those",
+    "Some",
+    "Other",
+    "Its",
+    "Their",
+    "His",
+    "Her",
+    "Our",
+    "According",
+    "Recently",
+    "However",
+    "Moreover",
+    "Even",
+    "Although",
+    "Apart",
+    "Looking",
+    "Hence",
+    "Note",
+    "Finally",
+    "Furthermore",
+    "Below",
+    "Because",
+    "Then",
+    "There",
+    "What",
+    "Why",
+    "How",
+    "If",
+    "So",
+    "Any",
+    "Whether",
+    "Despite",
+    "Cooperation",
+    "Supporters",
+    "Legend",
+    "Books",
 ];
 
 /// Python's `\w`.
@@ -68,7 +167,11 @@ fn numbers(chars: &[char], body: &[bool]) -> Vec<Token> {
                     i += 1;
                 }
             }
-            out.push(Token { start, end: i, kind: Kind::Number });
+            out.push(Token {
+                start,
+                end: i,
+                kind: Kind::Number,
+            });
             continue;
         }
         // A number word is a whole word: Python's \b on both sides.
@@ -79,7 +182,11 @@ fn numbers(chars: &[char], body: &[bool]) -> Vec<Token> {
             }
             let w: String = (start..i).map(|k| c(k).to_ascii_lowercase()).collect();
             if NUMBER_WORDS.contains(&w.as_str()) {
-                out.push(Token { start, end: i, kind: Kind::Number });
+                out.push(Token {
+                    start,
+                    end: i,
+                    kind: Kind::Number,
+                });
             }
             continue;
         }
@@ -99,7 +206,10 @@ fn names(chars: &[char]) -> Vec<Token> {
     // follows (as Python's lookahead does).
     let mut i = 0;
     while i < chars.len() {
-        if upper(chars[i]) && (i == 0 || !word(chars[i - 1])) && chars.get(i + 1).is_some_and(|&c| upnum(c)) {
+        if upper(chars[i])
+            && (i == 0 || !word(chars[i - 1]))
+            && chars.get(i + 1).is_some_and(|&c| upnum(c))
+        {
             let mut ends = Vec::new();
             let mut j = i + 1;
             while j < chars.len() && upnum(chars[j]) {
@@ -113,8 +223,16 @@ fn names(chars: &[char]) -> Vec<Token> {
                 }
                 ends.push(j);
             }
-            if let Some(&end) = ends.iter().rev().find(|&&e| !chars.get(e).is_some_and(|&c| word(c))) {
-                out.push(Token { start: i, end, kind: Kind::Capitals });
+            if let Some(&end) = ends
+                .iter()
+                .rev()
+                .find(|&&e| !chars.get(e).is_some_and(|&c| word(c)))
+            {
+                out.push(Token {
+                    start: i,
+                    end,
+                    kind: Kind::Capitals,
+                });
                 i = end;
                 continue;
             }
@@ -125,7 +243,9 @@ fn names(chars: &[char]) -> Vec<Token> {
     let part = |c: char| word(c) || matches!(c, '’' | '\'' | '‘' | '-');
     let mut i = 0;
     while i < chars.len() {
-        if !(upper(chars[i]) && (i == 0 || !(word(chars[i - 1]) || matches!(chars[i - 1], '’' | '\'')))) {
+        if !(upper(chars[i])
+            && (i == 0 || !(word(chars[i - 1]) || matches!(chars[i - 1], '’' | '\''))))
+        {
             i += 1;
             continue;
         }
@@ -150,9 +270,16 @@ fn names(chars: &[char]) -> Vec<Token> {
         }
         if words.len() >= 2 {
             let text = |w: &(usize, usize)| chars[w.0..w.1].iter().collect::<String>();
-            let kept: Vec<&(usize, usize)> = words.iter().skip_while(|w| LEADING.contains(&text(w).as_str())).collect();
+            let kept: Vec<&(usize, usize)> = words
+                .iter()
+                .skip_while(|w| LEADING.contains(&text(w).as_str()))
+                .collect();
             if kept.len() >= 2 {
-                out.push(Token { start: kept[0].0, end: words[words.len() - 1].1, kind: Kind::Name });
+                out.push(Token {
+                    start: kept[0].0,
+                    end: words[words.len() - 1].1,
+                    kind: Kind::Name,
+                });
             }
             i = j;
             continue;
@@ -185,7 +312,13 @@ impl<'t> Spans<'t> {
         let from = self.items[..upto].partition_point(|s| s.0 + self.longest < start);
         self.items[from..upto]
             .iter()
-            .filter(|s| if overlap { s.0 < end && start < s.1 } else { s.0 <= start && end <= s.1 })
+            .filter(|s| {
+                if overlap {
+                    s.0 < end && start < s.1
+                } else {
+                    s.0 <= start && end <= s.1
+                }
+            })
             .map(|s| s.2.as_ref())
             .collect()
     }
@@ -204,7 +337,8 @@ struct DocSpans<'t> {
 pub fn generate(c: &Contract, laid: &[Laid], tables: &Tables) -> Vec<Vec<Value>> {
     let h = &c.coverage;
     let rows_of = |t: &str| tables.get(t).map_or(&[][..], |x| x.0.as_slice());
-    let span = |r: &[Value], s: usize, e: usize| Some((r[s].as_int()? as usize, r[e].as_int()? as usize));
+    let span =
+        |r: &[Value], s: usize, e: usize| Some((r[s].as_int()? as usize, r[e].as_int()? as usize));
     // One pass over each table, grouping what covers by document.
     let mut by_doc: HashMap<&str, DocSpans> = HashMap::new();
     for s in &h.facts {
@@ -212,19 +346,41 @@ pub fn generate(c: &Contract, laid: &[Laid], tables: &Tables) -> Vec<Vec<Value>>
             if s.date.is_some_and(|d| r[d].is_null()) {
                 continue;
             }
-            if let (Some((a, b)), Some(id), Some(doc)) = (span(r, s.char_start, s.char_end), r[s.id].as_str(), r[s.doc_id].as_str()) {
-                by_doc.entry(doc).or_default().facts.push(a, b, format!("{}/{id}", s.table).into());
+            if let (Some((a, b)), Some(id), Some(doc)) = (
+                span(r, s.char_start, s.char_end),
+                r[s.id].as_str(),
+                r[s.doc_id].as_str(),
+            ) {
+                by_doc
+                    .entry(doc)
+                    .or_default()
+                    .facts
+                    .push(a, b, format!("{}/{id}", s.table).into());
             }
         }
     }
     for r in rows_of("mentions") {
         let entity = c.entities.iter().find(|e| e.kind == r[h.mention_kind]);
-        if let (Some((a, b)), Some(e), Some(id), Some(doc)) = (span(r, h.mention_start, h.mention_end), entity, r[h.mention_entity].as_str(), r[h.mention_doc].as_str()) {
-            by_doc.entry(doc).or_default().mentions.push(a, b, format!("{}/{id}", e.table).into());
+        if let (Some((a, b)), Some(e), Some(id), Some(doc)) = (
+            span(r, h.mention_start, h.mention_end),
+            entity,
+            r[h.mention_entity].as_str(),
+            r[h.mention_doc].as_str(),
+        ) {
+            by_doc
+                .entry(doc)
+                .or_default()
+                .mentions
+                .push(a, b, format!("{}/{id}", e.table).into());
         }
     }
     for r in rows_of("audit_notes") {
-        if let (Some((a, b)), Some(kind), Some(id), Some(doc)) = (span(r, h.note_start, h.note_end), r[h.note_kind].as_str(), r[h.note_id].as_str(), r[h.note_doc].as_str()) {
+        if let (Some((a, b)), Some(kind), Some(id), Some(doc)) = (
+            span(r, h.note_start, h.note_end),
+            r[h.note_kind].as_str(),
+            r[h.note_id].as_str(),
+            r[h.note_doc].as_str(),
+        ) {
             by_doc.entry(doc).or_default().notes.push((a, b, kind, id));
         }
     }
@@ -233,7 +389,10 @@ pub fn generate(c: &Contract, laid: &[Laid], tables: &Tables) -> Vec<Vec<Value>>
         d.mentions.sort();
     }
     let empty = DocSpans::default();
-    let per_doc: Vec<Vec<Vec<Value>>> = laid.par_iter().map(|l| document(c, l, by_doc.get(l.doc.doc_id.as_str()).unwrap_or(&empty))).collect();
+    let per_doc: Vec<Vec<Vec<Value>>> = laid
+        .par_iter()
+        .map(|l| document(c, l, by_doc.get(l.doc.doc_id.as_str()).unwrap_or(&empty)))
+        .collect();
     per_doc.into_iter().flatten().collect()
 }
 
@@ -243,9 +402,17 @@ fn running_text(l: &Laid) -> Vec<bool> {
     let mut body: Vec<bool> = l.layout.not_body.iter().map(|b| !b).collect();
     for &(m, n) in &l.layout.markers {
         let len = n.to_string().len();
-        body[m..(m + len).min(chars.len())].iter_mut().for_each(|b| *b = false);
+        body[m..(m + len).min(chars.len())]
+            .iter_mut()
+            .for_each(|b| *b = false);
     }
-    let url = |i: usize| ["http://", "https://", "www."].iter().any(|p| p.chars().enumerate().all(|(k, c)| chars.get(i + k) == Some(&c)));
+    let url = |i: usize| {
+        ["http://", "https://", "www."].iter().any(|p| {
+            p.chars()
+                .enumerate()
+                .all(|(k, c)| chars.get(i + k) == Some(&c))
+        })
+    };
     let mut i = 0;
     while i < chars.len() {
         if url(i) {
@@ -276,9 +443,23 @@ fn document(c: &Contract, l: &Laid, spans: &DocSpans) -> Vec<Vec<Value>> {
             Kind::Capitals => (&h.kinds[1], "name"),
             Kind::Name => (&h.kinds[2], "name"),
         };
-        let by = if t.kind == Kind::Number { spans.facts.at(t.start, t.end, false) } else { spans.mentions.at(t.start, t.end, true) };
-        let note = spans.notes.iter().find(|n| n.2 == note_kind && n.0 <= t.start && t.end <= n.1).map(|n| n.3);
-        let status = &h.statuses[if !by.is_empty() { 0 } else if note.is_some() { 1 } else { 2 }];
+        let by = if t.kind == Kind::Number {
+            spans.facts.at(t.start, t.end, false)
+        } else {
+            spans.mentions.at(t.start, t.end, true)
+        };
+        let note = spans
+            .notes
+            .iter()
+            .find(|n| n.2 == note_kind && n.0 <= t.start && t.end <= n.1)
+            .map(|n| n.3);
+        let status = &h.statuses[if !by.is_empty() {
+            0
+        } else if note.is_some() {
+            1
+        } else {
+            2
+        }];
         let token: String = chars[t.start..t.end].iter().collect();
         let int = |x: usize| Value::Int(x as i64);
         out.push(c.coverage_rows.row([
@@ -289,7 +470,11 @@ fn document(c: &Contract, l: &Laid, spans: &DocSpans) -> Vec<Vec<Value>> {
             kind.clone(),
             Value::Str(crate::text::collapse(&token).into()),
             status.clone(),
-            if by.is_empty() { Value::Null } else { Value::Str(by.into_iter().collect::<Vec<_>>().join(" ").into()) },
+            if by.is_empty() {
+                Value::Null
+            } else {
+                Value::Str(by.into_iter().collect::<Vec<_>>().join(" ").into())
+            },
             note.map_or(Value::Null, |n| Value::Str(n.into())),
         ]));
     }
@@ -302,15 +487,27 @@ mod tests {
 
     fn found(f: fn(&[char]) -> Vec<Token>, s: &str) -> Vec<String> {
         let chars: Vec<char> = s.chars().collect();
-        f(&chars).iter().map(|t| chars[t.start..t.end].iter().collect()).collect()
+        f(&chars)
+            .iter()
+            .map(|t| chars[t.start..t.end].iter().collect())
+            .collect()
     }
 
     #[test]
     fn tokens_follow_the_audit_patterns() {
         let all = |c: &[char]| numbers(c, &vec![true; c.len()]);
-        assert_eq!(found(all, "about 1,000 men, 50-100, ten men, USD 380, 2015"), ["1,000", "50", "100", "ten", "380", "2015"]);
-        assert_eq!(found(names, "ISIL-K and AQ’s pro-IS USD Taliban"), ["ISIL-K", "AQ", "IS", "USD", "IS USD Taliban"]);
-        let got = found(names, "the Islamic State Khorasan. In November the\nAbu Bakr Al-Baghdadi");
+        assert_eq!(
+            found(all, "about 1,000 men, 50-100, ten men, USD 380, 2015"),
+            ["1,000", "50", "100", "ten", "380", "2015"]
+        );
+        assert_eq!(
+            found(names, "ISIL-K and AQ’s pro-IS USD Taliban"),
+            ["ISIL-K", "AQ", "IS", "USD", "IS USD Taliban"]
+        );
+        let got = found(
+            names,
+            "the Islamic State Khorasan. In November the\nAbu Bakr Al-Baghdadi",
+        );
         assert_eq!(got, ["Islamic State Khorasan", "Abu Bakr Al-Baghdadi"]);
     }
 }

@@ -7,8 +7,8 @@
 //! number of pages must match the bibliographic record, every page number the dump kept
 //! must lie on its page, and every footnote marker must be on its footnote's page.
 
-use crate::model::{Layout, Note, Page, Span};
 use crate::model::layout::{page_index, page_of};
+use crate::model::{Layout, Note, Page, Span};
 use crate::text::is_ws;
 
 pub struct Input<'a> {
@@ -62,7 +62,10 @@ pub fn derive(input: &Input) -> (Layout, Vec<String>) {
         } else if !in_note(first) && trimmed.bytes().all(|b| b.is_ascii_digit()) {
             furniture.push(Span { start: first, end });
             lone_numbers.push((first, trimmed.parse::<i64>().unwrap_or(-1)));
-        } else if line.text.starts_with(' ') && !in_note(first) && !input.not_page_starts.contains(&first) {
+        } else if line.text.starts_with(' ')
+            && !in_note(first)
+            && !input.not_page_starts.contains(&first)
+        {
             starts.push(line.start);
         }
     }
@@ -99,37 +102,72 @@ pub fn derive(input: &Input) -> (Layout, Vec<String>) {
         }
         let p = page_index(&pages, at);
         if pages[p].number != n {
-            errors.push(format!("the page number {n} printed at code point {at} falls on derived page {}", pages[p].number));
+            errors.push(format!(
+                "the page number {n} printed at code point {at} falls on derived page {}",
+                pages[p].number
+            ));
         } else {
             pages[p].printed_at = Some(at);
         }
     }
     let mut not_body = vec![false; input.chars.len()];
     for s in input.notes.iter().map(|n| &n.1).chain(&furniture) {
-        not_body[s.start..s.end.min(input.chars.len())].iter_mut().for_each(|b| *b = true);
+        not_body[s.start..s.end.min(input.chars.len())]
+            .iter_mut()
+            .for_each(|b| *b = true);
     }
     let notes = find_markers(input, &not_body, &mut errors);
     for note in &notes {
-        let (Some(number), Some(marker)) = (note.number, note.marker) else { continue };
-        let (Some(tp), Some(mp)) = (page_of(&pages, note.span.start), page_of(&pages, marker)) else { continue };
+        let (Some(number), Some(marker)) = (note.number, note.marker) else {
+            continue;
+        };
+        let (Some(tp), Some(mp)) = (page_of(&pages, note.span.start), page_of(&pages, marker))
+        else {
+            continue;
+        };
         if tp != mp {
             errors.push(format!("footnote {number}: its text is on page {tp} but its marker (code point {marker}) is on page {mp}"));
         }
     }
     let chars = input.chars;
     let sentence_ends = (0..chars.len())
-        .filter(|&c| !not_body[c] && matches!(chars[c], '.' | '!' | '?') && chars.get(c + 1).is_none_or(|&n| is_ws(n)))
+        .filter(|&c| {
+            !not_body[c]
+                && matches!(chars[c], '.' | '!' | '?')
+                && chars.get(c + 1).is_none_or(|&n| is_ws(n))
+        })
         .collect();
-    let mut markers: Vec<(usize, i64)> = notes.iter().filter_map(|n| Some((n.marker?, n.number?))).collect();
+    let mut markers: Vec<(usize, i64)> = notes
+        .iter()
+        .filter_map(|n| Some((n.marker?, n.number?)))
+        .collect();
     markers.sort_unstable();
-    (Layout { pages, notes, furniture, not_body, sentence_ends, markers }, errors)
+    (
+        Layout {
+            pages,
+            notes,
+            furniture,
+            not_body,
+            sentence_ends,
+            markers,
+        },
+        errors,
+    )
 }
 
 /// Finds marker n+1 as the first bare number n+1 in body text after marker n. Every
 /// footnote text becomes a note; markers are only sought when the numbering is sound.
 fn find_markers(input: &Input, not_body: &[bool], errors: &mut Vec<String>) -> Vec<Note> {
     let chars = input.chars;
-    let mut notes: Vec<Note> = input.notes.iter().map(|&(number, span)| Note { number, span, marker: None }).collect();
+    let mut notes: Vec<Note> = input
+        .notes
+        .iter()
+        .map(|&(number, span)| Note {
+            number,
+            span,
+            marker: None,
+        })
+        .collect();
     notes.sort_by_key(|n| (n.number, n.span.start));
     if notes.iter().any(|n| n.number.is_none()) {
         return notes;
@@ -138,7 +176,10 @@ fn find_markers(input: &Input, not_body: &[bool], errors: &mut Vec<String>) -> V
     for (i, note) in notes.iter_mut().enumerate() {
         let number = note.number.unwrap();
         if number != i as i64 + 1 {
-            errors.push(format!("footnotes must be numbered 1, 2, 3, ... without gaps; found {number} in place {}", i + 1));
+            errors.push(format!(
+                "footnotes must be numbered 1, 2, 3, ... without gaps; found {number} in place {}",
+                i + 1
+            ));
             break;
         }
         let digits: Vec<char> = number.to_string().chars().collect();
@@ -182,4 +223,3 @@ fn is_bare_number(chars: &[char], at: usize, len: usize) -> bool {
         && !(matches!(after, Some(',' | '.' | ':' | '-')) && digit(after2))
         && !after.is_some_and(|c| c.is_alphabetic())
 }
-

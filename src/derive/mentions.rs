@@ -19,10 +19,23 @@ struct Alias {
 pub fn generate(c: &Contract, laid: &[Laid], tables: &Tables) -> Vec<Vec<Value>> {
     let mut aliases = Vec::new();
     for e in &c.entities {
-        for row in tables.get(e.aliases.as_str()).map_or(&[][..], |t| t.0.as_slice()) {
-            if let (Some(a), Some(o), Some(t)) = (row[e.alias_id].as_str(), row[e.owner].as_str(), row[e.alias].as_str()) {
+        for row in tables
+            .get(e.aliases.as_str())
+            .map_or(&[][..], |t| t.0.as_slice())
+        {
+            if let (Some(a), Some(o), Some(t)) = (
+                row[e.alias_id].as_str(),
+                row[e.owner].as_str(),
+                row[e.alias].as_str(),
+            ) {
                 let text = crate::text::collapse(t);
-                aliases.push(Alias { entity_type: e.kind.clone(), entity_id: Value::Str(o.into()), alias_id: Value::Str(a.into()), quote: Value::Str(text.as_str().into()), text });
+                aliases.push(Alias {
+                    entity_type: e.kind.clone(),
+                    entity_id: Value::Str(o.into()),
+                    alias_id: Value::Str(a.into()),
+                    quote: Value::Str(text.as_str().into()),
+                    text,
+                });
             }
         }
     }
@@ -37,7 +50,10 @@ pub fn generate(c: &Contract, laid: &[Laid], tables: &Tables) -> Vec<Vec<Value>>
         let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
         let mut found: Vec<(usize, usize, usize)> = ac
             .find_overlapping_iter(text)
-            .filter(|m| !word(text[..m.start()].chars().next_back()) && !word(text[m.end()..].chars().next()))
+            .filter(|m| {
+                !word(text[..m.start()].chars().next_back())
+                    && !word(text[m.end()..].chars().next())
+            })
             .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
             .collect();
         found.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));

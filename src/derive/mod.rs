@@ -9,13 +9,13 @@ pub mod mentions;
 
 pub use columns::derive_row;
 
+use crate::contract::RowBuilder;
 use crate::diag::{Code, Diags};
 use crate::model::{Doc, Laid, Layout, Project, Span};
 use crate::prove::{self, Miss, Request};
-use crate::contract::RowBuilder;
 use crate::value::Value;
-use std::sync::Arc;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// Curated values by table, in the project's row order.
 pub type Values = BTreeMap<String, Vec<Vec<Value>>>;
@@ -26,7 +26,10 @@ pub fn rows_by_doc(p: &Project) -> HashMap<&str, Vec<(&str, usize)>> {
     for (table, rows) in &p.rows {
         if p.schemas[table].has_quote() {
             for (i, c) in rows.iter().enumerate() {
-                by_doc.entry(c.doc.as_str()).or_default().push((table.as_str(), i));
+                by_doc
+                    .entry(c.doc.as_str())
+                    .or_default()
+                    .push((table.as_str(), i));
             }
         }
     }
@@ -34,29 +37,55 @@ pub fn rows_by_doc(p: &Project) -> HashMap<&str, Vec<(&str, usize)>> {
 }
 
 fn quote_of<'v>(p: &Project, vals: &'v Values, t: &str, i: usize) -> Option<&'v str> {
-    p.schemas[t].index("quote").and_then(|q| vals[t][i][q].as_str())
+    p.schemas[t]
+        .index("quote")
+        .and_then(|q| vals[t][i][q].as_str())
 }
 
 /// One document's stage: resolve all its quotes in one pass, then derive its layout.
-pub fn lay_out<'p>(p: &'p Project, vals: &Values, doc: &'p Doc, reqs: &[(&'p str, usize)]) -> (Laid<'p>, Vec<((&'p str, usize), Span)>, Diags) {
+pub fn lay_out<'p>(
+    p: &'p Project,
+    vals: &Values,
+    doc: &'p Doc,
+    reqs: &[(&'p str, usize)],
+) -> (Laid<'p>, Vec<((&'p str, usize), Span)>, Diags) {
     let mut diags = Diags::default();
     let mut requests: Vec<Request> = reqs
         .iter()
         .map(|&(t, i)| {
             let c = &p.rows[t][i];
-            Request { quote: quote_of(p, vals, t, i).unwrap_or(""), prefix: c.row.input("quote_prefix") }
+            Request {
+                quote: quote_of(p, vals, t, i).unwrap_or(""),
+                prefix: c.row.input("quote_prefix"),
+            }
         })
         .collect();
     let config = doc.layout.as_ref();
-    requests.extend(config.into_iter().flat_map(|c| &c.not_page_starts).map(|n| Request { quote: &n.quote, prefix: n.quote_prefix.as_deref() }));
+    requests.extend(
+        config
+            .into_iter()
+            .flat_map(|c| &c.not_page_starts)
+            .map(|n| Request {
+                quote: &n.quote,
+                prefix: n.quote_prefix.as_deref(),
+            }),
+    );
     // Passages other than the quote (`x-passage` columns, such as a date's evidence)
     // are proved in the same pass; only whether they are found matters.
     let mut passages = Vec::new();
     for &(t, i) in reqs {
-        for (col, f) in p.schemas[t].fields.iter().enumerate().filter(|(_, f)| f.passage) {
+        for (col, f) in p.schemas[t]
+            .fields
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.passage)
+        {
             if let Some(text) = vals[t][i][col].as_str() {
                 passages.push((t, i, f.name.as_str()));
-                requests.push(Request { quote: text, prefix: None });
+                requests.push(Request {
+                    quote: text,
+                    prefix: None,
+                });
             }
         }
     }
@@ -68,13 +97,20 @@ pub fn lay_out<'p>(p: &'p Project, vals: &Values, doc: &'p Doc, reqs: &[(&'p str
         if k >= first_passage {
             let (t, i, col) = passages[k - first_passage];
             if let Err(miss) = res {
-                prove::report(&mut diags, p.rows[t][i].row.origin.at(col), &doc.source_shown, miss);
+                prove::report(
+                    &mut diags,
+                    p.rows[t][i].row.origin.at(col),
+                    &doc.source_shown,
+                    miss,
+                );
             }
             continue;
         }
         match (reqs.get(k), res) {
             (None, Ok(span)) => not_page_starts.push(span.start),
-            (None, Err(miss)) => prove::report(&mut diags, doc.layout_loc.clone(), &doc.source_shown, miss),
+            (None, Err(miss)) => {
+                prove::report(&mut diags, doc.layout_loc.clone(), &doc.source_shown, miss)
+            }
             (Some(&(t, i)), res) => {
                 let c = &p.rows[t][i];
                 if quote_of(p, vals, t, i).is_none() {
@@ -83,7 +119,13 @@ pub fn lay_out<'p>(p: &'p Project, vals: &Values, doc: &'p Doc, reqs: &[(&'p str
                 match res {
                     Ok(span) => spans.push(((t, i), span)),
                     Err(miss) => {
-                        let key = if c.row.input("quote_prefix").is_some() && !matches!(miss, Miss::NotFound { .. }) { "quote_prefix" } else { "quote" };
+                        let key = if c.row.input("quote_prefix").is_some()
+                            && !matches!(miss, Miss::NotFound { .. })
+                        {
+                            "quote_prefix"
+                        } else {
+                            "quote"
+                        };
                         prove::report(&mut diags, c.row.origin.at(key), &doc.source_shown, miss);
                     }
                 }
@@ -92,13 +134,20 @@ pub fn lay_out<'p>(p: &'p Project, vals: &Values, doc: &'p Doc, reqs: &[(&'p str
     }
     // The page map and footnotes.
     let number = p.contract.footnote_number;
-    let notes: Vec<(Option<i64>, Span)> = spans.iter().filter(|((t, _), _)| *t == "footnotes").map(|&((t, i), span)| (vals[t][i][number].as_int(), span)).collect();
+    let notes: Vec<(Option<i64>, Span)> = spans
+        .iter()
+        .filter(|((t, _), _)| *t == "footnotes")
+        .map(|&((t, i), span)| (vals[t][i][number].as_int(), span))
+        .collect();
     let field = |i: usize| doc.record.values[i].as_int();
     let input = layout::Input {
         chars: &doc.chars,
         // A source has printed pages when its record gives them; `[layout]` (running
         // headers, blocks that are not page starts) only refines how they are found.
-        pages: match (field(p.contract.documents.first_page), field(p.contract.documents.last_page)) {
+        pages: match (
+            field(p.contract.documents.first_page),
+            field(p.contract.documents.last_page),
+        ) {
             (Some(first), Some(last)) => Some((first, last)),
             (None, None) => {
                 if config.is_some() {
@@ -107,7 +156,11 @@ pub fn lay_out<'p>(p: &'p Project, vals: &Values, doc: &'p Doc, reqs: &[(&'p str
                 None
             }
             _ => {
-                diags.push(doc.record.origin.row_loc(), Code::Layout, "printed pages need both first_page and last_page");
+                diags.push(
+                    doc.record.origin.row_loc(),
+                    Code::Layout,
+                    "printed pages need both first_page and last_page",
+                );
                 None
             }
         },
@@ -122,7 +175,11 @@ pub fn lay_out<'p>(p: &'p Project, vals: &Values, doc: &'p Doc, reqs: &[(&'p str
     // A passage is running text or one footnote's text, never a mix with page furniture.
     for &((t, i), span) in &spans {
         if let Some(problem) = layout.region_problem(&doc.chars, span) {
-            diags.push(p.rows[t][i].row.origin.at("quote"), Code::QuoteRegion, format!("the quote {problem}; quote running text or one footnote, not both"));
+            diags.push(
+                p.rows[t][i].row.origin.at("quote"),
+                Code::QuoteRegion,
+                format!("the quote {problem}; quote running text or one footnote, not both"),
+            );
         }
     }
     (Laid { doc, layout }, spans, diags)
@@ -131,12 +188,22 @@ pub fn lay_out<'p>(p: &'p Project, vals: &Values, doc: &'p Doc, reqs: &[(&'p str
 /// A document's layout exactly as the build derives it, if it derives without page-map
 /// errors (the curation aid `locate` uses it).
 pub fn layout_of(p: &Project, doc: &Doc) -> Option<Layout> {
-    let vals: Values = p.rows.iter().map(|(t, rows)| (t.clone(), rows.iter().map(|c| c.row.values.clone()).collect())).collect();
-    let reqs = rows_by_doc(p).remove(doc.doc_id.as_str()).unwrap_or_default();
+    let vals: Values = p
+        .rows
+        .iter()
+        .map(|(t, rows)| {
+            (
+                t.clone(),
+                rows.iter().map(|c| c.row.values.clone()).collect(),
+            )
+        })
+        .collect();
+    let reqs = rows_by_doc(p)
+        .remove(doc.doc_id.as_str())
+        .unwrap_or_default();
     let (laid, _, diags) = lay_out(p, &vals, doc, &reqs);
     (!diags.0.iter().any(|d| d.code == Code::PageMap)).then_some(laid.layout)
 }
-
 
 /// The `pages` rows of a laid-out document.
 pub fn pages(b: &RowBuilder, l: &Laid) -> Vec<Vec<Value>> {
@@ -145,6 +212,14 @@ pub fn pages(b: &RowBuilder, l: &Laid) -> Vec<Vec<Value>> {
     l.layout
         .pages
         .iter()
-        .map(|pg| b.row([doc_id.clone(), Value::Int(pg.number), int(pg.start), int(pg.end), pg.printed_at.map_or(Value::Null, int)]))
+        .map(|pg| {
+            b.row([
+                doc_id.clone(),
+                Value::Int(pg.number),
+                int(pg.start),
+                int(pg.end),
+                pg.printed_at.map_or(Value::Null, int),
+            ])
+        })
         .collect()
 }

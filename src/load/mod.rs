@@ -6,18 +6,19 @@ pub mod release;
 pub mod rows;
 
 use crate::diag::{Code, Diags, LineIndex, Loc};
-use crate::model::{Change, Curated, DatasetMeta, Doc, LayoutConfig, Project, Released, Retired, Row};
-use rows as load;
+use crate::model::{
+    Change, Curated, DatasetMeta, Doc, LayoutConfig, Project, Released, Retired, Row,
+};
 use crate::schema::{self, Schema, Scope};
 use crate::text::Normalized;
-use serde::Deserialize;
 use rayon::prelude::*;
+use rows as load;
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use toml::Spanned;
-
 
 /// Hand-written files that travel with every version: (path from the root, name in the version).
 /// The full text of each licence of `raw/dataset.toml` comes too, from
@@ -34,25 +35,41 @@ pub fn load(root: &Path, out_root: &Path, diags: &mut Diags) -> Option<Project> 
     let shown = |p: &Path| crate::diag::display_path(p, root);
     let schemas = load_schemas(schemas_dir, &shown(schemas_dir), diags);
     let meta_path = raw.join("dataset.toml");
-    let meta = load::read_text(&meta_path, &shown(&meta_path), diags).and_then(|t| match toml::from_str::<DatasetMeta>(&t) {
-        Ok(m) => Some(m),
-        Err(e) => {
-            let idx = LineIndex::new(&shown(&meta_path), Arc::from(t.as_str()));
-            diags.push(idx.loc(e.span().map_or(0, |s| s.start)), Code::TomlSyntax, e.message().trim().to_string());
-            None
+    let meta = load::read_text(&meta_path, &shown(&meta_path), diags).and_then(|t| {
+        match toml::from_str::<DatasetMeta>(&t) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                let idx = LineIndex::new(&shown(&meta_path), Arc::from(t.as_str()));
+                diags.push(
+                    idx.loc(e.span().map_or(0, |s| s.start)),
+                    Code::TomlSyntax,
+                    e.message().trim().to_string(),
+                );
+                None
+            }
         }
     });
     let contract = crate::contract::resolve(&schemas, diags);
-    let (Some(contract), Some(meta)) = (contract, meta) else { return None };
+    let (Some(contract), Some(meta)) = (contract, meta) else {
+        return None;
+    };
     let doc_schema = &schemas["documents"];
     let mut rows: BTreeMap<String, Vec<Curated>> = BTreeMap::new();
     let mut docs = Vec::new();
     let (mut broken_docs, mut broken_tables) = (Vec::new(), Vec::new());
     let docs_dir = raw.join("documents");
     let mut folders: Vec<PathBuf> = match std::fs::read_dir(&docs_dir) {
-        Ok(rd) => rd.filter_map(|e| e.ok()).filter(|e| e.path().is_dir()).map(|e| e.path()).collect(),
+        Ok(rd) => rd
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().is_dir())
+            .map(|e| e.path())
+            .collect(),
         Err(e) => {
-            diags.push(Loc::file_only(&shown(&docs_dir)), Code::MissingFile, format!("cannot read the documents folder: {e}"));
+            diags.push(
+                Loc::file_only(&shown(&docs_dir)),
+                Code::MissingFile,
+                format!("cannot read the documents folder: {e}"),
+            );
             Vec::new()
         }
     };
@@ -92,7 +109,12 @@ pub fn load(root: &Path, out_root: &Path, diags: &mut Diags) -> Option<Project> 
             continue;
         };
         for (table, table_rows) in tables {
-            rows.entry(table).or_default().extend(table_rows.into_iter().map(|row| Curated { doc: doc_id.clone(), row }));
+            rows.entry(table)
+                .or_default()
+                .extend(table_rows.into_iter().map(|row| Curated {
+                    doc: doc_id.clone(),
+                    row,
+                }));
         }
         docs.push(doc);
     }
@@ -101,8 +123,13 @@ pub fn load(root: &Path, out_root: &Path, diags: &mut Diags) -> Option<Project> 
         let doc_col = s.index("doc_id");
         let before = diags.len();
         for row in load_table(&path, &shown(&path), s, diags) {
-            let doc = doc_col.and_then(|i| row.values[i].as_str()).unwrap_or_default().to_string();
-            rows.entry(s.name.clone()).or_default().push(Curated { doc, row });
+            let doc = doc_col
+                .and_then(|i| row.values[i].as_str())
+                .unwrap_or_default()
+                .to_string();
+            rows.entry(s.name.clone())
+                .or_default()
+                .push(Curated { doc, row });
         }
         if unreadable(diags, before) {
             broken_tables.push(s.name.clone());
@@ -124,34 +151,71 @@ pub fn load(root: &Path, out_root: &Path, diags: &mut Diags) -> Option<Project> 
         })
         .collect();
     if !licence_texts.is_empty() {
-        includes.push(("LICENSE".to_string(), licence_texts.join("\n\n").into_bytes()));
+        includes.push((
+            "LICENSE".to_string(),
+            licence_texts.join("\n\n").into_bytes(),
+        ));
     }
     let citation = root.join("CITATION.cff");
     if let Some(text) = load::read_text(&citation, &shown(&citation), diags) {
         check_citation_version(&text, &meta.version, &shown(&citation), diags);
     }
-    let retired = load_list::<Retired>(&raw.join("retired_ids.toml"), &shown(&raw.join("retired_ids.toml")), "retired", diags);
+    let retired = load_list::<Retired>(
+        &raw.join("retired_ids.toml"),
+        &shown(&raw.join("retired_ids.toml")),
+        "retired",
+        diags,
+    );
     let changes_path = raw.join("changes.toml");
-    let changes = if changes_path.exists() { load_list::<Change>(&changes_path, &shown(&changes_path), "changes", diags) } else { Vec::new() };
+    let changes = if changes_path.exists() {
+        load_list::<Change>(&changes_path, &shown(&changes_path), "changes", diags)
+    } else {
+        Vec::new()
+    };
     let released = load_released(out_root, &meta, &shown(out_root), diags);
-    Some(Project { meta, schemas, contract, docs, rows, includes, retired, changes, broken_docs, broken_tables, released })
+    Some(Project {
+        meta,
+        schemas,
+        contract,
+        docs,
+        rows,
+        includes,
+        retired,
+        changes,
+        broken_docs,
+        broken_tables,
+        released,
+    })
 }
 
 /// Reads every `*.json` in the schema folder, in name order.
 pub fn load_schemas(dir: &Path, shown: &str, diags: &mut Diags) -> BTreeMap<String, Schema> {
     let mut out = BTreeMap::new();
     let mut paths: Vec<PathBuf> = match std::fs::read_dir(dir) {
-        Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "json")).collect(),
+        Ok(rd) => rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect(),
         Err(e) => {
-            diags.push(Loc::file_only(shown), Code::MissingFile, format!("cannot read the schema folder: {e}"));
+            diags.push(
+                Loc::file_only(shown),
+                Code::MissingFile,
+                format!("cannot read the schema folder: {e}"),
+            );
             return out;
         }
     };
     paths.sort();
     for path in paths {
-        let stem = path.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+        let stem = path
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
         let file = format!("{shown}/{stem}.json");
-        let Some(text) = load::read_text(&path, &file, diags) else { continue };
+        let Some(text) = load::read_text(&path, &file, diags) else {
+            continue;
+        };
         if let Some(s) = schema::parse(&text, &stem, &file, diags) {
             out.insert(s.name.clone(), s);
         }
@@ -162,18 +226,41 @@ pub fn load_schemas(dir: &Path, shown: &str, diags: &mut Diags) -> BTreeMap<Stri
 /// The latest release, the latest one before this version, and this version's files
 /// if it is released.
 fn load_released(out_root: &Path, meta: &DatasetMeta, shown: &str, diags: &mut Diags) -> Released {
-    let current: Vec<u64> = meta.version.split('.').filter_map(|x| x.parse().ok()).collect();
+    let current: Vec<u64> = meta
+        .version
+        .split('.')
+        .filter_map(|x| x.parse().ok())
+        .collect();
     let read = || -> std::io::Result<Released> {
         let all = release::releases(out_root, &meta.name)?;
-        let latest = all.last().map(|(_, d)| release::read_version(d)).transpose()?;
-        let previous = all.iter().filter(|(v, _)| *v < current).last().map(|(_, d)| release::read_version(d)).transpose()?;
+        let latest = all
+            .last()
+            .map(|(_, d)| release::read_version(d))
+            .transpose()?;
+        let previous = all
+            .iter()
+            .filter(|(v, _)| *v < current)
+            .last()
+            .map(|(_, d)| release::read_version(d))
+            .transpose()?;
         let dir = all.iter().find(|(v, _)| *v == current).map(|(_, d)| d);
         let here = dir.map(|d| release::file_hashes(d)).transpose()?;
-        let notes = dir.map(|d| std::fs::read(d.join(crate::model::RELEASE_NOTES))).transpose()?;
-        Ok(Released { latest, previous, current: here, current_notes: notes })
+        let notes = dir
+            .map(|d| std::fs::read(d.join(crate::model::RELEASE_NOTES)))
+            .transpose()?;
+        Ok(Released {
+            latest,
+            previous,
+            current: here,
+            current_notes: notes,
+        })
     };
     read().unwrap_or_else(|e| {
-        diags.push(Loc::file_only(shown), Code::Io, format!("cannot read the earlier releases: {e}"));
+        diags.push(
+            Loc::file_only(shown),
+            Code::Io,
+            format!("cannot read the earlier releases: {e}"),
+        );
         Released::default()
     })
 }
@@ -185,13 +272,30 @@ fn unreadable(diags: &Diags, before: usize) -> bool {
 
 /// A file holding one array of tables `key` (`[[retired]]`, `[[changes]]`), each entry
 /// with where it was written.
-fn load_list<T: serde::de::DeserializeOwned>(path: &Path, shown: &str, key: &str, diags: &mut Diags) -> Vec<(T, Loc)> {
-    let Some(text) = load::read_text(path, shown, diags) else { return Vec::new() };
+fn load_list<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    shown: &str,
+    key: &str,
+    diags: &mut Diags,
+) -> Vec<(T, Loc)> {
+    let Some(text) = load::read_text(path, shown, diags) else {
+        return Vec::new();
+    };
     let index = LineIndex::new(shown, Arc::from(text.as_str()));
     match toml::from_str::<BTreeMap<String, Vec<Spanned<T>>>>(&text) {
-        Ok(mut f) => f.remove(key).unwrap_or_default().into_iter().map(|r| (index.loc(r.span().start), r.into_inner())).map(|(l, r)| (r, l)).collect(),
+        Ok(mut f) => f
+            .remove(key)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| (index.loc(r.span().start), r.into_inner()))
+            .map(|(l, r)| (r, l))
+            .collect(),
         Err(e) => {
-            diags.push(index.loc(e.span().map_or(0, |s| s.start)), Code::TomlSyntax, e.message().trim().to_string());
+            diags.push(
+                index.loc(e.span().map_or(0, |s| s.start)),
+                Code::TomlSyntax,
+                e.message().trim().to_string(),
+            );
             Vec::new()
         }
     }
@@ -200,24 +304,46 @@ fn load_list<T: serde::de::DeserializeOwned>(path: &Path, shown: &str, key: &str
 /// CITATION.cff must cite the version being built.
 fn check_citation_version(text: &str, version: &str, shown: &str, diags: &mut Diags) {
     let line = text.lines().position(|l| l.starts_with("version:"));
-    let found = line.map(|i| text.lines().nth(i).unwrap()["version:".len()..].trim().trim_matches('"').to_string());
+    let found = line.map(|i| {
+        text.lines().nth(i).unwrap()["version:".len()..]
+            .trim()
+            .trim_matches('"')
+            .to_string()
+    });
     if found.as_deref() != Some(version) {
-        let loc = Loc { file: Arc::from(shown), line: line.map_or(1, |i| i + 1), col: 1 };
+        let loc = Loc {
+            file: Arc::from(shown),
+            line: line.map_or(1, |i| i + 1),
+            col: 1,
+        };
         let found = found.map_or("no version line".to_string(), |f| format!("'{f}'"));
         diags.push(loc, Code::Version, format!("CITATION.cff must say `version: {version}` (raw/dataset.toml's version), found {found}"));
     }
 }
 
 fn load_table(path: &Path, shown: &str, schema: &Schema, diags: &mut Diags) -> Vec<Row> {
-    let Some(text) = load::read_text(path, shown, diags) else { return Vec::new() };
+    let Some(text) = load::read_text(path, shown, diags) else {
+        return Vec::new();
+    };
     if !load::check_line_ends(&text, shown, diags) {
         return Vec::new();
     }
-    let inputs: &[&str] = if schema.has_quote() { QUOTE_INPUTS } else { &[] };
+    let inputs: &[&str] = if schema.has_quote() {
+        QUOTE_INPUTS
+    } else {
+        &[]
+    };
     load::parse_rows(&text, shown, schema, inputs, diags)
 }
 
-fn load_doc(folder: &Path, doc_id: &str, schema: &Schema, sha256: usize, root: &Path, diags: &mut Diags) -> Option<Doc> {
+fn load_doc(
+    folder: &Path,
+    doc_id: &str,
+    schema: &Schema,
+    sha256: usize,
+    root: &Path,
+    diags: &mut Diags,
+) -> Option<Doc> {
     let path = folder.join("document.toml");
     let shown = crate::diag::display_path(&path, root);
     let text = load::read_text(&path, &shown, diags)?;
@@ -228,7 +354,11 @@ fn load_doc(folder: &Path, doc_id: &str, schema: &Schema, sha256: usize, root: &
     let mut map: BTreeMap<Spanned<String>, Spanned<toml::Value>> = match toml::from_str(&text) {
         Ok(m) => m,
         Err(e) => {
-            diags.push(index.loc(e.span().map_or(0, |s| s.start)), Code::TomlSyntax, e.message().trim().to_string());
+            diags.push(
+                index.loc(e.span().map_or(0, |s| s.start)),
+                Code::TomlSyntax,
+                e.message().trim().to_string(),
+            );
             return None;
         }
     };
@@ -240,20 +370,39 @@ fn load_doc(folder: &Path, doc_id: &str, schema: &Schema, sha256: usize, root: &
             match LayoutConfig::deserialize(v.into_inner()) {
                 Ok(l) => (Some(l), loc),
                 Err(e) => {
-                    diags.push(loc, Code::Layout, format!("[layout] is malformed: {}", e.message().trim()));
+                    diags.push(
+                        loc,
+                        Code::Layout,
+                        format!("[layout] is malformed: {}", e.message().trim()),
+                    );
                     return None;
                 }
             }
         }
     };
     let names = load::key_names(schema, &["source"]);
-    let record = load::typed_row(Spanned::new(0..0, map), &index, &names, schema, &["source"], diags);
+    let record = load::typed_row(
+        Spanned::new(0..0, map),
+        &index,
+        &names,
+        schema,
+        &["source"],
+        diags,
+    );
     let Some(source) = record.input("source").map(str::to_string) else {
-        diags.push(record.origin.row_loc(), Code::Required, "documents: 'source' (the file name of the source text) is required");
+        diags.push(
+            record.origin.row_loc(),
+            Code::Required,
+            "documents: 'source' (the file name of the source text) is required",
+        );
         return None;
     };
     if source.contains(['/', '\\']) || source.starts_with('.') {
-        diags.push(record.origin.at("source"), Code::Path, format!("'source' = '{source}' must be a plain file name in the document's folder"));
+        diags.push(
+            record.origin.at("source"),
+            Code::Path,
+            format!("'source' = '{source}' must be a plain file name in the document's folder"),
+        );
         return None;
     }
     let source_path = folder.join(&source);
@@ -261,7 +410,11 @@ fn load_doc(folder: &Path, doc_id: &str, schema: &Schema, sha256: usize, root: &
     let bytes = match std::fs::read(&source_path) {
         Ok(b) => b,
         Err(e) => {
-            diags.push(record.origin.at("source"), Code::MissingFile, format!("source text {source_shown}: {e}"));
+            diags.push(
+                record.origin.at("source"),
+                Code::MissingFile,
+                format!("source text {source_shown}: {e}"),
+            );
             return None;
         }
     };

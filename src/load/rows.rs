@@ -2,8 +2,8 @@
 //! and keeps where each of its keys was written so later checks can point at it.
 
 use crate::diag::{Code, Diags, LineIndex, Loc};
-use crate::schema::{Field, FieldType, Schema};
 use crate::model::{Origin, Row};
+use crate::schema::{Field, FieldType, Schema};
 use crate::value::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -16,7 +16,11 @@ pub fn read_text(path: &Path, shown: &str, diags: &mut Diags) -> Option<String> 
     match std::fs::read(path) {
         Ok(bytes) => decode(bytes, shown, diags),
         Err(e) => {
-            diags.push(Loc::file_only(shown), Code::MissingFile, format!("cannot read file: {e}"));
+            diags.push(
+                Loc::file_only(shown),
+                Code::MissingFile,
+                format!("cannot read file: {e}"),
+            );
             None
         }
     }
@@ -25,7 +29,11 @@ pub fn read_text(path: &Path, shown: &str, diags: &mut Diags) -> Option<String> 
 /// Bytes as UTF-8 text, reporting a byte order mark or the first invalid byte.
 pub fn decode(bytes: Vec<u8>, shown: &str, diags: &mut Diags) -> Option<String> {
     if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        diags.push(Loc::file_only(shown), Code::Encoding, "file starts with a UTF-8 byte order mark; save it as UTF-8 without BOM");
+        diags.push(
+            Loc::file_only(shown),
+            Code::Encoding,
+            "file starts with a UTF-8 byte order mark; save it as UTF-8 without BOM",
+        );
         return None;
     }
     match String::from_utf8(bytes) {
@@ -34,7 +42,14 @@ pub fn decode(bytes: Vec<u8>, shown: &str, diags: &mut Diags) -> Option<String> 
             let good = e.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(&e.as_bytes()[..good]).into_owned();
             let loc = LineIndex::new(shown, Arc::from(text.as_str())).loc(good);
-            diags.push(loc, Code::Encoding, format!("invalid UTF-8 (byte 0x{:02X}); files must be UTF-8", e.as_bytes()[good]));
+            diags.push(
+                loc,
+                Code::Encoding,
+                format!(
+                    "invalid UTF-8 (byte 0x{:02X}); files must be UTF-8",
+                    e.as_bytes()[good]
+                ),
+            );
             None
         }
     }
@@ -46,7 +61,11 @@ pub fn check_line_ends(text: &str, shown: &str, diags: &mut Diags) -> bool {
         None => true,
         Some(at) => {
             let loc = LineIndex::new(shown, Arc::from(text)).loc(at);
-            diags.push(loc, Code::Encoding, "carriage return (CRLF line ends?); curated files use LF line ends");
+            diags.push(
+                loc,
+                Code::Encoding,
+                "carriage return (CRLF line ends?); curated files use LF line ends",
+            );
             false
         }
     }
@@ -61,14 +80,24 @@ pub const FORMULA_LEAD: &[char] = &['=', '+', '-', '@', '\t', '\r'];
 type RawRows = Vec<Spanned<BTreeMap<Spanned<String>, Spanned<toml::Value>>>>;
 
 /// Parses a TOML text holding one array of tables named after the schema's table.
-pub fn parse_rows(text: &str, shown: &str, schema: &Schema, input_only: &[&str], diags: &mut Diags) -> Vec<Row> {
+pub fn parse_rows(
+    text: &str,
+    shown: &str,
+    schema: &Schema,
+    input_only: &[&str],
+    diags: &mut Diags,
+) -> Vec<Row> {
     let index = LineIndex::new(shown, Arc::from(text));
     let doc: BTreeMap<Spanned<String>, RawRows> = match toml::from_str(text) {
         Ok(d) => d,
         Err(e) => {
             let loc = index.loc(e.span().map_or(0, |s| s.start));
             let hint = format!(" (each row is a [[{}]] table)", schema.name);
-            diags.push(loc, Code::TomlSyntax, e.message().trim().to_string() + &hint);
+            diags.push(
+                loc,
+                Code::TomlSyntax,
+                e.message().trim().to_string() + &hint,
+            );
             return Vec::new();
         }
     };
@@ -76,22 +105,44 @@ pub fn parse_rows(text: &str, shown: &str, schema: &Schema, input_only: &[&str],
     let mut found = false;
     for (key, value) in doc {
         if *key.get_ref() != schema.name {
-            diags.push(index.loc(key.span().start), Code::UnknownTable, format!("'{}' is not '{}', the only table this file may hold", key.get_ref(), schema.name));
+            diags.push(
+                index.loc(key.span().start),
+                Code::UnknownTable,
+                format!(
+                    "'{}' is not '{}', the only table this file may hold",
+                    key.get_ref(),
+                    schema.name
+                ),
+            );
             continue;
         }
         found = true;
         rows = value;
     }
     if !found && diags.is_empty() {
-        diags.push(index.loc(0), Code::EmptyTable, format!("no [[{}]] rows; write `{} = []` if the table is really empty", schema.name, schema.name));
+        diags.push(
+            index.loc(0),
+            Code::EmptyTable,
+            format!(
+                "no [[{}]] rows; write `{} = []` if the table is really empty",
+                schema.name, schema.name
+            ),
+        );
     }
     let names = key_names(schema, input_only);
-    rows.into_iter().map(|r| typed_row(r, &index, &names, schema, input_only, diags)).collect()
+    rows.into_iter()
+        .map(|r| typed_row(r, &index, &names, schema, input_only, diags))
+        .collect()
 }
 
 /// The key names rows of a table may use: its columns, then the input-only keys.
 pub fn key_names(schema: &Schema, input_only: &[&str]) -> Arc<[String]> {
-    schema.fields.iter().map(|f| f.name.clone()).chain(input_only.iter().map(|s| s.to_string())).collect()
+    schema
+        .fields
+        .iter()
+        .map(|f| f.name.clone())
+        .chain(input_only.iter().map(|s| s.to_string()))
+        .collect()
 }
 
 pub fn typed_row(
@@ -119,15 +170,29 @@ pub fn typed_row(
         if input_only.contains(&key.as_str()) {
             match value {
                 toml::Value::String(s) if !s.trim().is_empty() => inputs.push((key, s)),
-                _ => diags.push(loc, Code::Type, format!("'{key}' must be a non-empty string")),
+                _ => diags.push(
+                    loc,
+                    Code::Type,
+                    format!("'{key}' must be a non-empty string"),
+                ),
             }
             continue;
         }
         match schema.index(&key) {
-            None => diags.push(index.loc(kspan.start), Code::UnknownColumn, format!("'{key}' is not a column of {} (columns: {})", schema.name, curated_names(schema))),
-            Some(i) if schema.fields[i].derive.is_some() => {
-                diags.push(index.loc(kspan.start), Code::DerivedColumn, format!("'{key}' is computed by the pipeline; remove it"))
-            }
+            None => diags.push(
+                index.loc(kspan.start),
+                Code::UnknownColumn,
+                format!(
+                    "'{key}' is not a column of {} (columns: {})",
+                    schema.name,
+                    curated_names(schema)
+                ),
+            ),
+            Some(i) if schema.fields[i].derive.is_some() => diags.push(
+                index.loc(kspan.start),
+                Code::DerivedColumn,
+                format!("'{key}' is computed by the pipeline; remove it"),
+            ),
             Some(i) => {
                 if let Some(v) = convert(&schema.fields[i], value, &loc, diags) {
                     values[i] = v;
@@ -140,17 +205,36 @@ pub fn typed_row(
         let l = index.loc(first);
         (l.line as u32, l.col as u32)
     });
-    let origin = Origin { file: index.file.clone(), names: names.clone(), row: first, keys: keys.into_boxed_slice() };
+    let origin = Origin {
+        file: index.file.clone(),
+        names: names.clone(),
+        row: first,
+        keys: keys.into_boxed_slice(),
+    };
     for (i, f) in schema.fields.iter().enumerate() {
         if f.required && f.derive.is_none() && values[i].is_null() && !origin.has(&f.name) {
-            diags.push(origin.row_loc(), Code::Required, format!("{}: '{}' is required", schema.name, f.name));
+            diags.push(
+                origin.row_loc(),
+                Code::Required,
+                format!("{}: '{}' is required", schema.name, f.name),
+            );
         }
     }
-    Row { values, inputs, origin }
+    Row {
+        values,
+        inputs,
+        origin,
+    }
 }
 
 fn curated_names(schema: &Schema) -> String {
-    schema.fields.iter().filter(|f| f.derive.is_none()).map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")
+    schema
+        .fields
+        .iter()
+        .filter(|f| f.derive.is_none())
+        .map(|f| f.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Converts one TOML value to the field's type and checks the field's constraints.
@@ -159,12 +243,20 @@ pub fn convert(field: &Field, value: toml::Value, loc: &Loc, diags: &mut Diags) 
     let v = match (field.ftype, value) {
         (FieldType::String, toml::Value::String(s)) => {
             if s.trim().is_empty() {
-                diags.push(loc.clone(), Code::EmptyValue, format!("'{name}' is empty; leave the key out for no value"));
+                diags.push(
+                    loc.clone(),
+                    Code::EmptyValue,
+                    format!("'{name}' is empty; leave the key out for no value"),
+                );
                 return None;
             }
             let n = s.chars().count();
             if n > MAX_CELL_CHARS {
-                diags.push(loc.clone(), Code::CellTooLarge, format!("'{name}' holds {n} characters; at most {MAX_CELL_CHARS}"));
+                diags.push(
+                    loc.clone(),
+                    Code::CellTooLarge,
+                    format!("'{name}' holds {n} characters; at most {MAX_CELL_CHARS}"),
+                );
                 return None;
             }
             if s.starts_with(FORMULA_LEAD) {
@@ -178,7 +270,15 @@ pub fn convert(field: &Field, value: toml::Value, loc: &Loc, diags: &mut Diags) 
         (FieldType::Number, toml::Value::Float(f)) if f.is_finite() => Value::Num(f),
         (FieldType::Boolean, toml::Value::Boolean(b)) => Value::Bool(b),
         (t, other) => {
-            diags.push(loc.clone(), Code::Type, format!("'{name}' must be {}, found {}", type_name(t), other.type_str()));
+            diags.push(
+                loc.clone(),
+                Code::Type,
+                format!(
+                    "'{name}' must be {}, found {}",
+                    type_name(t),
+                    other.type_str()
+                ),
+            );
             return None;
         }
     };
@@ -190,18 +290,39 @@ pub fn check_constraints(field: &Field, v: &Value, loc: &Loc, diags: &mut Diags)
     let name = &field.name;
     if let Value::Str(s) = v {
         if !field.allows(s) {
-            let allowed: Vec<&str> = field.vocabulary.iter().flatten().map(|(k, _)| k.as_str()).collect();
-            diags.push(loc.clone(), Code::Enum, format!("'{name}' = '{s}' is not one of: {}", allowed.join(", ")));
+            let allowed: Vec<&str> = field
+                .vocabulary
+                .iter()
+                .flatten()
+                .map(|(k, _)| k.as_str())
+                .collect();
+            diags.push(
+                loc.clone(),
+                Code::Enum,
+                format!("'{name}' = '{s}' is not one of: {}", allowed.join(", ")),
+            );
         }
         if let Some(p) = &field.pattern {
             if !p.is_match(s) {
-                diags.push(loc.clone(), Code::Pattern, format!("'{name}' = '{s}' does not match {}", p.as_str()));
+                diags.push(
+                    loc.clone(),
+                    Code::Pattern,
+                    format!("'{name}' = '{s}' does not match {}", p.as_str()),
+                );
             }
         }
     }
     if let Some(x) = v.as_f64() {
         if field.minimum.is_some_and(|m| x < m) || field.maximum.is_some_and(|m| x > m) {
-            diags.push(loc.clone(), Code::Range, format!("'{name}' = {x} is outside [{}, {}]", fmt_opt(field.minimum), fmt_opt(field.maximum)));
+            diags.push(
+                loc.clone(),
+                Code::Range,
+                format!(
+                    "'{name}' = {x} is outside [{}, {}]",
+                    fmt_opt(field.minimum),
+                    fmt_opt(field.maximum)
+                ),
+            );
         }
     }
 }

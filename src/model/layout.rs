@@ -51,7 +51,10 @@ impl Layout {
     }
 
     pub fn note_at(&self, at: usize) -> Option<i64> {
-        self.notes.iter().find(|n| n.span.start <= at && at < n.span.end).and_then(|n| n.number)
+        self.notes
+            .iter()
+            .find(|n| n.span.start <= at && at < n.span.end)
+            .and_then(|n| n.number)
     }
 
     pub fn in_furniture(&self, at: usize) -> bool {
@@ -62,12 +65,20 @@ impl Layout {
     /// footnote text or page furniture (a page break with its header is fine only where
     /// the dump has none between the two parts).
     pub fn region_problem(&self, chars: &[char], span: Span) -> Option<String> {
-        if let Some(n) = self.notes.iter().find(|n| n.span.start <= span.start && span.start < n.span.end) {
+        if let Some(n) = self
+            .notes
+            .iter()
+            .find(|n| n.span.start <= span.start && span.start < n.span.end)
+        {
             let n_name = n.number.map_or("text".to_string(), |x| x.to_string());
-            return (span.end > n.span.end).then(|| format!("starts in footnote {n_name} and runs past its end"));
+            return (span.end > n.span.end)
+                .then(|| format!("starts in footnote {n_name} and runs past its end"));
         }
         let at = (span.start..span.end).find(|&c| self.not_body[c] && !is_ws(chars[c]))?;
-        let in_note = self.notes.iter().find(|n| n.span.start <= at && at < n.span.end);
+        let in_note = self
+            .notes
+            .iter()
+            .find(|n| n.span.start <= at && at < n.span.end);
         Some(match in_note {
             Some(n) => format!("runs into the text of footnote {} (code point {at})", n.number.map_or("?".into(), |x| x.to_string())),
             None => match self.page_of(at) {
@@ -84,9 +95,13 @@ impl Layout {
         if let Some(n) = self.note_at(span.start) {
             return Some(n);
         }
-        let &(marker, number) = self.markers.get(self.markers.partition_point(|&(m, _)| m < span.start))?;
+        let &(marker, number) = self
+            .markers
+            .get(self.markers.partition_point(|&(m, _)| m < span.start))?;
         let end = span.end.max(span.start);
-        let next_end = self.sentence_ends.get(self.sentence_ends.partition_point(|&e| e < end));
+        let next_end = self
+            .sentence_ends
+            .get(self.sentence_ends.partition_point(|&e| e < end));
         if next_end.is_some_and(|&e| e < marker) {
             return None;
         }

@@ -66,7 +66,6 @@ pub struct Retired {
     pub replaced_by: Option<String>,
 }
 
-
 /// Why a released row changed (`raw/changes.toml`): `release` requires one for every
 /// changed row of a released table.
 #[derive(Deserialize, Debug)]
@@ -154,11 +153,23 @@ pub struct Origin {
 impl Origin {
     /// The location of `key` in the row, or of the row itself when the key is absent.
     pub fn at(&self, key: &str) -> Loc {
-        let (line, col) = self.keys.iter().find(|k| self.names[k.0 as usize] == key).map_or(self.row, |k| (k.1, k.2));
-        Loc { file: self.file.clone(), line: line as usize, col: col as usize }
+        let (line, col) = self
+            .keys
+            .iter()
+            .find(|k| self.names[k.0 as usize] == key)
+            .map_or(self.row, |k| (k.1, k.2));
+        Loc {
+            file: self.file.clone(),
+            line: line as usize,
+            col: col as usize,
+        }
     }
     pub fn row_loc(&self) -> Loc {
-        Loc { file: self.file.clone(), line: self.row.0 as usize, col: self.row.1 as usize }
+        Loc {
+            file: self.file.clone(),
+            line: self.row.0 as usize,
+            col: self.row.1 as usize,
+        }
     }
     /// Whether the curator wrote `key` in this row.
     pub fn has(&self, key: &str) -> bool {
@@ -177,7 +188,10 @@ pub struct Row {
 
 impl Row {
     pub fn input(&self, key: &str) -> Option<&str> {
-        self.inputs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.inputs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -219,7 +233,12 @@ pub type Fixes = std::collections::HashMap<(String, String, String), Vec<(String
 /// How errata and claim links name a row: its primary-key cells other than `doc_id`,
 /// joined by `/`.
 pub fn row_key(schema: &Schema, row: &[Value]) -> String {
-    let cells: Vec<String> = schema.primary_key.iter().filter(|&&k| schema.fields[k].name != "doc_id").map(|&k| row[k].to_text()).collect();
+    let cells: Vec<String> = schema
+        .primary_key
+        .iter()
+        .filter(|&&k| schema.fields[k].name != "doc_id")
+        .map(|&k| row[k].to_text())
+        .collect();
     cells.join("/")
 }
 
@@ -231,7 +250,6 @@ pub struct Laid<'p> {
 
 /// Output rows by table, with the curated row each came from (none for generated rows).
 pub type Tables<'a> = BTreeMap<&'a str, (Vec<Vec<Value>>, Vec<&'a Curated>)>;
-
 
 /// A released version holds its changelog entry; its other files never change.
 pub const RELEASE_NOTES: &str = "CHANGES.md";

@@ -16,7 +16,8 @@ pub fn top_folder(meta: &crate::model::DatasetMeta) -> String {
 /// Seconds since 1970-01-01 of an ISO date at 00:00 UTC (0 if it is not a date).
 pub fn mtime_of(date: &str) -> u64 {
     let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
-    chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").map_or(0, |d| (d - epoch).num_seconds().max(0) as u64)
+    chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+        .map_or(0, |d| (d - epoch).num_seconds().max(0) as u64)
 }
 
 /// Every file and folder under `dir` (relative, `/`-separated) except those in `skip`,
@@ -27,7 +28,11 @@ fn entries(dir: &Path, skip: &[&str]) -> io::Result<Vec<String>> {
     while let Some(d) = stack.pop() {
         for e in fs::read_dir(&d)? {
             let p = e?.path();
-            let rel = p.strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+            let rel = p
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
             if skip.contains(&rel.as_str()) {
                 continue;
             }
@@ -45,7 +50,9 @@ fn entries(dir: &Path, skip: &[&str]) -> io::Result<Vec<String>> {
 
 /// A gzipped tar of the files in `dir` (all but `skip`), under the top folder `top`.
 pub fn tar_gz(dir: &Path, top: &str, skip: &[&str], mtime: u64) -> io::Result<Vec<u8>> {
-    let gz = GzBuilder::new().mtime(0).write(Vec::new(), Compression::default());
+    let gz = GzBuilder::new()
+        .mtime(0)
+        .write(Vec::new(), Compression::default());
     let mut tar = tar::Builder::new(gz);
     tar.mode(tar::HeaderMode::Deterministic);
     let header = |size: u64, mode: u32, kind: tar::EntryType| {
@@ -100,9 +107,17 @@ mod tests {
         let two = tar_gz(&dir, "top", &["skip.tar.gz"], 86_400).unwrap();
         fs::remove_dir_all(&dir).unwrap();
         assert_eq!(one, two);
-        assert_eq!(&one[..8], &[0x1f, 0x8b, 8, 0, 0, 0, 0, 0], "gzip without name or time");
+        assert_eq!(
+            &one[..8],
+            &[0x1f, 0x8b, 8, 0, 0, 0, 0, 0],
+            "gzip without name or time"
+        );
         let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(one.as_slice()));
-        let names: Vec<String> = tar.entries().unwrap().map(|e| e.unwrap().path().unwrap().to_string_lossy().into_owned()).collect();
+        let names: Vec<String> = tar
+            .entries()
+            .unwrap()
+            .map(|e| e.unwrap().path().unwrap().to_string_lossy().into_owned())
+            .collect();
         assert_eq!(names, ["top/", "top/a.txt", "top/csv/", "top/csv/b.csv"]);
     }
 }

@@ -39,8 +39,12 @@ fn feature_dtype(t: FieldType) -> &'static str {
 /// Distinct values of a text column, in order.
 fn distinct(t: Option<TableRef<'_>>, column: &str) -> Vec<String> {
     let Some(t) = t else { return Vec::new() };
-    let Some(c) = col(t, column) else { return Vec::new() };
-    let set: BTreeSet<String> = (0..t.1.num_rows()).filter_map(|r| cell(t.1, r, c).as_str().map(str::to_string)).collect();
+    let Some(c) = col(t, column) else {
+        return Vec::new();
+    };
+    let set: BTreeSet<String> = (0..t.1.num_rows())
+        .filter_map(|r| cell(t.1, r, c).as_str().map(str::to_string))
+        .collect();
     set.into_iter().collect()
 }
 
@@ -65,13 +69,22 @@ fn front_matter(meta: &DatasetMeta, tables: &[TableRef<'_>]) -> String {
     let _ = writeln!(s, "size_categories:\n- {}", size_category(rows));
     s.push_str("configs:\n");
     for (schema, _) in tables {
-        let _ = writeln!(s, "- config_name: {}\n  data_files:\n  - split: train\n    path: parquet/{}.parquet", schema.name, schema.name);
+        let _ = writeln!(
+            s,
+            "- config_name: {}\n  data_files:\n  - split: train\n    path: parquet/{}.parquet",
+            schema.name, schema.name
+        );
     }
     s.push_str("dataset_info:\n");
     for (schema, _) in tables {
         let _ = writeln!(s, "- config_name: {}\n  features:", schema.name);
         for f in &schema.fields {
-            let _ = writeln!(s, "  - name: {}\n    dtype: {}", f.name, feature_dtype(f.ftype));
+            let _ = writeln!(
+                s,
+                "  - name: {}\n    dtype: {}",
+                f.name,
+                feature_dtype(f.ftype)
+            );
         }
     }
     s.push_str("---\n");
@@ -83,7 +96,11 @@ pub fn card(meta: &DatasetMeta, tables: &[TableRef<'_>]) -> String {
     let mut s = front_matter(meta, tables);
     let db = super::sqlite::file_name(meta);
     let top = super::archive::top_folder(meta);
-    let _ = write!(s, "\n# {}\n\n`{}` version {}, published {}.\n\n{}\n\n", meta.title, meta.name, meta.version, meta.published, meta.description);
+    let _ = write!(
+        s,
+        "\n# {}\n\n`{}` version {}, published {}.\n\n{}\n\n",
+        meta.title, meta.name, meta.version, meta.published, meta.description
+    );
     s.push_str(
         "Every fact row carries its provenance: `doc_id`, the journal `page`, `char_start` and \
 `char_end` (0-based, half-open, in Unicode code points of the source text), the `quote` \
@@ -91,7 +108,13 @@ pub fn card(meta: &DatasetMeta, tables: &[TableRef<'_>]) -> String {
     );
     s.push_str("## Tables\n\n| table | rows | what |\n|---|---|---|\n");
     for (schema, batch) in tables {
-        let _ = writeln!(s, "| `{}` | {} | {} |", schema.name, batch.num_rows(), schema.title.replace('|', "\\|"));
+        let _ = writeln!(
+            s,
+            "| `{}` | {} | {} |",
+            schema.name,
+            batch.num_rows(),
+            schema.title.replace('|', "\\|")
+        );
     }
     s.push_str("\nColumn types, descriptions and allowed values: `codebook.md` and `data_dictionary.csv`.\n\n");
     s.push_str("## Files\n\n| file | what |\n|---|---|\n");
@@ -165,7 +188,11 @@ events = load_dataset(str(Path.cwd()), \"events\", split=\"train\")
 print(events.features[\"date_start\"], events.num_rows)
 ```\n\n",
     );
-    let term = find(tables, "actors").and_then(|a| col(a, "name").and_then(|c| (a.1.num_rows() > 0).then(|| cell(a.1, 0, c).to_text()))).unwrap_or_else(|| meta.name.clone());
+    let term = find(tables, "actors")
+        .and_then(|a| {
+            col(a, "name").and_then(|c| (a.1.num_rows() > 0).then(|| cell(a.1, 0, c).to_text()))
+        })
+        .unwrap_or_else(|| meta.name.clone());
     let term = term.replace('"', "");
     let _ = write!(
         s,
@@ -205,7 +232,11 @@ print(g.number_of_nodes(), g.number_of_edges())
     );
     s.push_str("## Licence\n\n");
     for l in &meta.licenses {
-        let _ = writeln!(s, "{}, {} ({}). The full text is in `LICENSE`.", l.name, l.title, l.path);
+        let _ = writeln!(
+            s,
+            "{}, {} ({}). The full text is in `LICENSE`.",
+            l.name, l.title, l.path
+        );
     }
     s.push_str("\n## Limits\n\n");
     let docs = find(tables, "documents");

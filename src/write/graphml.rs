@@ -11,7 +11,13 @@ pub const FILE: &str = "actors.graphml";
 
 /// (key id, attribute name = column of the source table, attr.type)
 /// `label` repeats `name`: Gephi shows it as the node's label.
-const NODE_KEYS: &[(&str, &str, &str)] = &[("n_label", "label", "string"), ("n_name", "name", "string"), ("n_type", "actor_type", "string"), ("n_description", "description", "string"), ("n_page", "page", "int")];
+const NODE_KEYS: &[(&str, &str, &str)] = &[
+    ("n_label", "label", "string"),
+    ("n_name", "name", "string"),
+    ("n_type", "actor_type", "string"),
+    ("n_description", "description", "string"),
+    ("n_page", "page", "int"),
+];
 
 const EDGE_KEYS: &[(&str, &str, &str)] = &[
     ("e_kind", "kind", "string"),
@@ -43,7 +49,11 @@ fn esc(s: &str) -> String {
 
 fn data(out: &mut String, key: &str, c: &Cell<'_>) {
     if !c.is_null() {
-        let _ = writeln!(out, "      <data key=\"{key}\">{}</data>", esc(&c.to_text()));
+        let _ = writeln!(
+            out,
+            "      <data key=\"{key}\">{}</data>",
+            esc(&c.to_text())
+        );
     }
 }
 
@@ -52,17 +62,25 @@ pub fn graphml(tables: &[TableRef<'_>]) -> Vec<u8> {
     let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     s.push_str("<graphml xmlns=\"http://graphml.graphdrawing.org/xmlns\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:schemaLocation=\"http://graphml.graphdrawing.org/xmlns http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd\">\n");
     for (id, name, ty) in NODE_KEYS {
-        let _ = writeln!(s, "  <key id=\"{id}\" for=\"node\" attr.name=\"{name}\" attr.type=\"{ty}\"/>");
+        let _ = writeln!(
+            s,
+            "  <key id=\"{id}\" for=\"node\" attr.name=\"{name}\" attr.type=\"{ty}\"/>"
+        );
     }
     for (id, name, ty) in EDGE_KEYS {
-        let _ = writeln!(s, "  <key id=\"{id}\" for=\"edge\" attr.name=\"{name}\" attr.type=\"{ty}\"/>");
+        let _ = writeln!(
+            s,
+            "  <key id=\"{id}\" for=\"edge\" attr.name=\"{name}\" attr.type=\"{ty}\"/>"
+        );
     }
     s.push_str("  <graph id=\"actors\" edgedefault=\"directed\">\n");
     if let Some(actors) = find(tables, "actors") {
         let id = col(actors, "actor_id");
         let parent = col(actors, "parent_actor_id");
         for r in 0..actors.1.num_rows() {
-            let Some(node) = id.and_then(|c| cell(actors.1, r, c).as_str()) else { continue };
+            let Some(node) = id.and_then(|c| cell(actors.1, r, c).as_str()) else {
+                continue;
+            };
             let _ = writeln!(s, "    <node id=\"{}\">", esc(node));
             for (key, name, _) in NODE_KEYS {
                 let column = if *name == "label" { "name" } else { name };
@@ -73,8 +91,19 @@ pub fn graphml(tables: &[TableRef<'_>]) -> Vec<u8> {
             s.push_str("    </node>\n");
         }
         for r in 0..actors.1.num_rows() {
-            let (Some(node), Some(p)) = (id.and_then(|c| cell(actors.1, r, c).as_str()), parent.and_then(|c| cell(actors.1, r, c).as_str())) else { continue };
-            let _ = writeln!(s, "    <edge id=\"parent:{}\" source=\"{}\" target=\"{}\">", esc(node), esc(node), esc(p));
+            let (Some(node), Some(p)) = (
+                id.and_then(|c| cell(actors.1, r, c).as_str()),
+                parent.and_then(|c| cell(actors.1, r, c).as_str()),
+            ) else {
+                continue;
+            };
+            let _ = writeln!(
+                s,
+                "    <edge id=\"parent:{}\" source=\"{}\" target=\"{}\">",
+                esc(node),
+                esc(node),
+                esc(p)
+            );
             data(&mut s, "e_kind", &Cell::Text("parent"));
             if let Some(c) = col(actors, "page") {
                 data(&mut s, "e_page", &cell(actors.1, r, c));
@@ -83,14 +112,30 @@ pub fn graphml(tables: &[TableRef<'_>]) -> Vec<u8> {
         }
     }
     if let Some(rel) = find(tables, "relations") {
-        let (Some(sub), Some(obj), Some(rid)) = (col(rel, "subject_actor_id"), col(rel, "object_actor_id"), col(rel, "relation_id")) else {
+        let (Some(sub), Some(obj), Some(rid)) = (
+            col(rel, "subject_actor_id"),
+            col(rel, "object_actor_id"),
+            col(rel, "relation_id"),
+        ) else {
             s.push_str("  </graph>\n</graphml>\n");
             return s.into_bytes();
         };
         for r in 0..rel.1.num_rows() {
-            let (a, b, id) = (cell(rel.1, r, sub), cell(rel.1, r, obj), cell(rel.1, r, rid));
-            let (Some(a), Some(b), Some(id)) = (a.as_str(), b.as_str(), id.as_str()) else { continue };
-            let _ = writeln!(s, "    <edge id=\"{}\" source=\"{}\" target=\"{}\">", esc(id), esc(a), esc(b));
+            let (a, b, id) = (
+                cell(rel.1, r, sub),
+                cell(rel.1, r, obj),
+                cell(rel.1, r, rid),
+            );
+            let (Some(a), Some(b), Some(id)) = (a.as_str(), b.as_str(), id.as_str()) else {
+                continue;
+            };
+            let _ = writeln!(
+                s,
+                "    <edge id=\"{}\" source=\"{}\" target=\"{}\">",
+                esc(id),
+                esc(a),
+                esc(b)
+            );
             data(&mut s, "e_kind", &Cell::Text("relation"));
             for (key, name, _) in EDGE_KEYS.iter().skip(1) {
                 if let Some(c) = col(rel, name) {

@@ -64,34 +64,49 @@ pub fn croissant(ds: &Dataset, parquet_sha256: &dyn Fn(&str) -> String, cite_as:
             "encodingFormat": "application/x-parquet",
             "sha256": parquet_sha256(name),
         }));
-        let fields: Vec<Json> = t.schema.fields.iter().map(|f| {
-            let mut field = json!({
-                "@type": "cr:Field",
-                "@id": format!("{name}/{}", f.name),
-                "name": f.name,
-                "description": f.description,
-                "dataType": match f.ftype {
-                    FieldType::String => "sc:Text",
-                    FieldType::Integer => "sc:Integer",
-                    FieldType::Number => "sc:Float",
-                    FieldType::Boolean => "sc:Boolean",
-                    FieldType::Date => "sc:Date",
-                },
-                "source": {"fileObject": {"@id": file_id}, "extract": {"column": f.name}},
-            });
-            // References are joins to mlcroissant: it loads a record set through them. So
-            // only required, single-column links are declared; a self-reference would be a
-            // cycle, and nullable links or the ubiquitous doc_id make mlcroissant 1.1 drop or
-            // repeat rows (checked by the load test). datapackage.json declares every key.
-            let fk = t.schema.foreign_keys.iter().find(|k| {
-                k.fields.len() == 1 && t.schema.fields[k.fields[0]].name == f.name && k.table != *name && f.required && f.name != "doc_id"
-            });
-            if let Some(fk) = fk {
-                field["references"] = json!({"field": {"@id": format!("{}/{}", fk.table, fk.ref_fields[0])}});
-            }
-            field
-        }).collect();
-        let key: Vec<Json> = t.schema.primary_key.iter().map(|&k| json!({"@id": format!("{name}/{}", t.schema.fields[k].name)})).collect();
+        let fields: Vec<Json> = t
+            .schema
+            .fields
+            .iter()
+            .map(|f| {
+                let mut field = json!({
+                    "@type": "cr:Field",
+                    "@id": format!("{name}/{}", f.name),
+                    "name": f.name,
+                    "description": f.description,
+                    "dataType": match f.ftype {
+                        FieldType::String => "sc:Text",
+                        FieldType::Integer => "sc:Integer",
+                        FieldType::Number => "sc:Float",
+                        FieldType::Boolean => "sc:Boolean",
+                        FieldType::Date => "sc:Date",
+                    },
+                    "source": {"fileObject": {"@id": file_id}, "extract": {"column": f.name}},
+                });
+                // References are joins to mlcroissant: it loads a record set through them. So
+                // only required, single-column links are declared; a self-reference would be a
+                // cycle, and nullable links or the ubiquitous doc_id make mlcroissant 1.1 drop or
+                // repeat rows (checked by the load test). datapackage.json declares every key.
+                let fk = t.schema.foreign_keys.iter().find(|k| {
+                    k.fields.len() == 1
+                        && t.schema.fields[k.fields[0]].name == f.name
+                        && k.table != *name
+                        && f.required
+                        && f.name != "doc_id"
+                });
+                if let Some(fk) = fk {
+                    field["references"] =
+                        json!({"field": {"@id": format!("{}/{}", fk.table, fk.ref_fields[0])}});
+                }
+                field
+            })
+            .collect();
+        let key: Vec<Json> = t
+            .schema
+            .primary_key
+            .iter()
+            .map(|&k| json!({"@id": format!("{name}/{}", t.schema.fields[k].name)}))
+            .collect();
         record_sets.push(json!({
             "@type": "cr:RecordSet",
             "@id": name,
@@ -127,31 +142,65 @@ pub fn croissant(ds: &Dataset, parquet_sha256: &dyn Fn(&str) -> String, cite_as:
 /// their definitions, null count and an example value.
 pub fn codebook(ds: &Dataset) -> String {
     let m = ds.meta;
-    let mut s = format!("# Codebook: {} {}\n\n{}\n\n{}\n\n", m.name, m.version, m.title, m.description);
+    let mut s = format!(
+        "# Codebook: {} {}\n\n{}\n\n{}\n\n",
+        m.name, m.version, m.title, m.description
+    );
     s.push_str("Generated from `schemas/` and the data by `kdata build`; do not edit.\n\n");
     s.push_str("Nulls are empty cells in CSV and nulls in Parquet. Offsets (`char_start`, `char_end`) count Unicode code points of the source text, 0-based, half-open.\n\n## Tables\n\n");
     for t in &ds.tables {
-        let _ = writeln!(s, "- [`{}`](#{}) ({} rows): {}", t.schema.name, t.schema.name, t.rows.len(), t.schema.title);
+        let _ = writeln!(
+            s,
+            "- [`{}`](#{}) ({} rows): {}",
+            t.schema.name,
+            t.schema.name,
+            t.rows.len(),
+            t.schema.title
+        );
     }
     for t in &ds.tables {
         let sc = t.schema;
         let _ = write!(s, "\n## {}\n\n{}\n\n", sc.name, sc.description);
-        let pk: Vec<&str> = sc.primary_key.iter().map(|&i| sc.fields[i].name.as_str()).collect();
-        let _ = writeln!(s, "- Rows: {}\n- Primary key: `{}`", t.rows.len(), pk.join("`, `"));
+        let pk: Vec<&str> = sc
+            .primary_key
+            .iter()
+            .map(|&i| sc.fields[i].name.as_str())
+            .collect();
+        let _ = writeln!(
+            s,
+            "- Rows: {}\n- Primary key: `{}`",
+            t.rows.len(),
+            pk.join("`, `")
+        );
         for fk in &sc.foreign_keys {
-            let cols: Vec<&str> = fk.fields.iter().map(|&i| sc.fields[i].name.as_str()).collect();
-            let _ = writeln!(s, "- `{}` → `{}.{}`", cols.join("`, `"), fk.table, fk.ref_fields.join("`, `"));
+            let cols: Vec<&str> = fk
+                .fields
+                .iter()
+                .map(|&i| sc.fields[i].name.as_str())
+                .collect();
+            let _ = writeln!(
+                s,
+                "- `{}` → `{}.{}`",
+                cols.join("`, `"),
+                fk.table,
+                fk.ref_fields.join("`, `")
+            );
         }
         s.push_str("\n| column | type | required | nulls | description | example |\n|---|---|---|---|---|---|\n");
         for (i, f) in sc.fields.iter().enumerate() {
             let nulls = t.rows.iter().filter(|r| r[i].is_null()).count();
-            let example = t.rows.iter().map(|r| &r[i]).find(|v| !v.is_null()).map_or(String::new(), |v| {
-                let mut e: String = v.to_text().chars().take(60).collect();
-                if matches!(v, Value::Str(x) if x.chars().count() > 60) {
-                    e.push('…');
-                }
-                format!("`{}`", e.replace('|', "\\|").replace('`', "'"))
-            });
+            let example =
+                t.rows
+                    .iter()
+                    .map(|r| &r[i])
+                    .find(|v| !v.is_null())
+                    .map_or(String::new(), |v| {
+                        let mut e: String = v.to_text().chars().take(60).collect();
+                        if matches!(v, Value::Str(x) if x.chars().count() > 60) {
+                            e.push('…');
+                        }
+                        format!("`{}`", e.replace('|', "\\|").replace('`', "'"))
+                    });
             let ty = match (f.ftype, &f.vocabulary) {
                 (_, Some(_)) => "enum",
                 (FieldType::String, _) => "string",
@@ -160,8 +209,18 @@ pub fn codebook(ds: &Dataset) -> String {
                 (FieldType::Boolean, _) => "boolean",
                 (FieldType::Date, _) => "date",
             };
-            let derived = if f.derive.is_some() { " (computed)" } else { "" };
-            let _ = writeln!(s, "| `{}` | {ty} | {} | {nulls} | {}{derived} | {example} |", f.name, if f.required { "yes" } else { "no" }, f.description.replace('|', "\\|"));
+            let derived = if f.derive.is_some() {
+                " (computed)"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                s,
+                "| `{}` | {ty} | {} | {nulls} | {}{derived} | {example} |",
+                f.name,
+                if f.required { "yes" } else { "no" },
+                f.description.replace('|', "\\|")
+            );
         }
         for f in sc.fields.iter().filter(|f| f.vocabulary.is_some()) {
             let _ = writeln!(s, "\nValues of `{}`:\n", f.name);

@@ -16,12 +16,15 @@ mod parquet_out;
 pub mod site;
 pub mod sqlite;
 
-use crate::model::{Dataset, Table};
 use crate::model::RELEASE_NOTES;
+use crate::model::{Dataset, Table};
 use crate::schema::{FieldType, Schema};
 use crate::value::Value;
 use arrow_array::types::Int32Type;
-use arrow_array::{ArrayRef, BooleanArray, Date32Array, DictionaryArray, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray};
+use arrow_array::{
+    ArrayRef, BooleanArray, Date32Array, DictionaryArray, Float64Array, Int32Array, Int64Array,
+    RecordBatch, StringArray,
+};
 use arrow_schema::{DataType, Field, Schema as ArrowSchema};
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
@@ -48,7 +51,6 @@ pub enum Outcome {
     /// The version is released and a fresh build differs in these files.
     ReleasedDiffers(Vec<String>),
 }
-
 
 /// Writes the version into `out_root/<name>-<version>`. An unreleased version is replaced;
 /// a released one is only compared (a difference is an error: bump the version).
@@ -87,7 +89,11 @@ pub fn write_version(ds: &Dataset, out_root: &Path, release: bool) -> io::Result
     if let Some(released) = &ds.released.current {
         let differ = differing_files(released, &written);
         fs::remove_dir_all(&tmp)?;
-        return Ok(if differ.is_empty() { Outcome::AlreadyReleased } else { Outcome::ReleasedDiffers(differ) });
+        return Ok(if differ.is_empty() {
+            Outcome::AlreadyReleased
+        } else {
+            Outcome::ReleasedDiffers(differ)
+        });
     }
     failpoint("before-swap");
     if !target.exists() {
@@ -111,10 +117,25 @@ pub fn write_version(ds: &Dataset, out_root: &Path, release: bool) -> io::Result
 fn exchange(a: &Path, b: &Path) -> io::Result<()> {
     use std::ffi::CString;
     use std::os::unix::ffi::OsStrExt;
-    let (a, b) = (CString::new(a.as_os_str().as_bytes())?, CString::new(b.as_os_str().as_bytes())?);
+    let (a, b) = (
+        CString::new(a.as_os_str().as_bytes())?,
+        CString::new(b.as_os_str().as_bytes())?,
+    );
     // SAFETY: both are valid NUL-terminated paths, resolved against the current directory.
-    let rc = unsafe { libc::renameat2(libc::AT_FDCWD, a.as_ptr(), libc::AT_FDCWD, b.as_ptr(), libc::RENAME_EXCHANGE) };
-    if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+    let rc = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -132,9 +153,20 @@ fn failpoint(name: &str) {
 
 /// Files whose bytes differ from the released version's, or that only one has.
 fn differing_files(released: &BTreeMap<String, String>, written: &[Written]) -> Vec<String> {
-    let new: BTreeMap<&str, &str> = written.iter().map(|w| (w.path.as_str(), w.sha256.as_str())).collect();
-    let old: BTreeMap<&str, &str> = released.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let mut out: Vec<String> = old.keys().chain(new.keys()).filter(|k| old.get(*k) != new.get(*k)).map(|k| k.to_string()).collect();
+    let new: BTreeMap<&str, &str> = written
+        .iter()
+        .map(|w| (w.path.as_str(), w.sha256.as_str()))
+        .collect();
+    let old: BTreeMap<&str, &str> = released
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let mut out: Vec<String> = old
+        .keys()
+        .chain(new.keys())
+        .filter(|k| old.get(*k) != new.get(*k))
+        .map(|k| k.to_string())
+        .collect();
     out.sort();
     out.dedup();
     out
@@ -145,7 +177,11 @@ fn release_notes(ds: &Dataset) -> String {
         None => format!("## {}\n\nFirst release.\n\n", ds.meta.version),
         Some(old) => {
             let diffs = crate::diff::diff(old, &crate::diff::version_of(ds));
-            crate::diff::to_markdown(&format!("{} (changes since {})", ds.meta.version, old.version), &diffs, &ds.reasons)
+            crate::diff::to_markdown(
+                &format!("{} (changes since {})", ds.meta.version, old.version),
+                &diffs,
+                &ds.reasons,
+            )
         }
     }
 }
@@ -161,7 +197,13 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<Vec<Written>> {
         .tables
         .par_iter()
         .map(|t| {
-            let mut files = vec![put(format!("csv/{}.csv", t.schema.name), csv_bytes(t)?)?, put(format!("parquet/{}.parquet", t.schema.name), parquet_bytes(ds, t)?)?];
+            let mut files = vec![
+                put(format!("csv/{}.csv", t.schema.name), csv_bytes(t)?)?,
+                put(
+                    format!("parquet/{}.parquet", t.schema.name),
+                    parquet_bytes(ds, t)?,
+                )?,
+            ];
             if ds.partition_by_doc {
                 for (path, bytes) in hive_files(ds, t)? {
                     fs::create_dir_all(dir.join(&path).parent().unwrap())?;
@@ -178,33 +220,65 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<Vec<Written>> {
     let package = datapackage(ds, &written);
     let sha_of = |name: &str| {
         let path = format!("parquet/{name}.parquet");
-        written.iter().find(|w| w.path == path).map(|w| w.sha256.clone()).unwrap_or_default()
+        written
+            .iter()
+            .find(|w| w.path == path)
+            .map(|w| w.sha256.clone())
+            .unwrap_or_default()
     };
     // The release surface (card, citation, deposit metadata, dictionary, SQLite, GraphML)
     // is generated from the tables as Arrow batches.
     let batches: Vec<RecordBatch> = ds
         .tables
         .iter()
-        .map(|t| record_batch(t.schema, &t.rows.iter().map(Vec::as_slice).collect::<Vec<_>>()))
+        .map(|t| {
+            record_batch(
+                t.schema,
+                &t.rows.iter().map(Vec::as_slice).collect::<Vec<_>>(),
+            )
+        })
         .collect::<io::Result<_>>()?;
-    let tables: Vec<cells::TableRef> = ds.tables.iter().zip(&batches).map(|(t, b)| (t.schema, b)).collect();
+    let tables: Vec<cells::TableRef> = ds
+        .tables
+        .iter()
+        .zip(&batches)
+        .map(|(t, b)| (t.schema, b))
+        .collect();
     let m = ds.meta;
     // One citation everywhere: Croissant's citeAs is the card's BibTeX.
     let croissant = metadata::croissant(ds, &sha_of, &citation::bibtex(m, &tables));
     let mut meta: Vec<(String, Vec<u8>)> = vec![
-        ("datapackage.json".into(), (serde_json::to_string_pretty(&package)? + "\n").into_bytes()),
-        ("croissant.json".into(), (serde_json::to_string_pretty(&croissant)? + "\n").into_bytes()),
+        (
+            "datapackage.json".into(),
+            (serde_json::to_string_pretty(&package)? + "\n").into_bytes(),
+        ),
+        (
+            "croissant.json".into(),
+            (serde_json::to_string_pretty(&croissant)? + "\n").into_bytes(),
+        ),
         ("codebook.md".into(), metadata::codebook(ds).into_bytes()),
     ];
     meta.extend(ds.includes.iter().cloned());
     let db = sqlite::file_name(m);
     meta.extend([
         ("README.md".to_string(), card::card(m, &tables).into_bytes()),
-        ("CITATION.cff".to_string(), citation::citation_cff(m, &tables).into_bytes()),
-        (".zenodo.json".to_string(), citation::zenodo_json(m, &tables).into_bytes()),
-        ("data_dictionary.csv".to_string(), dictionary::data_dictionary(&tables)?),
+        (
+            "CITATION.cff".to_string(),
+            citation::citation_cff(m, &tables).into_bytes(),
+        ),
+        (
+            ".zenodo.json".to_string(),
+            citation::zenodo_json(m, &tables).into_bytes(),
+        ),
+        (
+            "data_dictionary.csv".to_string(),
+            dictionary::data_dictionary(&tables)?,
+        ),
         (graphml::FILE.to_string(), graphml::graphml(&tables)),
-        (sqlite::METADATA_FILE.to_string(), sqlite::datasette_metadata(m, &tables, &m.name).into_bytes()),
+        (
+            sqlite::METADATA_FILE.to_string(),
+            sqlite::datasette_metadata(m, &tables, &m.name).into_bytes(),
+        ),
     ]);
     for (path, bytes) in meta {
         written.push(put_file(dir, path, bytes)?);
@@ -217,11 +291,18 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<Vec<Written>> {
     }
     let mut sorted: Vec<&Written> = written.iter().collect();
     sorted.sort_by(|a, b| a.path.cmp(&b.path));
-    let sums: String = sorted.iter().map(|w| format!("{}  {}\n", w.sha256, w.path)).collect();
+    let sums: String = sorted
+        .iter()
+        .map(|w| format!("{}  {}\n", w.sha256, w.path))
+        .collect();
     let mut f = File::create(dir.join("SHA256SUMS"))?;
     f.write_all(sums.as_bytes())?;
     f.sync_all()?;
-    written.push(Written { sha256: hex_sha256(sums.as_bytes()), bytes: sums.len(), path: "SHA256SUMS".into() });
+    written.push(Written {
+        sha256: hex_sha256(sums.as_bytes()),
+        bytes: sums.len(),
+        path: "SHA256SUMS".into(),
+    });
     Ok(written)
 }
 
@@ -230,7 +311,12 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<Vec<Written>> {
 fn write_archive(ds: &Dataset, dir: &Path) -> io::Result<Vec<Written>> {
     let top = archive::top_folder(ds.meta);
     let (name, sum) = (format!("{top}.tar.gz"), format!("{top}.tar.gz.sha256"));
-    let bytes = archive::tar_gz(dir, &top, &[&name, &sum], archive::mtime_of(&ds.meta.published))?;
+    let bytes = archive::tar_gz(
+        dir,
+        &top,
+        &[&name, &sum],
+        archive::mtime_of(&ds.meta.published),
+    )?;
     let w = put_file(dir, name.clone(), bytes)?;
     let s = put_file(dir, sum, format!("{}  {name}\n", w.sha256).into_bytes())?;
     Ok(vec![w, s])
@@ -239,15 +325,31 @@ fn write_archive(ds: &Dataset, dir: &Path) -> io::Result<Vec<Written>> {
 /// Renders the static site (`site/`) from the tables, the sources and the files written
 /// so far (its download list), and writes it. Site files are many and small: they are
 /// flushed together by one `syncfs` rather than one `fsync` each.
-fn write_site(ds: &Dataset, dir: &Path, tables: &[cells::TableRef], written: &[Written]) -> io::Result<Vec<Written>> {
-    let files: Vec<site::FileSum> = written.iter().map(|w| site::FileSum { path: w.path.clone(), bytes: w.bytes as u64, sha256: w.sha256.clone() }).collect();
+fn write_site(
+    ds: &Dataset,
+    dir: &Path,
+    tables: &[cells::TableRef],
+    written: &[Written],
+) -> io::Result<Vec<Written>> {
+    let files: Vec<site::FileSum> = written
+        .iter()
+        .map(|w| site::FileSum {
+            path: w.path.clone(),
+            bytes: w.bytes as u64,
+            sha256: w.sha256.clone(),
+        })
+        .collect();
     let site = site::render(ds.meta, tables, &ds.texts, &files).map_err(io::Error::other)?;
     let mut out = Vec::with_capacity(site.len());
     for (path, bytes) in site {
         let full = dir.join(&path);
         fs::create_dir_all(full.parent().expect("site paths have a folder"))?;
         fs::write(&full, &bytes)?;
-        out.push(Written { sha256: hex_sha256(&bytes), bytes: bytes.len(), path });
+        out.push(Written {
+            sha256: hex_sha256(&bytes),
+            bytes: bytes.len(),
+            path,
+        });
     }
     sync_folder(dir)?;
     Ok(out)
@@ -260,7 +362,11 @@ fn sync_folder(dir: &Path) -> io::Result<()> {
     use std::os::fd::AsRawFd;
     let f = File::open(dir)?;
     // SAFETY: a valid open file descriptor.
-    if unsafe { libc::syncfs(f.as_raw_fd()) } == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+    if unsafe { libc::syncfs(f.as_raw_fd()) } == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -278,7 +384,11 @@ fn put_file(dir: &Path, path: String, bytes: Vec<u8>) -> io::Result<Written> {
     }
     f.write_all(tail)?;
     f.sync_all()?;
-    Ok(Written { sha256: hex_sha256(&bytes), bytes: bytes.len(), path })
+    Ok(Written {
+        sha256: hex_sha256(&bytes),
+        bytes: bytes.len(),
+        path,
+    })
 }
 
 /// A file of the version: its path, size and SHA-256.
@@ -294,7 +404,9 @@ pub fn hex_sha256(bytes: &[u8]) -> String {
 
 /// RFC 4180 CSV: header row, CRLF line ends, quotes only where needed, nulls empty.
 fn csv_bytes(t: &Table) -> io::Result<Vec<u8>> {
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
     w.write_record(t.schema.fields.iter().map(|f| f.name.as_str()))?;
     let mut cell = String::new();
     for row in &t.rows {
@@ -325,7 +437,9 @@ pub fn arrow_schema(schema: &Schema, meta: HashMap<String, String>) -> ArrowSche
         .iter()
         .map(|f| {
             let dt = match f.ftype {
-                FieldType::String if is_enum(f) => DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
+                FieldType::String if is_enum(f) => {
+                    DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
+                }
                 FieldType::String => DataType::Utf8,
                 FieldType::Integer => DataType::Int64,
                 FieldType::Number => DataType::Float64,
@@ -334,7 +448,12 @@ pub fn arrow_schema(schema: &Schema, meta: HashMap<String, String>) -> ArrowSche
             };
             // Ranked vocabularies (`x-ordered`) become ordered dictionaries, which readers
             // sort by rank.
-            Field::new(&f.name, dt, !f.required).with_dict_is_ordered(f.ordered).with_metadata(HashMap::from([("description".to_string(), f.description.clone())]))
+            Field::new(&f.name, dt, !f.required)
+                .with_dict_is_ordered(f.ordered)
+                .with_metadata(HashMap::from([(
+                    "description".to_string(),
+                    f.description.clone(),
+                )]))
         })
         .collect();
     ArrowSchema::new_with_metadata(fields, meta)
@@ -345,21 +464,36 @@ fn column(f: &crate::schema::Field, rows: &[&[Value]], i: usize) -> ArrayRef {
     match f.ftype {
         FieldType::String if is_enum(f) => {
             let voc = f.vocabulary.as_ref().unwrap();
-            let keys: Int32Array = vals.map(|v| v.as_str().and_then(|s| voc.iter().position(|(k, _)| k == s)).map(|k| k as i32)).collect();
+            let keys: Int32Array = vals
+                .map(|v| {
+                    v.as_str()
+                        .and_then(|s| voc.iter().position(|(k, _)| k == s))
+                        .map(|k| k as i32)
+                })
+                .collect();
             let dict = StringArray::from_iter_values(voc.iter().map(|(k, _)| k.as_str()));
-            Arc::new(DictionaryArray::<Int32Type>::try_new(keys, Arc::new(dict)).expect("keys index the vocabulary"))
+            Arc::new(
+                DictionaryArray::<Int32Type>::try_new(keys, Arc::new(dict))
+                    .expect("keys index the vocabulary"),
+            )
         }
         FieldType::String => Arc::new(vals.map(Value::as_str).collect::<StringArray>()),
         FieldType::Integer => Arc::new(vals.map(Value::as_int).collect::<Int64Array>()),
         FieldType::Number => Arc::new(vals.map(Value::as_f64).collect::<Float64Array>()),
-        FieldType::Boolean => Arc::new(vals.map(|v| match v {
-            Value::Bool(b) => Some(*b),
-            _ => None,
-        }).collect::<BooleanArray>()),
-        FieldType::Date => Arc::new(vals.map(|v| match v {
-            Value::Date(d) => Some(*d),
-            _ => None,
-        }).collect::<Date32Array>()),
+        FieldType::Boolean => Arc::new(
+            vals.map(|v| match v {
+                Value::Bool(b) => Some(*b),
+                _ => None,
+            })
+            .collect::<BooleanArray>(),
+        ),
+        FieldType::Date => Arc::new(
+            vals.map(|v| match v {
+                Value::Date(d) => Some(*d),
+                _ => None,
+            })
+            .collect::<Date32Array>(),
+        ),
     }
 }
 
@@ -378,7 +512,10 @@ fn parquet_bytes(ds: &Dataset, t: &Table) -> io::Result<Vec<u8>> {
     let start = std::time::Instant::now();
     let rows: Vec<&[Value]> = t.rows.iter().map(Vec::as_slice).collect();
     let bytes = encode_parquet(ds, t.schema, &rows, None);
-    PARQUET_NANOS.fetch_add(start.elapsed().as_nanos() as u64, std::sync::atomic::Ordering::Relaxed);
+    PARQUET_NANOS.fetch_add(
+        start.elapsed().as_nanos() as u64,
+        std::sync::atomic::Ordering::Relaxed,
+    );
     bytes
 }
 
@@ -389,23 +526,39 @@ pub static PARQUET_NANOS: std::sync::atomic::AtomicU64 = std::sync::atomic::Atom
 /// descriptions in the field metadata): what Parquet, SQLite, GraphML and the card read.
 pub fn record_batch(schema: &Schema, rows: &[&[Value]]) -> io::Result<RecordBatch> {
     let arrow = Arc::new(arrow_schema(schema, HashMap::new()));
-    let columns: Vec<ArrayRef> = (0..schema.fields.len()).map(|i| column(&schema.fields[i], rows, i)).collect();
+    let columns: Vec<ArrayRef> = (0..schema.fields.len())
+        .map(|i| column(&schema.fields[i], rows, i))
+        .collect();
     RecordBatch::try_new(arrow, columns).map_err(|e| io::Error::other(e.to_string()))
 }
 
 /// Encodes rows as one Parquet file; `without` leaves out one column (the partition
 /// column of a Hive layout, which readers take from the path).
-fn encode_parquet(ds: &Dataset, schema: &Schema, rows: &[&[Value]], without: Option<usize>) -> io::Result<Vec<u8>> {
+fn encode_parquet(
+    ds: &Dataset,
+    schema: &Schema,
+    rows: &[&[Value]],
+    without: Option<usize>,
+) -> io::Result<Vec<u8>> {
     let meta = file_metadata(ds, &schema.name);
     let mut arrow = arrow_schema(schema, meta.iter().cloned().collect());
-    let keep: Vec<usize> = (0..schema.fields.len()).filter(|&i| Some(i) != without).collect();
-    arrow = arrow.project(&keep).map_err(|e| io::Error::other(e.to_string()))?;
+    let keep: Vec<usize> = (0..schema.fields.len())
+        .filter(|&i| Some(i) != without)
+        .collect();
+    arrow = arrow
+        .project(&keep)
+        .map_err(|e| io::Error::other(e.to_string()))?;
     let arrow = Arc::new(arrow);
-    let batch = record_batch(schema, rows)?.project(&keep).and_then(|b| b.with_schema(arrow.clone())).map_err(|e| io::Error::other(e.to_string()))?;
+    let batch = record_batch(schema, rows)?
+        .project(&keep)
+        .and_then(|b| b.with_schema(arrow.clone()))
+        .map_err(|e| io::Error::other(e.to_string()))?;
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(9).unwrap()))
         .set_created_by(format!("kdata {}", env!("CARGO_PKG_VERSION")))
-        .set_key_value_metadata(Some(meta.into_iter().map(|(k, v)| KeyValue::new(k, v)).collect()))
+        .set_key_value_metadata(Some(
+            meta.into_iter().map(|(k, v)| KeyValue::new(k, v)).collect(),
+        ))
         .build();
     // Not ArrowWriter: it would keep only the vocabulary values present, in order of appearance.
     parquet_out::encode(&batch, props).map_err(|e| io::Error::other(e.to_string()))
@@ -414,21 +567,37 @@ fn encode_parquet(ds: &Dataset, schema: &Schema, rows: &[&[Value]], without: Opt
 /// The Hive layout by document: `parquet-by-doc/<table>/doc_id=<id>/part-0.parquet`, read
 /// as-is by DuckDB, Spark or Trino (`hive_partitioning`). Returns (path, bytes) pairs.
 fn hive_files(ds: &Dataset, t: &Table) -> io::Result<Vec<(String, Vec<u8>)>> {
-    let Some(d) = t.schema.index("doc_id") else { return Ok(Vec::new()) };
-    let mut groups: std::collections::BTreeMap<String, Vec<&[Value]>> = std::collections::BTreeMap::new();
+    let Some(d) = t.schema.index("doc_id") else {
+        return Ok(Vec::new());
+    };
+    let mut groups: std::collections::BTreeMap<String, Vec<&[Value]>> =
+        std::collections::BTreeMap::new();
     for r in &t.rows {
         groups.entry(r[d].to_text()).or_default().push(r);
     }
     groups
         .into_iter()
-        .map(|(doc, rows)| Ok((format!("parquet-by-doc/{}/doc_id={doc}/part-0.parquet", t.schema.name), encode_parquet(ds, t.schema, &rows, Some(d))?)))
+        .map(|(doc, rows)| {
+            Ok((
+                format!(
+                    "parquet-by-doc/{}/doc_id={doc}/part-0.parquet",
+                    t.schema.name
+                ),
+                encode_parquet(ds, t.schema, &rows, Some(d))?,
+            ))
+        })
         .collect()
 }
 
 /// The Frictionless Data Package descriptor: one CSV resource per table.
 fn datapackage(ds: &Dataset, files: &[Written]) -> Json {
     let m = ds.meta;
-    let file = |path: &str| files.iter().find(|w| w.path == path).expect("written above");
+    let file = |path: &str| {
+        files
+            .iter()
+            .find(|w| w.path == path)
+            .expect("written above")
+    };
     let mut resources = Vec::new();
     for t in &ds.tables {
         let name = &t.schema.name;
@@ -446,7 +615,10 @@ fn datapackage(ds: &Dataset, files: &[Written]) -> Json {
         r.insert("format".into(), json!("csv"));
         r.insert("mediatype".into(), json!("text/csv"));
         r.insert("encoding".into(), json!("utf-8"));
-        r.insert("dialect".into(), json!({"delimiter": ",", "lineTerminator": "\r\n", "header": true}));
+        r.insert(
+            "dialect".into(),
+            json!({"delimiter": ",", "lineTerminator": "\r\n", "header": true}),
+        );
         r.insert("bytes".into(), json!(w.bytes));
         r.insert("hash".into(), json!(format!("sha256:{}", w.sha256)));
         r.insert("schema".into(), t.schema.json.clone());

@@ -29,7 +29,9 @@ use parquet::column::page::{CompressedPage, Page, PageWriter};
 use parquet::column::writer::ColumnCloseResult;
 use parquet::data_type::ByteArray;
 use parquet::errors::ParquetError;
-use parquet::file::metadata::{ColumnChunkMetaData, ColumnIndexBuilder, OffsetIndexBuilder, PageEncodingStats};
+use parquet::file::metadata::{
+    ColumnChunkMetaData, ColumnIndexBuilder, OffsetIndexBuilder, PageEncodingStats,
+};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::file::statistics::{Statistics, ValueStatistics};
 use parquet::file::writer::{SerializedFileWriter, SerializedPageWriter, TrackedWrite};
@@ -43,11 +45,14 @@ type Result<T> = std::result::Result<T, ParquetError>;
 /// their dictionary as it is (see the module documentation). Same input, same bytes.
 pub fn encode(batch: &RecordBatch, mut props: WriterProperties) -> Result<Vec<u8>> {
     let schema = batch.schema();
-    let parquet_schema = ArrowSchemaConverter::new().with_coerce_types(props.coerce_types()).convert(&schema)?;
+    let parquet_schema = ArrowSchemaConverter::new()
+        .with_coerce_types(props.coerce_types())
+        .convert(&schema)?;
     add_encoded_arrow_schema_to_metadata(&schema, &mut props);
     let props = Arc::new(props);
     let mut out = Vec::new();
-    let mut file = SerializedFileWriter::new(&mut out, parquet_schema.root_schema_ptr(), props.clone())?;
+    let mut file =
+        SerializedFileWriter::new(&mut out, parquet_schema.root_schema_ptr(), props.clone())?;
     let factory = ArrowRowGroupWriterFactory::new(&file, schema.clone());
     let group_rows = props.max_row_group_row_count().unwrap_or(usize::MAX).max(1);
     for (index, start) in (0..batch.num_rows()).step_by(group_rows).enumerate() {
@@ -58,7 +63,10 @@ pub fn encode(batch: &RecordBatch, mut props: WriterProperties) -> Result<Vec<u8
         for (field, array) in schema.fields().iter().zip(rows.columns()) {
             if let Some(dict) = vocabulary_column(array.as_ref()) {
                 if !field.is_nullable() && dict.null_count() > 0 {
-                    return Err(ParquetError::General(format!("null in the non-nullable column {}", field.name())));
+                    return Err(ParquetError::General(format!(
+                        "null in the non-nullable column {}",
+                        field.name()
+                    )));
                 }
                 writers.next(); // the ordinary writer of this column is not used
                 let (chunk, close) = dictionary_chunk(parquet_schema.column(leaf), &props, dict)?;
@@ -83,13 +91,18 @@ pub fn encode(batch: &RecordBatch, mut props: WriterProperties) -> Result<Vec<u8
 /// (a null is a null key). Others go through the ordinary writer.
 fn vocabulary_column(array: &dyn Array) -> Option<&DictionaryArray<Int32Type>> {
     let dict = array.as_dictionary_opt::<Int32Type>()?;
-    (dict.values().as_string_opt::<i32>().is_some() && dict.values().null_count() == 0).then_some(dict)
+    (dict.values().as_string_opt::<i32>().is_some() && dict.values().null_count() == 0)
+        .then_some(dict)
 }
 
 /// Encodes one column chunk: the serialized pages (dictionary page first) and what the
 /// row group needs to know of them. Offsets are relative to the start of the chunk;
 /// `SerializedRowGroupWriter::append_column` moves them to the chunk's place in the file.
-fn dictionary_chunk(descr: ColumnDescPtr, props: &WriterProperties, dict: &DictionaryArray<Int32Type>) -> Result<(Bytes, ColumnCloseResult)> {
+fn dictionary_chunk(
+    descr: ColumnDescPtr,
+    props: &WriterProperties,
+    dict: &DictionaryArray<Int32Type>,
+) -> Result<(Bytes, ColumnCloseResult)> {
     let codec = props.compression(descr.path());
     let stats = props.statistics_enabled(descr.path());
     let values: &StringArray = dict.values().as_string();
@@ -104,10 +117,16 @@ fn dictionary_chunk(descr: ColumnDescPtr, props: &WriterProperties, dict: &Dicti
         plain.extend_from_slice(&(v.len() as u32).to_le_bytes());
         plain.extend_from_slice(v.as_bytes());
     }
-    let page = Page::DictionaryPage { buf: compress(codec, &plain)?, num_values: values.len() as u32, encoding: props.dictionary_page_encoding(), is_sorted: false };
+    let page = Page::DictionaryPage {
+        buf: compress(codec, &plain)?,
+        num_values: values.len() as u32,
+        encoding: props.dictionary_page_encoding(),
+        is_sorted: false,
+    };
     let dictionary = pages.write_page(CompressedPage::new(page, plain.len()))?;
 
-    let (mut compressed, mut uncompressed) = (dictionary.compressed_size, dictionary.uncompressed_size);
+    let (mut compressed, mut uncompressed) =
+        (dictionary.compressed_size, dictionary.uncompressed_size);
     let mut data_page_offsets = Vec::new();
     let mut column_index = ColumnIndexBuilder::new(descr.physical_type());
     let mut offset_index = OffsetIndexBuilder::new();
@@ -136,7 +155,13 @@ fn dictionary_chunk(descr: ColumnDescPtr, props: &WriterProperties, dict: &Dicti
         let nulls = page_keys.null_count() as i64;
         match (used().min(), used().max()) {
             (Some(min), Some(max)) => {
-                column_index.append(false, min.as_bytes().to_vec(), max.as_bytes().to_vec(), nulls, None);
+                column_index.append(
+                    false,
+                    min.as_bytes().to_vec(),
+                    max.as_bytes().to_vec(),
+                    nulls,
+                    None,
+                );
                 page_bounds.push((min, max));
             }
             _ => column_index.append(true, Vec::new(), Vec::new(), nulls, None),
@@ -147,10 +172,20 @@ fn dictionary_chunk(descr: ColumnDescPtr, props: &WriterProperties, dict: &Dicti
 
     let mut metadata = ColumnChunkMetaData::builder(descr)
         .set_compression(codec)
-        .set_encodings_mask(EncodingMask::new_from_encodings([Encoding::PLAIN, Encoding::RLE, Encoding::RLE_DICTIONARY].iter()))
+        .set_encodings_mask(EncodingMask::new_from_encodings(
+            [Encoding::PLAIN, Encoding::RLE, Encoding::RLE_DICTIONARY].iter(),
+        ))
         .set_page_encoding_stats(vec![
-            PageEncodingStats { page_type: PageType::DICTIONARY_PAGE, encoding: props.dictionary_page_encoding(), count: 1 },
-            PageEncodingStats { page_type: PageType::DATA_PAGE, encoding: props.dictionary_data_page_encoding(), count: data_page_offsets.len() as i32 },
+            PageEncodingStats {
+                page_type: PageType::DICTIONARY_PAGE,
+                encoding: props.dictionary_page_encoding(),
+                count: 1,
+            },
+            PageEncodingStats {
+                page_type: PageType::DATA_PAGE,
+                encoding: props.dictionary_data_page_encoding(),
+                count: data_page_offsets.len() as i32,
+            },
         ])
         .set_total_compressed_size(compressed as i64)
         .set_total_uncompressed_size(uncompressed as i64)
@@ -164,12 +199,25 @@ fn dictionary_chunk(descr: ColumnDescPtr, props: &WriterProperties, dict: &Dicti
             seen.iter().filter(|&&s| s).count() as u64
         });
         let bytes = |s: Option<&str>| s.map(|s| ByteArray::from(s.as_bytes().to_vec()));
-        let (min, max) = (page_bounds.iter().map(|b| b.0).min(), page_bounds.iter().map(|b| b.1).max());
-        let chunk_stats = ValueStatistics::new(bytes(min), bytes(max), distinct, Some(keys.null_count() as u64), false);
+        let (min, max) = (
+            page_bounds.iter().map(|b| b.0).min(),
+            page_bounds.iter().map(|b| b.1).max(),
+        );
+        let chunk_stats = ValueStatistics::new(
+            bytes(min),
+            bytes(max),
+            distinct,
+            Some(keys.null_count() as u64),
+            false,
+        );
         metadata = metadata.set_statistics(Statistics::ByteArray(chunk_stats));
     }
-    let ascending = page_bounds.windows(2).all(|w| w[0].0 <= w[1].0 && w[0].1 <= w[1].1);
-    let descending = page_bounds.windows(2).all(|w| w[0].0 >= w[1].0 && w[0].1 >= w[1].1);
+    let ascending = page_bounds
+        .windows(2)
+        .all(|w| w[0].0 <= w[1].0 && w[0].1 <= w[1].1);
+    let descending = page_bounds
+        .windows(2)
+        .all(|w| w[0].0 >= w[1].0 && w[0].1 >= w[1].1);
     column_index.set_boundary_order(match (ascending, descending) {
         (true, _) => BoundaryOrder::ASCENDING,
         (false, true) => BoundaryOrder::DESCENDING,
@@ -180,7 +228,11 @@ fn dictionary_chunk(descr: ColumnDescPtr, props: &WriterProperties, dict: &Dicti
         rows_written: keys.len() as u64,
         metadata: metadata.build()?,
         bloom_filter: None,
-        column_index: if stats == EnabledStatistics::Page { Some(column_index.build()?) } else { None },
+        column_index: if stats == EnabledStatistics::Page {
+            Some(column_index.build()?)
+        } else {
+            None
+        },
         offset_index: (!props.offset_index_disabled()).then(|| offset_index.build()),
     };
     Ok((Bytes::from(sink.into_inner()?), close))
@@ -208,8 +260,12 @@ fn data_page_body(keys: &Int32Array, nullable: bool, bit_width: u8) -> Vec<u8> {
 fn compress(codec: Compression, buf: &[u8]) -> Result<Bytes> {
     match codec {
         Compression::UNCOMPRESSED => Ok(Bytes::copy_from_slice(buf)),
-        Compression::ZSTD(level) => Ok(zstd::bulk::compress(buf, level.compression_level())?.into()),
-        other => Err(ParquetError::NYI(format!("{other} for a dictionary column"))),
+        Compression::ZSTD(level) => {
+            Ok(zstd::bulk::compress(buf, level.compression_level())?.into())
+        }
+        other => Err(ParquetError::NYI(format!(
+            "{other} for a dictionary column"
+        ))),
     }
 }
 
@@ -217,7 +273,11 @@ fn compress(codec: Compression, buf: &[u8]) -> Result<Bytes> {
 /// encoding: 8 or more equal values in a row make one RLE run, the rest go into
 /// bit-packed runs of at most 63 groups of 8 values (the last group zero-padded).
 fn rle_hybrid(values: &[u32], bit_width: u8, out: &mut Vec<u8>) {
-    let long_run_at = |i: usize| values.get(i..i + 8).is_some_and(|w| w.iter().all(|&v| v == w[0]));
+    let long_run_at = |i: usize| {
+        values
+            .get(i..i + 8)
+            .is_some_and(|w| w.iter().all(|&v| v == w[0]))
+    };
     let mut i = 0;
     while i < values.len() {
         if long_run_at(i) {
@@ -261,7 +321,9 @@ mod tests {
     use super::*;
     use arrow_array::{ArrayRef, Int64Array};
     use arrow_schema::{DataType, Field, Schema};
-    use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection, RowSelector};
+    use parquet::arrow::arrow_reader::{
+        ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection, RowSelector,
+    };
     use parquet::arrow::ArrowWriter;
     use parquet::basic::ZstdLevel;
     use parquet::file::metadata::PageIndexPolicy;
@@ -270,28 +332,49 @@ mod tests {
     const VOCABULARY: [&str; 5] = ["day", "month", "season", "year", "range"];
 
     fn dictionary(keys: Vec<Option<i32>>, vocabulary: &[&str]) -> ArrayRef {
-        Arc::new(DictionaryArray::new(Int32Array::from(keys), Arc::new(StringArray::from(vocabulary.to_vec()))))
+        Arc::new(DictionaryArray::new(
+            Int32Array::from(keys),
+            Arc::new(StringArray::from(vocabulary.to_vec())),
+        ))
     }
 
     fn props() -> WriterProperties {
-        WriterProperties::builder().set_compression(Compression::ZSTD(ZstdLevel::try_new(9).unwrap())).build()
+        WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::try_new(9).unwrap()))
+            .build()
     }
 
     /// Rows back as strings, and each dictionary page as its values, by row group.
     fn read_back(bytes: &[u8], column: usize) -> (Vec<Option<String>>, Vec<Vec<String>>) {
-        let reader = ParquetRecordBatchReaderBuilder::try_new(Bytes::copy_from_slice(bytes)).unwrap().build().unwrap();
+        let reader = ParquetRecordBatchReaderBuilder::try_new(Bytes::copy_from_slice(bytes))
+            .unwrap()
+            .build()
+            .unwrap();
         let mut rows = Vec::new();
         for batch in reader {
             let batch = batch.unwrap();
             let dict = batch.column(column).as_dictionary::<Int32Type>();
             let values = dict.values().as_string::<i32>();
-            rows.extend(dict.keys().iter().map(|k| k.map(|k| values.value(k as usize).to_string())));
+            rows.extend(
+                dict.keys()
+                    .iter()
+                    .map(|k| k.map(|k| values.value(k as usize).to_string())),
+            );
         }
         let file = SerializedFileReader::new(Bytes::copy_from_slice(bytes)).unwrap();
         let mut pages = Vec::new();
         for group in 0..file.num_row_groups() {
-            let mut reader = file.get_row_group(group).unwrap().get_column_page_reader(column).unwrap();
-            let Some(Page::DictionaryPage { buf, num_values, .. }) = reader.get_next_page().unwrap() else { panic!("no dictionary page first") };
+            let mut reader = file
+                .get_row_group(group)
+                .unwrap()
+                .get_column_page_reader(column)
+                .unwrap();
+            let Some(Page::DictionaryPage {
+                buf, num_values, ..
+            }) = reader.get_next_page().unwrap()
+            else {
+                panic!("no dictionary page first")
+            };
             let (mut values, mut at) = (Vec::new(), 0);
             while at < buf.len() {
                 let len = u32::from_le_bytes(buf[at..at + 4].try_into().unwrap()) as usize;
@@ -309,24 +392,59 @@ mod tests {
         // "month", "season" and "range" unused; "year" before "day"; a null.
         let keys = vec![Some(3), Some(0), Some(3), None, Some(0), Some(3)];
         let schema = Schema::new(vec![
-            Field::new("precision", DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)), true).with_dict_is_ordered(true),
+            Field::new(
+                "precision",
+                DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
+                true,
+            )
+            .with_dict_is_ordered(true),
             Field::new("n", DataType::Int64, false),
         ]);
         let n: ArrayRef = Arc::new(Int64Array::from_iter_values(0..6));
-        let batch = RecordBatch::try_new(Arc::new(schema), vec![dictionary(keys.clone(), &VOCABULARY), n]).unwrap();
+        let batch = RecordBatch::try_new(
+            Arc::new(schema),
+            vec![dictionary(keys.clone(), &VOCABULARY), n],
+        )
+        .unwrap();
         let bytes = encode(&batch, props()).unwrap();
         let (rows, pages) = read_back(&bytes, 0);
-        let want: Vec<Option<String>> = keys.iter().map(|k| k.map(|k| VOCABULARY[k as usize].to_string())).collect();
+        let want: Vec<Option<String>> = keys
+            .iter()
+            .map(|k| k.map(|k| VOCABULARY[k as usize].to_string()))
+            .collect();
         assert_eq!(rows, want);
         assert_eq!(pages, vec![VOCABULARY.map(String::from).to_vec()]);
 
         let reader = ParquetRecordBatchReaderBuilder::try_new(Bytes::from(bytes.clone())).unwrap();
         assert_eq!(reader.schema().field(0).dict_is_ordered(), Some(true));
         let read = reader.build().unwrap().next().unwrap().unwrap();
-        assert_eq!(read.column(0).as_dictionary::<Int32Type>().values().as_string::<i32>().iter().flatten().collect::<Vec<_>>(), VOCABULARY);
+        assert_eq!(
+            read.column(0)
+                .as_dictionary::<Int32Type>()
+                .values()
+                .as_string::<i32>()
+                .iter()
+                .flatten()
+                .collect::<Vec<_>>(),
+            VOCABULARY
+        );
         assert_eq!(read.column(1).as_ref(), batch.column(1).as_ref());
-        let stats = ParquetRecordBatchReaderBuilder::try_new(Bytes::from(bytes.clone())).unwrap().metadata().row_group(0).column(0).statistics().cloned().unwrap();
-        assert_eq!((stats.min_bytes_opt(), stats.max_bytes_opt(), stats.null_count_opt()), (Some(&b"day"[..]), Some(&b"year"[..]), Some(1)));
+        let stats = ParquetRecordBatchReaderBuilder::try_new(Bytes::from(bytes.clone()))
+            .unwrap()
+            .metadata()
+            .row_group(0)
+            .column(0)
+            .statistics()
+            .cloned()
+            .unwrap();
+        assert_eq!(
+            (
+                stats.min_bytes_opt(),
+                stats.max_bytes_opt(),
+                stats.null_count_opt()
+            ),
+            (Some(&b"day"[..]), Some(&b"year"[..]), Some(1))
+        );
         assert_eq!(encode(&batch, props()).unwrap(), bytes, "deterministic");
     }
 
@@ -336,7 +454,9 @@ mod tests {
     fn keys_survive_runs_pages_and_row_groups() {
         let mut seed = 7u64;
         let mut next = |m: u64| {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (seed >> 33) % m
         };
         for size in [1, 2, 3, 17, 300] {
@@ -344,26 +464,69 @@ mod tests {
             let vocabulary: Vec<&str> = vocabulary.iter().map(String::as_str).collect();
             let mut keys = Vec::new();
             while keys.len() < 5000 {
-                let (key, run) = (next(size as u64) as i32, [1, 1, 2, 7, 8, 9, 40][next(7) as usize]);
+                let (key, run) = (
+                    next(size as u64) as i32,
+                    [1, 1, 2, 7, 8, 9, 40][next(7) as usize],
+                );
                 keys.extend(std::iter::repeat_n((next(10) > 0).then_some(key), run));
             }
-            let field = Field::new("c", DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)), true);
-            let batch = RecordBatch::try_new(Arc::new(Schema::new(vec![field])), vec![dictionary(keys.clone(), &vocabulary)]).unwrap();
-            let small = WriterProperties::builder().set_max_row_group_row_count(Some(2000)).set_data_page_row_count_limit(300).build();
+            let field = Field::new(
+                "c",
+                DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
+                true,
+            );
+            let batch = RecordBatch::try_new(
+                Arc::new(Schema::new(vec![field])),
+                vec![dictionary(keys.clone(), &vocabulary)],
+            )
+            .unwrap();
+            let small = WriterProperties::builder()
+                .set_max_row_group_row_count(Some(2000))
+                .set_data_page_row_count_limit(300)
+                .build();
             let bytes = encode(&batch, small).unwrap();
             let (rows, pages) = read_back(&bytes, 0);
-            let want: Vec<Option<String>> = keys.iter().map(|k| k.map(|k| vocabulary[k as usize].to_string())).collect();
+            let want: Vec<Option<String>> = keys
+                .iter()
+                .map(|k| k.map(|k| vocabulary[k as usize].to_string()))
+                .collect();
             assert_eq!(rows, want, "{size}");
-            assert_eq!(pages, vec![vocabulary.iter().map(|s| s.to_string()).collect::<Vec<_>>(); 3]);
+            assert_eq!(
+                pages,
+                vec![vocabulary.iter().map(|s| s.to_string()).collect::<Vec<_>>(); 3]
+            );
 
             // The offset index lets a reader skip pages: rows 2700..3100 start in page 2 of row group 1.
-            let options = ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Required);
-            let builder = ParquetRecordBatchReaderBuilder::try_new_with_options(Bytes::from(bytes), options).unwrap();
-            assert_eq!(builder.metadata().page_index_for_row_group(0).column_index(0).unwrap().num_pages(), 7);
-            let selection = RowSelection::from(vec![RowSelector::skip(2700), RowSelector::select(400)]);
-            let batch = builder.with_row_selection(selection).build().unwrap().next().unwrap().unwrap();
+            let options =
+                ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Required);
+            let builder =
+                ParquetRecordBatchReaderBuilder::try_new_with_options(Bytes::from(bytes), options)
+                    .unwrap();
+            assert_eq!(
+                builder
+                    .metadata()
+                    .page_index_for_row_group(0)
+                    .column_index(0)
+                    .unwrap()
+                    .num_pages(),
+                7
+            );
+            let selection =
+                RowSelection::from(vec![RowSelector::skip(2700), RowSelector::select(400)]);
+            let batch = builder
+                .with_row_selection(selection)
+                .build()
+                .unwrap()
+                .next()
+                .unwrap()
+                .unwrap();
             let dict = batch.column(0).as_dictionary::<Int32Type>();
-            let got: Vec<Option<String>> = dict.downcast_dict::<StringArray>().unwrap().into_iter().map(|v| v.map(String::from)).collect();
+            let got: Vec<Option<String>> = dict
+                .downcast_dict::<StringArray>()
+                .unwrap()
+                .into_iter()
+                .map(|v| v.map(String::from))
+                .collect();
             assert_eq!(got, want[2700..3100], "{size}");
         }
     }
@@ -379,16 +542,46 @@ mod tests {
             writer.close().unwrap();
             out
         };
-        let schema = Arc::new(Schema::new(vec![Field::new("n", DataType::Int64, true), Field::new("s", DataType::Utf8, false)]));
-        let n: ArrayRef = Arc::new(Int64Array::from(vec![Some(3), None, Some(1), Some(4), None]));
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("n", DataType::Int64, true),
+            Field::new("s", DataType::Utf8, false),
+        ]));
+        let n: ArrayRef = Arc::new(Int64Array::from(vec![
+            Some(3),
+            None,
+            Some(1),
+            Some(4),
+            None,
+        ]));
         let s: ArrayRef = Arc::new(StringArray::from(vec!["b", "a", "b", "c", "a"]));
         let batch = RecordBatch::try_new(schema, vec![n, s]).unwrap();
-        assert_eq!(encode(&batch, props()).unwrap(), arrow_writer(&batch, props()));
-        let groups = || WriterProperties::builder().set_max_row_group_row_count(Some(2)).build();
-        assert_eq!(encode(&batch, groups()).unwrap(), arrow_writer(&batch, groups()));
+        assert_eq!(
+            encode(&batch, props()).unwrap(),
+            arrow_writer(&batch, props())
+        );
+        let groups = || {
+            WriterProperties::builder()
+                .set_max_row_group_row_count(Some(2))
+                .build()
+        };
+        assert_eq!(
+            encode(&batch, groups()).unwrap(),
+            arrow_writer(&batch, groups())
+        );
 
-        let field = Field::new("c", DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)), true);
-        let empty = RecordBatch::try_new(Arc::new(Schema::new(vec![field])), vec![dictionary(vec![], &VOCABULARY)]).unwrap();
-        assert_eq!(encode(&empty, props()).unwrap(), arrow_writer(&empty, props()));
+        let field = Field::new(
+            "c",
+            DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
+            true,
+        );
+        let empty = RecordBatch::try_new(
+            Arc::new(Schema::new(vec![field])),
+            vec![dictionary(vec![], &VOCABULARY)],
+        )
+        .unwrap();
+        assert_eq!(
+            encode(&empty, props()).unwrap(),
+            arrow_writer(&empty, props())
+        );
     }
 }

@@ -58,12 +58,17 @@ pub fn create_table(s: &Schema) -> String {
             if f.required {
                 c.push_str(" NOT NULL");
             }
-            if f.unique && !(s.primary_key.len() == 1 && s.fields[s.primary_key[0]].name == f.name) {
+            if f.unique && !(s.primary_key.len() == 1 && s.fields[s.primary_key[0]].name == f.name)
+            {
                 c.push_str(" UNIQUE");
             }
             if let Some(voc) = &f.vocabulary {
                 let values: Vec<String> = voc.iter().map(|(k, _)| literal(k)).collect();
-                c.push_str(&format!(" CHECK ({} IN ({}))", ident(&f.name), values.join(", ")));
+                c.push_str(&format!(
+                    " CHECK ({} IN ({}))",
+                    ident(&f.name),
+                    values.join(", ")
+                ));
             }
             if f.ftype == FieldType::Boolean {
                 c.push_str(&format!(" CHECK ({} IN (0, 1))", ident(&f.name)));
@@ -71,13 +76,27 @@ pub fn create_table(s: &Schema) -> String {
             c
         })
         .collect();
-    let names = |idx: &[usize]| idx.iter().map(|&i| ident(&s.fields[i].name)).collect::<Vec<_>>().join(", ");
+    let names = |idx: &[usize]| {
+        idx.iter()
+            .map(|&i| ident(&s.fields[i].name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     parts.push(format!("PRIMARY KEY ({})", names(&s.primary_key)));
     for fk in &s.foreign_keys {
         let refs: Vec<String> = fk.ref_fields.iter().map(|f| ident(f)).collect();
-        parts.push(format!("FOREIGN KEY ({}) REFERENCES {} ({})", names(&fk.fields), ident(&fk.table), refs.join(", ")));
+        parts.push(format!(
+            "FOREIGN KEY ({}) REFERENCES {} ({})",
+            names(&fk.fields),
+            ident(&fk.table),
+            refs.join(", ")
+        ));
     }
-    format!("CREATE TABLE {} (\n  {}\n)", ident(&s.name), parts.join(",\n  "))
+    format!(
+        "CREATE TABLE {} (\n  {}\n)",
+        ident(&s.name),
+        parts.join(",\n  ")
+    )
 }
 
 fn to_sql(c: Cell<'_>) -> Sql {
@@ -96,39 +115,73 @@ fn to_sql(c: Cell<'_>) -> Sql {
 pub fn write_database(meta: &DatasetMeta, tables: &[TableRef<'_>], path: &Path) -> io::Result<()> {
     let db = Connection::open_in_memory().map_err(sql_err)?;
     // Rows go in table by table, so references are checked once at the end.
-    db.execute_batch("PRAGMA foreign_keys = OFF; PRAGMA page_size = 4096; PRAGMA encoding = 'UTF-8';").map_err(sql_err)?;
-    let version: i64 = meta.version.split('.').take(3).fold(0, |acc, p| acc * 1000 + p.parse::<i64>().unwrap_or(0));
-    db.execute_batch(&format!("PRAGMA user_version = {version};")).map_err(sql_err)?;
+    db.execute_batch(
+        "PRAGMA foreign_keys = OFF; PRAGMA page_size = 4096; PRAGMA encoding = 'UTF-8';",
+    )
+    .map_err(sql_err)?;
+    let version: i64 = meta
+        .version
+        .split('.')
+        .take(3)
+        .fold(0, |acc, p| acc * 1000 + p.parse::<i64>().unwrap_or(0));
+    db.execute_batch(&format!("PRAGMA user_version = {version};"))
+        .map_err(sql_err)?;
     db.execute_batch("BEGIN").map_err(sql_err)?;
     for (schema, batch) in tables {
         db.execute_batch(&create_table(schema)).map_err(sql_err)?;
         let marks = vec!["?"; schema.fields.len()].join(", ");
-        let mut insert = db.prepare(&format!("INSERT INTO {} VALUES ({marks})", ident(&schema.name))).map_err(sql_err)?;
+        let mut insert = db
+            .prepare(&format!(
+                "INSERT INTO {} VALUES ({marks})",
+                ident(&schema.name)
+            ))
+            .map_err(sql_err)?;
         for r in 0..batch.num_rows() {
-            let row: Vec<Sql> = (0..schema.fields.len()).map(|c| to_sql(cell(batch, r, c))).collect();
-            insert.execute(rusqlite::params_from_iter(row)).map_err(sql_err)?;
+            let row: Vec<Sql> = (0..schema.fields.len())
+                .map(|c| to_sql(cell(batch, r, c)))
+                .collect();
+            insert
+                .execute(rusqlite::params_from_iter(row))
+                .map_err(sql_err)?;
         }
         for fk in &schema.foreign_keys {
             // An index on the referencing columns, unless the primary key starts with them.
             if schema.primary_key.starts_with(&fk.fields) {
                 continue;
             }
-            let cols: Vec<&str> = fk.fields.iter().map(|&i| schema.fields[i].name.as_str()).collect();
+            let cols: Vec<&str> = fk
+                .fields
+                .iter()
+                .map(|&i| schema.fields[i].name.as_str())
+                .collect();
             let name = format!("{}_by_{}", schema.name, cols.join("_"));
             let quoted: Vec<String> = cols.iter().map(|c| ident(c)).collect();
-            db.execute_batch(&format!("CREATE INDEX {} ON {} ({})", ident(&name), ident(&schema.name), quoted.join(", "))).map_err(sql_err)?;
+            db.execute_batch(&format!(
+                "CREATE INDEX {} ON {} ({})",
+                ident(&name),
+                ident(&schema.name),
+                quoted.join(", ")
+            ))
+            .map_err(sql_err)?;
         }
     }
     write_search(&db, tables)?;
     db.execute_batch("COMMIT").map_err(sql_err)?;
-    let broken: i64 = db.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0)).map_err(sql_err)?;
+    let broken: i64 = db
+        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+            r.get(0)
+        })
+        .map_err(sql_err)?;
     if broken > 0 {
-        return Err(io::Error::other(format!("sqlite: {broken} rows break a foreign key")));
+        return Err(io::Error::other(format!(
+            "sqlite: {broken} rows break a foreign key"
+        )));
     }
     if path.exists() {
         std::fs::remove_file(path)?;
     }
-    db.execute("VACUUM INTO ?1", [path.to_string_lossy()]).map_err(sql_err)?;
+    db.execute("VACUUM INTO ?1", [path.to_string_lossy()])
+        .map_err(sql_err)?;
     Ok(())
 }
 
@@ -152,11 +205,28 @@ CREATE VIRTUAL TABLE {SEARCH_FTS} USING fts5(text, content=\"{SEARCH_TABLE}\", c
     for (schema, batch) in tables.iter().filter(|(s, _)| s.scope != Scope::Generated) {
         let page = schema.index("page");
         for r in 0..batch.num_rows() {
-            let key: Vec<String> = schema.primary_key.iter().map(|&k| cell(batch, r, k).to_text()).collect();
+            let key: Vec<String> = schema
+                .primary_key
+                .iter()
+                .map(|&k| cell(batch, r, k).to_text())
+                .collect();
             let page = page.map_or(Sql::Null, |p| to_sql(cell(batch, r, p)));
-            for (c, f) in schema.fields.iter().enumerate().filter(|(_, f)| SEARCHED.contains(&f.name.as_str())) {
+            for (c, f) in schema
+                .fields
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| SEARCHED.contains(&f.name.as_str()))
+            {
                 if let Some(text) = cell(batch, r, c).as_str().filter(|t| !t.is_empty()) {
-                    insert.execute(rusqlite::params![schema.name, key.join("/"), f.name, page, text]).map_err(sql_err)?;
+                    insert
+                        .execute(rusqlite::params![
+                            schema.name,
+                            key.join("/"),
+                            f.name,
+                            page,
+                            text
+                        ])
+                        .map_err(sql_err)?;
                 }
             }
         }
@@ -171,8 +241,16 @@ CREATE VIRTUAL TABLE {SEARCH_FTS} USING fts5(text, content=\"{SEARCH_TABLE}\", c
 pub fn datasette_metadata(meta: &DatasetMeta, tables: &[TableRef<'_>], db_name: &str) -> String {
     let mut t = Map::new();
     for (schema, _) in tables {
-        let columns: Map<String, Json> = schema.fields.iter().map(|f| (f.name.clone(), Json::from(f.description.clone()))).collect();
-        let pk: Vec<&str> = schema.primary_key.iter().map(|&i| schema.fields[i].name.as_str()).collect();
+        let columns: Map<String, Json> = schema
+            .fields
+            .iter()
+            .map(|f| (f.name.clone(), Json::from(f.description.clone())))
+            .collect();
+        let pk: Vec<&str> = schema
+            .primary_key
+            .iter()
+            .map(|&i| schema.fields[i].name.as_str())
+            .collect();
         t.insert(schema.name.clone(), json!({"title": schema.title, "description": schema.description, "columns": columns, "sort": pk[0]}));
     }
     t.insert(
@@ -192,7 +270,10 @@ pub fn datasette_metadata(meta: &DatasetMeta, tables: &[TableRef<'_>], db_name: 
             },
         }),
     );
-    let sources: Vec<String> = super::citation::references(tables).iter().map(super::citation::Reference::text).collect();
+    let sources: Vec<String> = super::citation::references(tables)
+        .iter()
+        .map(super::citation::Reference::text)
+        .collect();
     let mut m = json!({
         "title": meta.title,
         "description": meta.description,

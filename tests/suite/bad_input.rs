@@ -3,8 +3,6 @@
 //! output. Every case must exit with its code, print exactly its snapshot, and leave the
 //! previous output byte for byte unchanged. `KDATA_BLESS=1` rewrites the snapshots.
 
-
-
 use super::common::*;
 use serde::Deserialize;
 use std::fs;
@@ -56,7 +54,10 @@ fn apply(root: &Path, case: &Case) {
     for e in &case.edit {
         let path = root.join(&e.file);
         let old = fs::read(&path).unwrap();
-        let at = old.windows(e.find.len()).position(|w| w == e.find.as_bytes()).unwrap_or_else(|| panic!("{} lacks {:?}", e.file, e.find));
+        let at = old
+            .windows(e.find.len())
+            .position(|w| w == e.find.as_bytes())
+            .unwrap_or_else(|| panic!("{} lacks {:?}", e.file, e.find));
         let with: Vec<u8> = match (&e.replace, &e.replace_bytes) {
             (Some(t), None) => t.as_bytes().to_vec(),
             (None, Some(b)) => b.clone(),
@@ -74,29 +75,43 @@ fn apply(root: &Path, case: &Case) {
             _ => panic!("write needs text or bytes"),
         };
         let path = root.join(&w.file);
-        let mut all = if w.append { fs::read(&path).unwrap() } else { Vec::new() };
+        let mut all = if w.append {
+            fs::read(&path).unwrap()
+        } else {
+            Vec::new()
+        };
         all.extend(bytes);
         fs::write(path, all).unwrap();
     }
     for r in &case.remove {
         let p = root.join(r);
-        if p.is_dir() { fs::remove_dir_all(p).unwrap() } else { fs::remove_file(p).unwrap() }
+        if p.is_dir() {
+            fs::remove_dir_all(p).unwrap()
+        } else {
+            fs::remove_file(p).unwrap()
+        }
     }
 }
 
 #[test]
 fn every_bad_input_gets_its_exact_diagnostics_and_changes_nothing() {
     let dir = manifest().join("tests/bad");
-    let mut names: Vec<String> = fs::read_dir(&dir).unwrap().filter_map(|e| {
-        let p = e.unwrap().path();
-        (p.extension()? == "toml").then(|| p.file_stem().unwrap().to_string_lossy().into_owned())
-    }).collect();
+    let mut names: Vec<String> = fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| {
+            let p = e.unwrap().path();
+            (p.extension()? == "toml")
+                .then(|| p.file_stem().unwrap().to_string_lossy().into_owned())
+        })
+        .collect();
     names.sort();
     assert!(names.len() >= 40, "only {} cases", names.len());
     let bless = std::env::var("KDATA_BLESS").is_ok();
     let mut failures = Vec::new();
     for name in &names {
-        let case: Case = toml::from_str(&fs::read_to_string(dir.join(format!("{name}.toml"))).unwrap()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let case: Case =
+            toml::from_str(&fs::read_to_string(dir.join(format!("{name}.toml"))).unwrap())
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(!case.why.trim().is_empty());
         let s = scratch(&format!("bad-{name}"));
         let ok = kdata(&s.dir, &["build"]);
@@ -111,14 +126,26 @@ fn every_bad_input_gets_its_exact_diagnostics_and_changes_nothing() {
         }
         let want = fs::read_to_string(&snap).unwrap_or_default();
         if err != want {
-            failures.push(format!("{name}: stderr differs\n--- expected\n{want}--- got\n{err}"));
+            failures.push(format!(
+                "{name}: stderr differs\n--- expected\n{want}--- got\n{err}"
+            ));
         }
         if out.status.code() != Some(case.exit) {
-            failures.push(format!("{name}: exit {:?}, expected {}", out.status.code(), case.exit));
+            failures.push(format!(
+                "{name}: exit {:?}, expected {}",
+                out.status.code(),
+                case.exit
+            ));
         }
         if snapshot(&s.dir.join("output")) != before {
             failures.push(format!("{name}: the previous output changed"));
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), names.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        names.len(),
+        failures.join("\n")
+    );
 }

@@ -1,8 +1,6 @@
 //! End-to-end tests of the real binary on a tiny fictional project (tests/fixtures/mini)
 //! and on the real curation in raw/. Bad inputs are in tests/bad_input.rs.
 
-
-
 use super::common::*;
 use std::fs;
 
@@ -18,7 +16,10 @@ fn fixture_builds_and_check_writes_nothing() {
     assert!(csv.contains("ef-members"), "{csv}");
     // Page 2 starts at the space-led line after footnote 1 and the printed page number.
     let pages = fs::read_to_string(s.dir.join("output/mini-0.0.1/csv/pages.csv")).unwrap();
-    assert_eq!(pages.lines().nth(2).unwrap(), "example-2020-front,2,138,238,");
+    assert_eq!(
+        pages.lines().nth(2).unwrap(),
+        "example-2020-front,2,138,238,"
+    );
 }
 
 #[test]
@@ -29,10 +30,22 @@ fn footnotes_and_pages_are_derived() {
     let row = rel.lines().nth(1).unwrap();
     // Page 2, footnote 2 (its marker ends the quoted sentence), date as a real interval.
     assert!(row.contains(",affirmed,actual,2017,2017-01-01,2017-12-31,year,false,false,stated,,asserted,,,example-2020-front,2,"), "{row}");
-    assert!(row.ends_with(",The Sample Army fought EF in Testland in 2017.,2"), "{row}");
+    assert!(
+        row.ends_with(",The Sample Army fought EF in Testland in 2017.,2"),
+        "{row}"
+    );
     let mentions = fs::read_to_string(s.dir.join("output/mini-0.0.1/csv/mentions.csv")).unwrap();
-    assert_eq!(mentions.lines().filter(|l| l.contains(",ef,")).count(), 3, "{mentions}");
-    assert!(mentions.contains("example-2020-front,5,18,1,body,,actor,example-front,example-front,Example Front"), "{mentions}");
+    assert_eq!(
+        mentions.lines().filter(|l| l.contains(",ef,")).count(),
+        3,
+        "{mentions}"
+    );
+    assert!(
+        mentions.contains(
+            "example-2020-front,5,18,1,body,,actor,example-front,example-front,Example Front"
+        ),
+        "{mentions}"
+    );
 }
 
 #[test]
@@ -44,7 +57,11 @@ fn two_builds_are_byte_identical() {
     let in_site = |k: &std::path::Path| k.components().any(|c| c.as_os_str() == "site");
     let data: Vec<_> = a.keys().filter(|k| !in_site(k)).collect();
     assert_eq!(data.len(), 17 * 2 + 14, "{data:?}");
-    assert!(a.keys().any(|k| in_site(k) && k.ends_with("index.html")), "{:?}", a.keys());
+    assert!(
+        a.keys().any(|k| in_site(k) && k.ends_with("index.html")),
+        "{:?}",
+        a.keys()
+    );
     assert_eq!(a, b);
 }
 
@@ -65,14 +82,26 @@ fn real_dataset_builds_twice_identically() {
 #[test]
 fn locate_prints_span_page_footnote_and_a_row() {
     let s = scratch("locate");
-    let out = kdata(&s.dir, &["locate", "fought EF in\n Testland", "--table", "relations"]);
+    let out = kdata(
+        &s.dir,
+        &["locate", "fought EF in\n Testland", "--table", "relations"],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("# example-2020-front page 2, chars 155..176, footnote 2"), "{text}");
-    assert!(text.contains("[[relations]]\nquote = \"fought EF in Testland\""), "{text}");
+    assert!(
+        text.contains("# example-2020-front page 2, chars 155..176, footnote 2"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[[relations]]\nquote = \"fought EF in Testland\""),
+        "{text}"
+    );
     let twice = String::from_utf8(kdata(&s.dir, &["locate", "Example Front"]).stdout).unwrap();
     assert!(twice.contains("quote_prefix = "), "{twice}");
-    assert_eq!(kdata(&s.dir, &["locate", "no such words"]).status.code(), Some(1));
+    assert_eq!(
+        kdata(&s.dir, &["locate", "no such words"]).status.code(),
+        Some(1)
+    );
 }
 
 #[test]
@@ -81,55 +110,111 @@ fn a_release_is_immutable_and_the_next_one_lists_its_changes() {
     let out = kdata(&s.dir, &["release"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let v1 = s.dir.join("output/mini-0.0.1");
-    assert_eq!(fs::read_to_string(v1.join("CHANGES.md")).unwrap(), "## 0.0.1\n\nFirst release.\n\n");
+    assert_eq!(
+        fs::read_to_string(v1.join("CHANGES.md")).unwrap(),
+        "## 0.0.1\n\nFirst release.\n\n"
+    );
     let released = snapshot(&v1);
 
     // A curation change without a version bump is refused, and nothing changes.
-    edit(&s.dir, &format!("{DOC}/figures.toml"), "value = 120", "value = 121");
-    edit(&s.dir, "raw/registry/places.toml", "place_kind = \"country\"", "place_kind = \"region\"");
+    edit(
+        &s.dir,
+        &format!("{DOC}/figures.toml"),
+        "value = 120",
+        "value = 121",
+    );
+    edit(
+        &s.dir,
+        "raw/registry/places.toml",
+        "place_kind = \"country\"",
+        "place_kind = \"region\"",
+    );
     let out = kdata(&s.dir, &["build"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).starts_with("raw/dataset.toml:2:1: released: version 0.0.1 is released and a fresh build differs in "), "{}", stderr(&out));
     assert_eq!(snapshot(&v1), released);
 
     // Bumped by a patch only, with changed rows and no reasons: refused, naming both rules.
-    edit(&s.dir, "raw/dataset.toml", "version = \"0.0.1\"", "version = \"0.0.2\"");
+    edit(
+        &s.dir,
+        "raw/dataset.toml",
+        "version = \"0.0.1\"",
+        "version = \"0.0.2\"",
+    );
     edit(&s.dir, "CITATION.cff", "version: 0.0.1", "version: 0.0.2");
     fs::write(s.dir.join(format!("{DOC}/errata.toml")), "[[errata]]\nerratum_id = \"lost\"\nerratum_type = \"typo\"\nprinted = \"fought\"\ncorrection = \"fights\"\nexplanation = \"Invented.\"\ntable_name = \"relations\"\nrow_id = \"army-fights-ef\"\ncolumn_name = \"quote\"\nquote = \"The Sample Army fought EF\"\n").unwrap();
     let out = kdata(&s.dir, &["release"]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains("reason: figures 'ef-members' changed since 0.0.1 (value): say why in raw/changes.toml"), "{err}");
+    assert!(
+        err.contains(
+            "reason: figures 'ef-members' changed since 0.0.1 (value): say why in raw/changes.toml"
+        ),
+        "{err}"
+    );
     assert!(err.contains("version: version 0.0.2 after 0.0.1 is too small a step: the changes need a Minor release"), "{err}");
     assert!(!s.dir.join("output/mini-0.0.2/CHANGES.md").exists());
 
     // A minor release with the curators' reasons: its changes list each changed value.
-    edit(&s.dir, "raw/dataset.toml", "version = \"0.0.2\"", "version = \"0.1.0\"");
+    edit(
+        &s.dir,
+        "raw/dataset.toml",
+        "version = \"0.0.2\"",
+        "version = \"0.1.0\"",
+    );
     edit(&s.dir, "CITATION.cff", "version: 0.0.2", "version: 0.1.0");
-    let reason = |table: &str, id: &str, why: &str| format!("[[changes]]\nversion = \"0.1.0\"\ntable = \"{table}\"\nid = \"{id}\"\nreason = \"{why}\"\n\n");
-    let reasons = reason("figures", "ef-members", "Recounted.") + &reason("places", "testland", "Testland is a region.");
+    let reason = |table: &str, id: &str, why: &str| {
+        format!("[[changes]]\nversion = \"0.1.0\"\ntable = \"{table}\"\nid = \"{id}\"\nreason = \"{why}\"\n\n")
+    };
+    let reasons = reason("figures", "ef-members", "Recounted.")
+        + &reason("places", "testland", "Testland is a region.");
     fs::write(s.dir.join("raw/changes.toml"), reasons).unwrap();
     let out = kdata(&s.dir, &["release"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let changes = fs::read_to_string(s.dir.join("output/mini-0.1.0/CHANGES.md")).unwrap();
-    assert!(changes.starts_with("## 0.1.0 (changes since 0.0.1)\n"), "{changes}");
-    assert!(changes.contains("### errata (+1 −0 ~0)\n\n- added: `lost`\n"), "{changes}");
+    assert!(
+        changes.starts_with("## 0.1.0 (changes since 0.0.1)\n"),
+        "{changes}"
+    );
+    assert!(
+        changes.contains("### errata (+1 −0 ~0)\n\n- added: `lost`\n"),
+        "{changes}"
+    );
     assert!(changes.contains("### figures (+0 −0 ~1)\n\n- changed `ef-members`: Recounted.\n  - `value`: `120` → `121`\n"), "{changes}");
     assert!(changes.contains("### places (+0 −0 ~1)\n\n- changed `testland`: Testland is a region.\n  - `place_kind`: `country` → `region`\n"), "{changes}");
     assert!(!changes.contains("### actors"), "{changes}");
     let log = fs::read_to_string(s.dir.join("CHANGELOG.md")).unwrap();
-    assert!(log.find("## 0.1.0").unwrap() < log.find("## 0.0.1").unwrap(), "{log}");
+    assert!(
+        log.find("## 0.1.0").unwrap() < log.find("## 0.0.1").unwrap(),
+        "{log}"
+    );
     assert_eq!(snapshot(&v1), released, "earlier releases stay");
 
-    let table = kdata(&s.dir, &["diff", v1.to_str().unwrap(), s.dir.join("output/mini-0.1.0").to_str().unwrap(), "--format", "table"]);
+    let table = kdata(
+        &s.dir,
+        &[
+            "diff",
+            v1.to_str().unwrap(),
+            s.dir.join("output/mini-0.1.0").to_str().unwrap(),
+            "--format",
+            "table",
+        ],
+    );
     let table = String::from_utf8(table.stdout).unwrap();
     assert!(table.starts_with("table,change,key,columns\n"), "{table}");
-    assert!(table.contains("errata,added,lost,\n") && table.contains("figures,changed,ef-members,value\n"), "{table}");
+    assert!(
+        table.contains("errata,added,lost,\n")
+            && table.contains("figures,changed,ef-members,value\n"),
+        "{table}"
+    );
 }
 
 /// Builds `dir` cleanly and returns its output (the reference an interrupted build is
 /// compared with).
-fn clean_build(name: &str, change: impl Fn(&std::path::Path)) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
+fn clean_build(
+    name: &str,
+    change: impl Fn(&std::path::Path),
+) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
     let s = scratch(name);
     change(&s.dir);
     assert!(kdata(&s.dir, &["build"]).status.success());
@@ -137,7 +222,12 @@ fn clean_build(name: &str, change: impl Fn(&std::path::Path)) -> std::collection
 }
 
 fn change_a_figure(dir: &std::path::Path) {
-    edit(dir, &format!("{DOC}/figures.toml"), "value = 120", "value = 121");
+    edit(
+        dir,
+        &format!("{DOC}/figures.toml"),
+        "value = 120",
+        "value = 121",
+    );
 }
 
 #[test]
@@ -153,16 +243,31 @@ fn an_interrupted_build_leaves_a_whole_version_and_the_next_build_succeeds() {
             .env("KDATA_FAILPOINT", point)
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), None, "{point}: the build must have been killed");
+        assert_eq!(
+            out.status.code(),
+            None,
+            "{point}: the build must have been killed"
+        );
         let now = snapshot(&s.dir.join("output"));
         // Killed before the swap: the previous version, byte for byte. Killed after it:
         // the new version, whole. Never a mixture.
-        let want = if point == "after-swap" { &after } else { &before };
-        assert!(now == *want, "{point}: the output is neither the previous nor the new version");
+        let want = if point == "after-swap" {
+            &after
+        } else {
+            &before
+        };
+        assert!(
+            now == *want,
+            "{point}: the output is neither the previous nor the new version"
+        );
         let out = kdata(&s.dir, &["build"]);
         assert!(out.status.success(), "{point}: {}", stderr(&out));
         assert_eq!(snapshot(&s.dir.join("output")), after, "{point}");
-        let leftovers: Vec<_> = fs::read_dir(s.dir.join("output")).unwrap().map(|e| e.unwrap().file_name()).filter(|n| n != ".lock" && n != "mini-0.0.1").collect();
+        let leftovers: Vec<_> = fs::read_dir(s.dir.join("output"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .filter(|n| n != ".lock" && n != "mini-0.0.1")
+            .collect();
         assert!(leftovers.is_empty(), "{point}: {leftovers:?}");
     }
 }
@@ -171,11 +276,21 @@ fn an_interrupted_build_leaves_a_whole_version_and_the_next_build_succeeds() {
 fn concurrent_builds_take_turns_and_agree() {
     let reference = clean_build("concurrent-ref", |_| {});
     let s = scratch("concurrent");
-    let spawn = || std::process::Command::new(env!("CARGO_BIN_EXE_kdata")).args(["--root", s.dir.to_str().unwrap(), "build"]).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let spawn = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_kdata"))
+            .args(["--root", s.dir.to_str().unwrap(), "build"])
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
     let children: Vec<_> = (0..4).map(|_| spawn()).collect();
     for c in children {
         let out = c.wait_with_output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     assert_eq!(snapshot(&s.dir.join("output")), reference);
 }
@@ -188,14 +303,38 @@ fn a_source_without_printed_pages_has_null_pages_and_no_page_map() {
     let v = s.dir.join("output/web-0.0.1/csv");
     let rel = fs::read_to_string(v.join("relations.csv")).unwrap();
     // doc_id, then an empty page, then the span.
-    assert!(rel.lines().nth(1).unwrap().contains(",example-2021-web,,162,225,"), "{rel}");
-    assert_eq!(fs::read_to_string(v.join("pages.csv")).unwrap().lines().count(), 1, "no pages");
+    assert!(
+        rel.lines()
+            .nth(1)
+            .unwrap()
+            .contains(",example-2021-web,,162,225,"),
+        "{rel}"
+    );
+    assert_eq!(
+        fs::read_to_string(v.join("pages.csv"))
+            .unwrap()
+            .lines()
+            .count(),
+        1,
+        "no pages"
+    );
     let mentions = fs::read_to_string(v.join("mentions.csv")).unwrap();
-    assert!(mentions.lines().skip(1).all(|l| l.split(',').nth(3) == Some("")), "{mentions}");
+    assert!(
+        mentions
+            .lines()
+            .skip(1)
+            .all(|l| l.split(',').nth(3) == Some("")),
+        "{mentions}"
+    );
 
     // A [layout] describing pages the record does not give is a mistake.
     let doc = "raw/documents/example-2021-web/document.toml";
-    fs::write(s.dir.join(doc), fs::read_to_string(s.dir.join(doc)).unwrap() + "\n[layout]\nrunning_headers = [\"Harbour Watch\"]\n").unwrap();
+    fs::write(
+        s.dir.join(doc),
+        fs::read_to_string(s.dir.join(doc)).unwrap()
+            + "\n[layout]\nrunning_headers = [\"Harbour Watch\"]\n",
+    )
+    .unwrap();
     let out = kdata(&s.dir, &["check"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("document.toml:11:2: layout: a [layout] describes printed pages, but the record gives no first_page"), "{}", stderr(&out));
@@ -210,7 +349,20 @@ fn fixture_site_marks_every_provenance_row_once() {
     assert!(out.status.success(), "{}", stderr(&out));
     let v = s.dir.join("output/mini-0.0.1");
     let mut rows = 0;
-    for t in ["actor_aliases", "actors", "audit_notes", "citations", "claim_links", "errata", "events", "figures", "footnotes", "place_aliases", "places", "relations"] {
+    for t in [
+        "actor_aliases",
+        "actors",
+        "audit_notes",
+        "citations",
+        "claim_links",
+        "errata",
+        "events",
+        "figures",
+        "footnotes",
+        "place_aliases",
+        "places",
+        "relations",
+    ] {
         let csv = fs::read_to_string(v.join(format!("csv/{t}.csv"))).unwrap();
         assert!(csv.lines().next().unwrap().contains("quote"), "{t}");
         rows += csv.lines().count() - 1;
@@ -218,9 +370,19 @@ fn fixture_site_marks_every_provenance_row_once() {
     let reader = fs::read_to_string(v.join("site/reader/example-2020-front.html")).unwrap();
     assert_eq!(reader.matches("class=\"rowlink").count(), rows);
     assert!(reader.contains("id=\"actors.example-front\""), "{reader}");
-    for page in ["index.html", "network.html", "timeline.html", "figures.html", "actors/example-front.html", "events/ef-founded.html"] {
+    for page in [
+        "index.html",
+        "network.html",
+        "timeline.html",
+        "figures.html",
+        "actors/example-front.html",
+        "events/ef-founded.html",
+    ] {
         let html = fs::read_to_string(v.join("site").join(page)).unwrap();
-        assert!(html.starts_with("<!doctype html>") && html.trim_end().ends_with("</html>"), "{page}");
+        assert!(
+            html.starts_with("<!doctype html>") && html.trim_end().ends_with("</html>"),
+            "{page}"
+        );
     }
     let sums = fs::read_to_string(v.join("SHA256SUMS")).unwrap();
     assert!(sums.contains("  site/index.html\n"), "{sums}");

@@ -10,13 +10,16 @@ use proptest::prelude::*;
 /// and non-ASCII letters, quotes and dashes.
 fn text() -> impl Strategy<Value = String> {
     let pieces = prop::sample::select(vec![
-        "a", "b", "ab", "ISK", " ", "  ", "\n", "\t", "\r\n", "\u{a0}", "\u{2003}", "\u{1f}", "“", "”", "’", "−", "é", "ق", "😀", ".1", "2",
+        "a", "b", "ab", "ISK", " ", "  ", "\n", "\t", "\r\n", "\u{a0}", "\u{2003}", "\u{1f}", "“",
+        "”", "’", "−", "é", "ق", "😀", ".1", "2",
     ]);
     prop::collection::vec(pieces, 0..60).prop_map(|v| v.concat())
 }
 
 fn count_overlapping(hay: &str, needle: &str) -> usize {
-    (0..hay.len()).filter(|&i| hay.is_char_boundary(i) && hay[i..].starts_with(needle)).count()
+    (0..hay.len())
+        .filter(|&i| hay.is_char_boundary(i) && hay[i..].starts_with(needle))
+        .count()
 }
 
 proptest! {

@@ -66,19 +66,34 @@ impl From<minijinja::Error> for SiteError {
 const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../../templates/base.html")),
     ("index.html", include_str!("../../../templates/index.html")),
-    ("reader.html", include_str!("../../../templates/reader.html")),
+    (
+        "reader.html",
+        include_str!("../../../templates/reader.html"),
+    ),
     ("piece.html", include_str!("../../../templates/piece.html")),
-    ("entity.html", include_str!("../../../templates/entity.html")),
+    (
+        "entity.html",
+        include_str!("../../../templates/entity.html"),
+    ),
     ("rows.html", include_str!("../../../templates/rows.html")),
-    ("rowview.html", include_str!("../../../templates/rowview.html")),
+    (
+        "rowview.html",
+        include_str!("../../../templates/rowview.html"),
+    ),
     ("quote.html", include_str!("../../../templates/quote.html")),
     ("list.html", include_str!("../../../templates/list.html")),
-    ("network.html", include_str!("../../../templates/network.html")),
+    (
+        "network.html",
+        include_str!("../../../templates/network.html"),
+    ),
     (
         "timeline.html",
         include_str!("../../../templates/timeline.html"),
     ),
-    ("figures.html", include_str!("../../../templates/figures.html")),
+    (
+        "figures.html",
+        include_str!("../../../templates/figures.html"),
+    ),
     (
         "figure-group.html",
         include_str!("../../../templates/figure-group.html"),
