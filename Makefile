@@ -33,7 +33,10 @@ $(VENV)/.installed: requirements-test.txt
 
 test: test-rust test-python
 
+# Formatting and lints are part of the tests: one style, no warnings.
 test-rust: $(BIN)
+	$(CARGO) fmt --check
+	$(CARGO) clippy --release --locked --all-targets -- -D warnings
 	$(CARGO) test --release --locked
 
 $(CHROMIUM):

@@ -77,15 +77,18 @@ pub fn build_with_progress<'p>(
             Scope::DocumentRecord => {
                 for d in &laid {
                     let id = Value::Str(Arc::from(d.doc.doc_id.as_str()));
+                    let cx = derive::Context {
+                        doc_id: &id,
+                        span: None,
+                        laid: Some(d),
+                        fixes: &fixes,
+                        origin: &d.doc.record.origin,
+                    };
                     rows.push(derive::derive_row(
                         schema,
                         d.doc.record.values.clone(),
-                        &id,
-                        None,
-                        Some(d),
-                        &fixes,
+                        &cx,
                         diags,
-                        &d.doc.record.origin,
                     ));
                 }
             }
@@ -106,16 +109,14 @@ pub fn build_with_progress<'p>(
                     let id = doc_ids
                         .entry(c.doc.as_str())
                         .or_insert_with(|| Value::Str(Arc::from(c.doc.as_str())));
-                    rows.push(derive::derive_row(
-                        schema,
-                        values,
-                        id,
+                    let cx = derive::Context {
+                        doc_id: id,
                         span,
-                        l,
-                        &fixes,
-                        diags,
-                        &c.row.origin,
-                    ));
+                        laid: l,
+                        fixes: &fixes,
+                        origin: &c.row.origin,
+                    };
+                    rows.push(derive::derive_row(schema, values, &cx, diags));
                     origins.push(c);
                 }
             }

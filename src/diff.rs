@@ -9,13 +9,16 @@ use crate::value::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
+/// A changed cell: (column, old value, new value).
+pub type ColumnChange = (String, String, String);
+
 #[derive(Debug, Default, PartialEq)]
 pub struct TableDiff {
     pub table: String,
     pub added: Vec<String>,
     pub removed: Vec<String>,
-    /// Key, and (column, old value, new value) for each column whose value changed.
-    pub changed: Vec<(String, Vec<(String, String, String)>)>,
+    /// Key, and each column whose value changed.
+    pub changed: Vec<(String, Vec<ColumnChange>)>,
     pub columns_added: Vec<String>,
     pub columns_removed: Vec<String>,
 }

@@ -267,7 +267,7 @@ fn write_registry(rw: &Rows, raw: &Path, w: &World) -> io::Result<usize> {
             &[
                 ("actor_id", format!("\"a{i}\"")),
                 ("name", q(n)),
-                ("actor_type", format!("\"militant_group\"")),
+                ("actor_type", q("militant_group")),
                 ("doc_id", format!("\"{doc}\"")),
                 ("quote", q(&quote)),
             ],
@@ -279,7 +279,7 @@ fn write_registry(rw: &Rows, raw: &Path, w: &World) -> io::Result<usize> {
                 ("alias_id", format!("\"a{i}-name\"")),
                 ("actor_id", format!("\"a{i}\"")),
                 ("alias", q(n)),
-                ("alias_type", format!("\"name\"")),
+                ("alias_type", q("name")),
                 ("doc_id", format!("\"{doc}\"")),
                 ("quote", q(&quote)),
             ],
@@ -293,7 +293,7 @@ fn write_registry(rw: &Rows, raw: &Path, w: &World) -> io::Result<usize> {
             &[
                 ("place_id", format!("\"p{i}\"")),
                 ("name", q(n)),
-                ("place_kind", format!("\"city\"")),
+                ("place_kind", q("city")),
                 ("doc_id", format!("\"{doc}\"")),
                 ("quote", q(&quote)),
             ],
@@ -305,7 +305,7 @@ fn write_registry(rw: &Rows, raw: &Path, w: &World) -> io::Result<usize> {
                 ("alias_id", format!("\"p{i}-name\"")),
                 ("place_id", format!("\"p{i}\"")),
                 ("alias", q(n)),
-                ("alias_type", format!("\"name\"")),
+                ("alias_type", q("name")),
                 ("doc_id", format!("\"{doc}\"")),
                 ("quote", q(&quote)),
             ],
@@ -359,13 +359,10 @@ fn write_doc(rw: &Rows, raw: &Path, w: &World, d: usize, rng: &mut Rng) -> io::R
                 "errata",
                 &[
                     ("erratum_id", format!("\"{id}-rep{k}\"")),
-                    ("erratum_type", format!("\"inconsistency\"")),
+                    ("erratum_type", q("inconsistency")),
                     ("printed", q(opening)),
-                    ("correction", format!("\"(printed once)\"")),
-                    (
-                        "explanation",
-                        format!("\"The passage repeats an earlier one.\""),
-                    ),
+                    ("correction", q("(printed once)")),
+                    ("explanation", q("The passage repeats an earlier one.")),
                     ("table_name", q("relations")),
                     ("row_id", q(&row)),
                     ("column_name", q("quote")),
@@ -396,9 +393,9 @@ fn write_doc(rw: &Rows, raw: &Path, w: &World, d: usize, rng: &mut Rng) -> io::R
                 "citations",
                 &[
                     ("citation_id", format!("\"{id}-fn{note}\"")),
-                    ("citation_type", format!("\"journal_article\"")),
+                    ("citation_type", q("journal_article")),
                     ("title", format!("\"Synthetic Source {id} {note}\"")),
-                    ("published", format!("\"2020\"")),
+                    ("published", q("2020")),
                     ("quote", q(&ft)),
                 ],
             )?;
@@ -520,7 +517,7 @@ fn fact_sentence(
             ("object_actor_id", format!("\"a{obj}\"")),
             ("date", format!("\"{year}-{month:02}\"")),
             ("date_basis", q("stated")),
-            ("certainty", format!("\"asserted\"")),
+            ("certainty", q("asserted")),
             ("quote", q(&s)),
         ],
     )?;
@@ -529,12 +526,12 @@ fn fact_sentence(
         "events",
         &[
             ("event_id", format!("\"{ev}\"")),
-            ("event_type", format!("\"clash\"")),
+            ("event_type", q("clash")),
             ("summary", q(&clause)),
             ("date", format!("\"{year}-{month:02}\"")),
             ("date_basis", q("stated")),
             ("place_id", format!("\"p{p}\"")),
-            ("certainty", format!("\"asserted\"")),
+            ("certainty", q("asserted")),
             ("quote", q(&s)),
         ],
     )?;
@@ -544,7 +541,7 @@ fn fact_sentence(
         &[
             ("event_id", format!("\"{ev}\"")),
             ("actor_id", format!("\"a{a}\"")),
-            ("role", format!("\"perpetrator\"")),
+            ("role", q("perpetrator")),
         ],
     )?;
     rw.row(
@@ -553,7 +550,7 @@ fn fact_sentence(
         &[
             ("event_id", format!("\"{ev}\"")),
             ("actor_id", format!("\"a{b}\"")),
-            ("role", format!("\"target\"")),
+            ("role", q("target")),
         ],
     )?;
     rw.row(
@@ -561,13 +558,13 @@ fn fact_sentence(
         "figures",
         &[
             ("figure_id", format!("\"{id}-f{k}\"")),
-            ("measure", format!("\"people counted\"")),
+            ("measure", q("people counted")),
             ("value", format!("{n}")),
-            ("unit", format!("\"person\"")),
-            ("qualifier", format!("\"exact\"")),
+            ("unit", q("person")),
+            ("qualifier", q("exact")),
             ("event_id", format!("\"{ev}\"")),
             ("period", format!("\"{year}\"")),
-            ("certainty", format!("\"reported\"")),
+            ("certainty", q("reported")),
             (
                 "quote",
                 q(&format!("{n} people were counted in report {k}.")),

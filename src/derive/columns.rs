@@ -9,17 +9,31 @@ use crate::text::collapse;
 use crate::value::Value;
 use std::sync::Arc;
 
+/// What a row's derived columns come from besides the row itself.
+pub struct Context<'a> {
+    pub doc_id: &'a Value,
+    /// The proved passage; None when the quote failed (reported already).
+    pub span: Option<Span>,
+    pub laid: Option<&'a Laid<'a>>,
+    pub fixes: &'a Fixes,
+    /// Where the row was written, for diagnostics.
+    pub origin: &'a Origin,
+}
+
 /// Computes a row's derived columns; curated columns are kept as they are.
 pub fn derive_row(
     schema: &Schema,
     values: Vec<Value>,
-    doc_id: &Value,
-    span: Option<Span>,
-    laid: Option<&Laid>,
-    fixes: &Fixes,
+    cx: &Context,
     diags: &mut Diags,
-    origin: &Origin,
 ) -> Vec<Value> {
+    let Context {
+        doc_id,
+        span,
+        laid,
+        fixes,
+        origin,
+    } = *cx;
     let mut row = values;
     // Corrected columns first: dates may be derived from them.
     let mut key = None;

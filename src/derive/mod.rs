@@ -7,7 +7,7 @@ pub mod coverage;
 pub mod layout;
 pub mod mentions;
 
-pub use columns::derive_row;
+pub use columns::{derive_row, Context};
 
 use crate::contract::RowBuilder;
 use crate::diag::{Code, Diags};
@@ -43,12 +43,15 @@ fn quote_of<'v>(p: &Project, vals: &'v Values, t: &str, i: usize) -> Option<&'v 
 }
 
 /// One document's stage: resolve all its quotes in one pass, then derive its layout.
+/// A document laid out: its layout, the span of each quoted row, and its problems.
+pub type Staged<'p> = (Laid<'p>, Vec<((&'p str, usize), Span)>, Diags);
+
 pub fn lay_out<'p>(
     p: &'p Project,
     vals: &Values,
     doc: &'p Doc,
     reqs: &[(&'p str, usize)],
-) -> (Laid<'p>, Vec<((&'p str, usize), Span)>, Diags) {
+) -> Staged<'p> {
     let mut diags = Diags::default();
     let mut requests: Vec<Request> = reqs
         .iter()

@@ -239,8 +239,8 @@ fn load_released(out_root: &Path, meta: &DatasetMeta, shown: &str, diags: &mut D
             .transpose()?;
         let previous = all
             .iter()
-            .filter(|(v, _)| *v < current)
-            .last()
+            .rev()
+            .find(|(v, _)| *v < current)
             .map(|(_, d)| release::read_version(d))
             .transpose()?;
         let dir = all.iter().find(|(v, _)| *v == current).map(|(_, d)| d);

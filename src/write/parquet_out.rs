@@ -168,7 +168,6 @@ fn dictionary_chunk(
         }
     }
     pages.close()?;
-    drop(pages);
 
     let mut metadata = ColumnChunkMetaData::builder(descr)
         .set_compression(codec)
