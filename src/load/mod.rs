@@ -20,11 +20,15 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use toml::Spanned;
 
-/// Hand-written files that travel with every version: (path from the root, name in the version).
-/// The full text of each licence of `raw/dataset.toml` comes too, from
+/// Hand-written files that travel with every version: (path from the root, name in the
+/// version, required). The datasheet is required; the double-coding report travels when
+/// there is one. The full text of each licence of `raw/dataset.toml` comes too, from
 /// `raw/licenses/<name>.txt`, as `LICENSE`. (The version's CITATION.cff is generated;
 /// the repository's own is only checked for the version.)
-pub const INCLUDES: &[(&str, &str)] = &[("raw/DATASHEET.md", "DATASHEET.md")];
+pub const INCLUDES: &[(&str, &str, bool)] = &[
+    ("raw/DATASHEET.md", "DATASHEET.md", true),
+    ("raw/DOUBLE_CODING.md", "DOUBLE_CODING.md", false),
+];
 
 /// Keys of curated rows that are read but are not columns.
 pub const QUOTE_INPUTS: &[&str] = &["quote_prefix"];
@@ -136,8 +140,11 @@ pub fn load(root: &Path, out_root: &Path, diags: &mut Diags) -> Option<Project> 
         }
     }
     let mut includes = Vec::new();
-    for (from, to) in INCLUDES {
+    for &(from, to, required) in INCLUDES {
         let path = root.join(from);
+        if !required && !path.exists() {
+            continue;
+        }
         if let Some(text) = load::read_text(&path, &shown(&path), diags) {
             includes.push((to.to_string(), text.into_bytes()));
         }

@@ -558,7 +558,9 @@ fn encode_parquet(
         .and_then(|b| b.with_schema(arrow.clone()))
         .map_err(|e| io::Error::other(e.to_string()))?;
     let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(ZSTD_LEVEL).expect("a valid zstd level")))
+        .set_compression(Compression::ZSTD(
+            ZstdLevel::try_new(ZSTD_LEVEL).expect("a valid zstd level"),
+        ))
         .set_created_by(format!("kdata {}", env!("CARGO_PKG_VERSION")))
         .set_key_value_metadata(Some(
             meta.into_iter().map(|(k, v)| KeyValue::new(k, v)).collect(),
