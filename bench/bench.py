@@ -71,7 +71,7 @@ def main():
         walls, rss, timings = [], 0.0, {}
         for _ in range(3 if n < 1000 else 1):
             shutil.rmtree(out, ignore_errors=True)
-            wall, peak, _, err = run([BIN, "--root", d, "build", "--timings", "--no-site"])
+            wall, peak, _, err = run([BIN, "--root", d, "build", "--timings", "--tables-only"])
             walls.append(wall)
             rss = max(rss, peak)
             timings = json.loads(err.strip().splitlines()[-2])
@@ -91,7 +91,7 @@ def main():
             warm.append(run([BIN, "--root", ROOT, "build", "--out", tmp, *extra])[0])
         return statistics.median(warm[1:]) * 1000
 
-    article_ms, bare_ms = article(), article("--no-site")
+    article_ms, bare_ms = article(), article("--tables-only")
 
     lines = [
         "# Benchmark results",
@@ -108,7 +108,7 @@ def main():
             f"{r['parquet']:.2f} | {r['duckdb']:.2f} | {r['wall'] / r['duckdb']:.1f}× | {r['frictionless']:.1f} | {r['frictionless'] / r['wall']:.1f}× |"
         )
     by = {r["docs"]: r for r in rows}
-    lines += ["", f"One-article build, warm binary (median of 10): {article_ms:.0f} ms with the site and the release surface, {bare_ms:.0f} ms with `--no-site`."]
+    lines += ["", f"One-article build, warm binary (median of 10): {article_ms:.0f} ms with the site and the release surface, {bare_ms:.0f} ms with `--tables-only`."]
     if 100 in by and 1000 in by:
         lines.append(f"Scaling 100 → 1,000 documents: {by[1000]['wall'] / by[100]['wall']:.1f}× the time for 10× the input.")
     lines += [

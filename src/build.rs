@@ -185,6 +185,7 @@ pub fn build_with_progress<'p>(
         released: &p.released,
         reasons: reasons(p),
         site: true,
+        tables_only: false,
         texts: p
             .docs
             .iter()

@@ -337,9 +337,24 @@ struct RowKeys<'t> {
 }
 
 impl<'t> RowKeys<'t> {
+    /// Only the tables some erratum or claim link names are indexed (not, say, the
+    /// generated mentions and coverage, which no row names).
     fn new(p: &'t Project, tables: &'t Tables) -> RowKeys<'t> {
+        let c = &p.contract;
+        let mut named: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        let cells = |t: &str, cols: &[usize]| -> Vec<&'t str> {
+            let rows = tables.get(t).map_or(&[][..], |x| x.0.as_slice());
+            rows.iter()
+                .flat_map(|r| cols.iter().filter_map(move |&i| r[i].as_str()))
+                .collect()
+        };
+        named.extend(cells("errata", &[c.errata.table_name]));
+        named.extend(cells(
+            "claim_links",
+            &[c.claim_links.from_table, c.claim_links.to_table],
+        ));
         let mut rows = HashMap::new();
-        for (name, (rs, _)) in tables {
+        for (name, (rs, _)) in tables.iter().filter(|(n, _)| named.contains(**n)) {
             let Some(schema) = p.schemas.get(*name) else {
                 continue;
             };

@@ -22,6 +22,11 @@ pub struct BuildArgs {
     /// files; benchmarks of the pipeline itself use this.
     #[arg(long)]
     pub no_site: bool,
+    /// Write only the tables (CSV, Parquet) and their metadata (datapackage.json,
+    /// croissant.json, codebook, SHA256SUMS): no card, SQLite, GraphML, site or archive.
+    /// For corpus-scale runs and benchmarks of the pipeline itself.
+    #[arg(long)]
+    pub tables_only: bool,
 }
 
 /// Loads and validates; with `args`, writes (and with `release`, releases). Returns the
@@ -69,7 +74,8 @@ pub fn run(root: &Path, args: Option<&BuildArgs>, release: bool) -> u8 {
         return 0;
     };
     ds.partition_by_doc = args.partition_by_doc;
-    ds.site = !args.no_site;
+    ds.site = !args.no_site && !args.tables_only;
+    ds.tables_only = args.tables_only;
     let dir = out.join(write::version_dir_name(&ds));
     let validated = t0.elapsed();
     let outcome = write::write_version(&ds, &out, release);

@@ -222,6 +222,9 @@ pub struct Dataset<'a> {
     pub reasons: BTreeMap<(String, String), String>,
     /// Write the static site (`site/`).
     pub site: bool,
+    /// Write only the tables and their metadata: no card, SQLite, GraphML, site or
+    /// archive (corpus-scale runs and benchmarks).
+    pub tables_only: bool,
     /// The source texts, for the site's reader.
     pub texts: Vec<crate::write::site::SourceDoc>,
 }

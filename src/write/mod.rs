@@ -85,7 +85,9 @@ pub fn write_version(ds: &Dataset, out_root: &Path, release: bool) -> io::Result
     if let Some(n) = notes {
         fs::write(tmp.join(RELEASE_NOTES), n)?;
     }
-    written.extend(write_archive(ds, &tmp)?);
+    if !ds.tables_only {
+        written.extend(write_archive(ds, &tmp)?);
+    }
     if let Some(released) = &ds.released.current {
         let differ = differing_files(released, &written);
         fs::remove_dir_all(&tmp)?;
@@ -228,9 +230,11 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<Vec<Written>> {
     };
     // The release surface (card, citation, deposit metadata, dictionary, SQLite, GraphML)
     // is generated from the tables as Arrow batches.
+    // With `tables_only`, only the small documents table is needed (for the citation).
     let batches: Vec<RecordBatch> = ds
         .tables
         .iter()
+        .filter(|t| !ds.tables_only || t.schema.name == "documents")
         .map(|t| {
             record_batch(
                 t.schema,
@@ -241,6 +245,7 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<Vec<Written>> {
     let tables: Vec<cells::TableRef> = ds
         .tables
         .iter()
+        .filter(|t| !ds.tables_only || t.schema.name == "documents")
         .zip(&batches)
         .map(|(t, b)| (t.schema, b))
         .collect();
@@ -259,6 +264,12 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<Vec<Written>> {
         ("codebook.md".into(), metadata::codebook(ds).into_bytes()),
     ];
     meta.extend(ds.includes.iter().cloned());
+    if ds.tables_only {
+        for (path, bytes) in meta {
+            written.push(put_file(dir, path, bytes)?);
+        }
+        return finish_sums(dir, written);
+    }
     let db = sqlite::file_name(m);
     meta.extend([
         ("README.md".to_string(), card::card(m, &tables).into_bytes()),
@@ -289,6 +300,11 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<Vec<Written>> {
         let site = write_site(ds, dir, &tables, &written)?;
         written.extend(site);
     }
+    finish_sums(dir, written)
+}
+
+/// Writes `SHA256SUMS` of the files written so far.
+fn finish_sums(dir: &Path, mut written: Vec<Written>) -> io::Result<Vec<Written>> {
     let mut sorted: Vec<&Written> = written.iter().collect();
     sorted.sort_by(|a, b| a.path.cmp(&b.path));
     let sums: String = sorted

@@ -389,4 +389,23 @@ fn fixture_site_marks_every_provenance_row_once() {
     let out = kdata(&s.dir, &["build", "--no-site", "--out", "bare"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!s.dir.join("bare/mini-0.0.1/site").exists());
+    // --tables-only: the tables and their metadata, no release surface.
+    let out = kdata(&s.dir, &["build", "--tables-only", "--out", "tables"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let t = s.dir.join("tables/mini-0.0.1");
+    assert!(t.join("parquet/relations.parquet").exists() && t.join("datapackage.json").exists());
+    for absent in [
+        "site",
+        "mini.sqlite",
+        "actors.graphml",
+        "README.md",
+        "mini-0.0.1.tar.gz",
+    ] {
+        assert!(!t.join(absent).exists(), "{absent}");
+    }
+    let sums = fs::read_to_string(t.join("SHA256SUMS")).unwrap();
+    assert!(
+        sums.contains("  parquet/relations.parquet\n") && !sums.contains("sqlite"),
+        "{sums}"
+    );
 }
