@@ -63,3 +63,14 @@ def test_every_erratum_points_at_the_cell_it_affects(version_dir):
         assert c["published_corrected"].startswith("2015") and c["published_start"].year == 2015
     glued = [c for c in cit.values() if c["url"] and c["url"] != c["url_corrected"]]
     assert len(glued) >= 6, "the URLs broken by glued words carry their corrected form"
+
+
+def test_states_the_article_treats_as_actors_are_actors_linked_to_their_place(version_dir):
+    actors = table(version_dir, "actors")
+    places = by_id(table(version_dir, "places"), "place_id")
+    states = [a for a in actors if a["actor_type"] == "state"]
+    assert {"india-state", "iran-regime", "pakistani-state", "united-states"} <= {a["actor_id"] for a in states}
+    for a in states:
+        assert a["place_id"] in places and places[a["place_id"]]["place_kind"] == "country", a
+    linked = {r["subject_actor_id"] for r in table(version_dir, "relations")} | {r["object_actor_id"] for r in table(version_dir, "relations")}
+    assert {"india-state", "iran-regime"} <= linked, "the article's relations with India and Iran are recorded"
