@@ -158,29 +158,12 @@ pub fn build_with_progress<'p>(
         out.push(Table { schema, rows });
     }
     let sha = |d: &Doc| d.record.values[p.contract.documents.sha256].to_text();
-    let cite_as = format!(
-        "{}, {}, version {}. Extracted from: {}",
-        p.meta
-            .contributors
-            .iter()
-            .map(|c| c.title.as_str())
-            .collect::<Vec<_>>()
-            .join("; "),
-        p.meta.title,
-        p.meta.version,
-        p.docs
-            .iter()
-            .map(|d| doc_citation(p, d))
-            .collect::<Vec<_>>()
-            .join("; ")
-    );
     Some(Dataset {
         project: p,
         meta: &p.meta,
         tables: out,
         sources: p.docs.iter().map(|d| (d.doc_id.clone(), sha(d))).collect(),
         includes: p.includes.clone(),
-        cite_as,
         partition_by_doc: false,
         released: &p.released,
         reasons: reasons(p),
@@ -239,21 +222,4 @@ fn fixes_of(p: &Project, vals: &Values) -> Fixes {
         }
     }
     fixes
-}
-
-/// "Author, "Title", Container volume, no. issue (year): pages."
-fn doc_citation(p: &Project, d: &Doc) -> String {
-    let c = &p.contract.documents;
-    let f = |i: usize| d.record.values[i].to_text();
-    format!(
-        "{}, \"{}\", {} {}, no. {} ({}): {}-{}.",
-        f(c.authors),
-        f(c.title),
-        f(c.container_title),
-        f(c.volume),
-        f(c.issue),
-        f(c.year),
-        f(c.first_page),
-        f(c.last_page)
-    )
 }

@@ -65,11 +65,15 @@ impl Value {
             Value::Int(i) => i.to_string(),
             Value::Num(n) => n.to_string(),
             Value::Bool(b) => b.to_string(),
-            Value::Date(d) => {
-                let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
-                let date = epoch + chrono::TimeDelta::days(i64::from(*d));
-                date.format("%Y-%m-%d").to_string()
-            }
+            Value::Date(d) => iso_date(*d),
         }
     }
+}
+
+/// `YYYY-MM-DD` of a day count since 1970-01-01 (an Arrow `date32`).
+pub fn iso_date(days: i32) -> String {
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("a real date");
+    (epoch + chrono::TimeDelta::days(i64::from(days)))
+        .format("%Y-%m-%d")
+        .to_string()
 }

@@ -242,14 +242,14 @@ fn load_released(out_root: &Path, meta: &DatasetMeta, shown: &str, diags: &mut D
         let all = release::releases(out_root, &meta.name)?;
         let latest = all
             .last()
-            .map(|(_, d)| release::read_version(d))
+            .map(|(_, d)| release::read_version(d).map(Arc::new))
             .transpose()?;
-        let previous = all
-            .iter()
-            .rev()
-            .find(|(v, _)| *v < current)
-            .map(|(_, d)| release::read_version(d))
-            .transpose()?;
+        // Usually the previous release is the latest one: read each folder once.
+        let previous = match all.iter().rev().find(|(v, _)| *v < current) {
+            Some((v, _)) if Some(v) == all.last().map(|(v, _)| v) => latest.clone(),
+            Some((_, d)) => Some(Arc::new(release::read_version(d)?)),
+            None => None,
+        };
         let dir = all.iter().find(|(v, _)| *v == current).map(|(_, d)| d);
         let here = dir.map(|d| release::file_hashes(d)).transpose()?;
         let notes = dir

@@ -211,8 +211,6 @@ pub struct Dataset<'a> {
     pub sources: Vec<(String, String)>,
     /// Files copied into every version as they are (datasheet, CITATION.cff).
     pub includes: Vec<(String, Vec<u8>)>,
-    /// How to cite the dataset (Croissant `citeAs`).
-    pub cite_as: String,
     /// Also write the Parquet tables in a Hive layout partitioned by document.
     pub partition_by_doc: bool,
     /// Earlier releases, as loaded.
@@ -281,9 +279,9 @@ pub struct VersionTable {
 #[derive(Debug, Default)]
 pub struct Released {
     /// The latest release (for the id history): ids of every table.
-    pub latest: Option<Version>,
+    pub latest: Option<Arc<Version>>,
     /// The latest release older than the version being built (for its changelog).
-    pub previous: Option<Version>,
+    pub previous: Option<Arc<Version>>,
     /// When the version being built is itself released: its files' SHA-256 by path
     /// (release notes aside), and its release notes.
     pub current: Option<BTreeMap<String, String>>,

@@ -45,13 +45,7 @@ impl<'a> Cell<'a> {
     }
 }
 
-/// `YYYY-MM-DD` of a day count since 1970-01-01.
-pub fn iso_date(days: i32) -> String {
-    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
-    (epoch + chrono::TimeDelta::days(i64::from(days)))
-        .format("%Y-%m-%d")
-        .to_string()
-}
+pub use crate::value::iso_date;
 
 /// The cell at (`row`, `col`) of `batch`; types the writer does not produce read as null.
 pub fn cell(batch: &RecordBatch, row: usize, col: usize) -> Cell<'_> {

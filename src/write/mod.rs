@@ -194,16 +194,29 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<Vec<Written>> {
     fs::create_dir_all(dir.join("parquet"))?;
     // Tables are encoded on all cores; each file is written as soon as it is made and
     // only its size and hash are kept.
+    // Each table becomes one Arrow batch, once: Parquet, the release surface and the
+    // site all read it.
     let put = |path: String, bytes: Vec<u8>| put_file(dir, path, bytes);
-    let per_table: Vec<io::Result<Vec<Written>>> = ds
+    let batches: Vec<RecordBatch> = ds
         .tables
         .par_iter()
         .map(|t| {
+            record_batch(
+                t.schema,
+                &t.rows.iter().map(Vec::as_slice).collect::<Vec<_>>(),
+            )
+        })
+        .collect::<io::Result<_>>()?;
+    let per_table: Vec<io::Result<Vec<Written>>> = ds
+        .tables
+        .par_iter()
+        .zip(&batches)
+        .map(|(t, batch)| {
             let mut files = vec![
                 put(format!("csv/{}.csv", t.schema.name), csv_bytes(t)?)?,
                 put(
                     format!("parquet/{}.parquet", t.schema.name),
-                    parquet_bytes(ds, t)?,
+                    parquet_bytes(ds, t.schema, batch)?,
                 )?,
             ];
             if ds.partition_by_doc {
@@ -229,23 +242,10 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<Vec<Written>> {
             .unwrap_or_default()
     };
     // The release surface (card, citation, deposit metadata, dictionary, SQLite, GraphML)
-    // is generated from the tables as Arrow batches.
-    // With `tables_only`, only the small documents table is needed (for the citation).
-    let batches: Vec<RecordBatch> = ds
-        .tables
-        .iter()
-        .filter(|t| !ds.tables_only || t.schema.name == "documents")
-        .map(|t| {
-            record_batch(
-                t.schema,
-                &t.rows.iter().map(Vec::as_slice).collect::<Vec<_>>(),
-            )
-        })
-        .collect::<io::Result<_>>()?;
+    // is generated from the same batches.
     let tables: Vec<cells::TableRef> = ds
         .tables
         .iter()
-        .filter(|t| !ds.tables_only || t.schema.name == "documents")
         .zip(&batches)
         .map(|(t, b)| (t.schema, b))
         .collect();
@@ -295,7 +295,7 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<Vec<Written>> {
         written.push(put_file(dir, path, bytes)?);
     }
     sqlite::write_database(m, &tables, &dir.join(&db))?;
-    written.push(put_file(dir, db.clone(), fs::read(dir.join(&db))?)?);
+    written.push(record_file(dir, db)?);
     if ds.site {
         let site = write_site(ds, dir, &tables, &written)?;
         written.extend(site);
@@ -388,6 +388,19 @@ fn sync_folder(dir: &Path) -> io::Result<()> {
 #[cfg(not(target_os = "linux"))]
 fn sync_folder(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
+}
+
+/// A file a library wrote into the version (the SQLite database): made durable and
+/// recorded with its size and hash, without writing it a second time.
+fn record_file(dir: &Path, path: String) -> io::Result<Written> {
+    let full = dir.join(&path);
+    let bytes = fs::read(&full)?;
+    File::open(&full)?.sync_all()?;
+    Ok(Written {
+        sha256: hex_sha256(&bytes),
+        bytes: bytes.len(),
+        path,
+    })
 }
 
 /// Writes one file of the version (durably) and returns its size and hash.
@@ -524,10 +537,9 @@ fn file_metadata(ds: &Dataset, table: &str) -> Vec<(String, String)> {
     ]
 }
 
-fn parquet_bytes(ds: &Dataset, t: &Table) -> io::Result<Vec<u8>> {
+fn parquet_bytes(ds: &Dataset, schema: &Schema, batch: &RecordBatch) -> io::Result<Vec<u8>> {
     let start = std::time::Instant::now();
-    let rows: Vec<&[Value]> = t.rows.iter().map(Vec::as_slice).collect();
-    let bytes = encode_parquet(ds, t.schema, &rows, None);
+    let bytes = encode_parquet(ds, schema, batch, None);
     PARQUET_NANOS.fetch_add(
         start.elapsed().as_nanos() as u64,
         std::sync::atomic::Ordering::Relaxed,
@@ -552,12 +564,12 @@ pub fn record_batch(schema: &Schema, rows: &[&[Value]]) -> io::Result<RecordBatc
     RecordBatch::try_new(arrow, columns).map_err(|e| io::Error::other(e.to_string()))
 }
 
-/// Encodes rows as one Parquet file; `without` leaves out one column (the partition
-/// column of a Hive layout, which readers take from the path).
+/// Encodes a table's batch as one Parquet file; `without` leaves out one column (the
+/// partition column of a Hive layout, which readers take from the path).
 fn encode_parquet(
     ds: &Dataset,
     schema: &Schema,
-    rows: &[&[Value]],
+    batch: &RecordBatch,
     without: Option<usize>,
 ) -> io::Result<Vec<u8>> {
     let meta = file_metadata(ds, &schema.name);
@@ -569,7 +581,7 @@ fn encode_parquet(
         .project(&keep)
         .map_err(|e| io::Error::other(e.to_string()))?;
     let arrow = Arc::new(arrow);
-    let batch = record_batch(schema, rows)?
+    let batch = batch
         .project(&keep)
         .and_then(|b| b.with_schema(arrow.clone()))
         .map_err(|e| io::Error::other(e.to_string()))?;
@@ -605,7 +617,7 @@ fn hive_files(ds: &Dataset, t: &Table) -> io::Result<Vec<(String, Vec<u8>)>> {
                     "parquet-by-doc/{}/doc_id={doc}/part-0.parquet",
                     t.schema.name
                 ),
-                encode_parquet(ds, t.schema, &rows, Some(d))?,
+                encode_parquet(ds, t.schema, &record_batch(t.schema, &rows)?, Some(d))?,
             ))
         })
         .collect()

@@ -4,9 +4,9 @@
 
 use super::SiteError;
 use crate::schema::Schema;
-use arrow_array::cast::AsArray;
-use arrow_array::types::{Date32Type, Float64Type, Int32Type, Int64Type};
-use arrow_array::{Array, RecordBatch};
+pub use crate::write::cells::iso_date;
+use crate::write::cells::{cell, Cell};
+use arrow_array::RecordBatch;
 use arrow_schema::DataType;
 use std::collections::BTreeMap;
 
@@ -37,15 +37,16 @@ impl<'a> Tab<'a> {
         let n = batch.num_rows();
         let mut rows = vec![Vec::with_capacity(schema.fields.len()); n];
         for f in &schema.fields {
-            let col = batch.column_by_name(&f.name).ok_or_else(|| {
-                SiteError::Column(format!("{}.{} is missing", schema.name, f.name))
-            })?;
-            let cells = cells(col.as_ref()).ok_or_else(|| {
+            let at = batch
+                .schema()
+                .index_of(&f.name)
+                .map_err(|_| SiteError::Column(format!("{}.{} is missing", schema.name, f.name)))?;
+            let cells = cells(batch, at).ok_or_else(|| {
                 SiteError::Column(format!(
                     "{}.{} has the unexpected type {}",
                     schema.name,
                     f.name,
-                    col.data_type()
+                    batch.column(at).data_type()
                 ))
             })?;
             for (row, cell) in rows.iter_mut().zip(cells) {
@@ -211,64 +212,26 @@ pub fn file_safe(id: &str) -> String {
         .collect()
 }
 
-/// Every cell of an Arrow column as display text; None when the type is not one the
-/// writer produces.
-fn cells(col: &dyn Array) -> Option<Vec<Option<String>>> {
-    let n = col.len();
-    let out = match col.data_type() {
-        DataType::Utf8 => {
-            let a = col.as_string::<i32>();
-            (0..n)
-                .map(|i| a.is_valid(i).then(|| a.value(i).to_string()))
-                .collect()
-        }
-        DataType::Int64 => {
-            let a = col.as_primitive::<Int64Type>();
-            (0..n)
-                .map(|i| a.is_valid(i).then(|| a.value(i).to_string()))
-                .collect()
-        }
-        DataType::Float64 => {
-            let a = col.as_primitive::<Float64Type>();
-            (0..n)
-                .map(|i| a.is_valid(i).then(|| a.value(i).to_string()))
-                .collect()
-        }
-        DataType::Boolean => {
-            let a = col.as_boolean();
-            (0..n)
-                .map(|i| a.is_valid(i).then(|| a.value(i).to_string()))
-                .collect()
-        }
-        DataType::Date32 => {
-            let a = col.as_primitive::<Date32Type>();
-            (0..n)
-                .map(|i| a.is_valid(i).then(|| iso_date(a.value(i))))
-                .collect()
-        }
-        DataType::Dictionary(k, v) if **k == DataType::Int32 && **v == DataType::Utf8 => {
-            let a = col.as_dictionary::<Int32Type>();
-            let values = a.values().as_string::<i32>();
-            let keys = a.keys();
-            (0..n)
-                .map(|i| {
-                    keys.is_valid(i)
-                        .then(|| values.value(keys.value(i) as usize).to_string())
-                })
-                .collect()
-        }
-        _ => return None,
+/// Every cell of column `col` as display text (through the writers' one cell reader);
+/// None when the type is not one the writer produces.
+fn cells(batch: &RecordBatch, col: usize) -> Option<Vec<Option<String>>> {
+    let supported = match batch.column(col).data_type() {
+        DataType::Utf8
+        | DataType::Int64
+        | DataType::Float64
+        | DataType::Boolean
+        | DataType::Date32 => true,
+        DataType::Dictionary(k, v) => **k == DataType::Int32 && **v == DataType::Utf8,
+        _ => false,
     };
-    Some(out)
-}
-
-/// Days since 1970-01-01 as YYYY-MM-DD.
-pub fn iso_date(days: i32) -> String {
-    use chrono::Datelike;
-    match chrono::NaiveDate::from_num_days_from_ce_opt(days + 719_163) {
-        Some(d) => format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day()),
-        None => days.to_string(),
-    }
+    supported.then(|| {
+        (0..batch.num_rows())
+            .map(|row| match cell(batch, row, col) {
+                Cell::Null => None,
+                c => Some(c.to_text()),
+            })
+            .collect()
+    })
 }
 
 /// YYYY-MM-DD as days since 1970-01-01.
