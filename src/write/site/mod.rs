@@ -631,6 +631,7 @@ impl<'a> Site<'a> {
                          "keywords": self.meta.keywords},
                 "counts": counts, "docs": docs, "files": files.iter().map(|f| json!({"path": f.path, "bytes": f.bytes, "sha256": f.sha256})).collect::<Vec<_>>(),
                 "cite": cite,
+                "archive": format!("{}.tar.gz", crate::write::archive::top_folder(self.meta)),
             }),
         )
     }
