@@ -68,7 +68,12 @@ pub fn build_with_progress<'p>(
 
     // 3. Derived columns, table by table (corrected cells from the errata first).
     let fixes = fixes_of(p, &vals);
-    let mut doc_ids: HashMap<&str, Value> = HashMap::new();
+    // Each document's id as one shared cell.
+    let doc_ids: HashMap<&str, Value> = p
+        .docs
+        .iter()
+        .map(|d| (d.doc_id.as_str(), Value::Str(Arc::from(d.doc_id.as_str()))))
+        .collect();
     let mut tables: BTreeMap<&str, (Vec<Vec<Value>>, Vec<&Curated>)> = BTreeMap::new();
     for (name, schema) in &p.schemas {
         let mut rows = Vec::new();
@@ -94,31 +99,41 @@ pub fn build_with_progress<'p>(
             }
             Scope::Registry | Scope::Document => {
                 let values = vals.remove(name.as_str()).unwrap_or_default();
-                for ((i, c), values) in p
-                    .rows
-                    .get(name)
-                    .into_iter()
-                    .flatten()
+                let curated = p.rows.get(name).map_or(&[][..], Vec::as_slice);
+                // On all cores; each row's diagnostics are kept with it (an empty list
+                // allocates nothing).
+                let derived: Vec<(Vec<Value>, Diags)> = values
+                    .into_par_iter()
+                    .zip(curated.par_iter())
                     .enumerate()
-                    .zip(values)
-                {
-                    // Rows whose quote failed keep null provenance: the build fails anyway,
-                    // and keeping them avoids a cascade of foreign-key errors.
-                    let span = spans.get(&(name.as_str(), i)).copied();
-                    let l = laid_by.get(c.doc.as_str()).copied();
-                    let id = doc_ids
-                        .entry(c.doc.as_str())
-                        .or_insert_with(|| Value::Str(Arc::from(c.doc.as_str())));
-                    let cx = derive::Context {
-                        doc_id: id,
-                        span,
-                        laid: l,
-                        fixes: &fixes,
-                        origin: &c.row.origin,
-                    };
-                    rows.push(derive::derive_row(schema, values, &cx, diags));
-                    origins.push(c);
+                    .map(|(i, (values, c))| {
+                        // Rows whose quote failed keep null provenance: the build fails
+                        // anyway, and keeping them avoids a cascade of foreign-key errors.
+                        let span = spans.get(&(name.as_str(), i)).copied();
+                        let own;
+                        let id = match doc_ids.get(c.doc.as_str()) {
+                            Some(id) => id,
+                            None => {
+                                own = Value::Str(Arc::from(c.doc.as_str()));
+                                &own
+                            }
+                        };
+                        let cx = derive::Context {
+                            doc_id: id,
+                            span,
+                            laid: laid_by.get(c.doc.as_str()).copied(),
+                            fixes: &fixes,
+                            origin: &c.row.origin,
+                        };
+                        let mut found = Diags::default();
+                        (derive::derive_row(schema, values, &cx, &mut found), found)
+                    })
+                    .collect();
+                for (row, found) in derived {
+                    rows.push(row);
+                    diags.0.extend(found.0);
                 }
+                origins.extend(curated.iter().take(rows.len()));
             }
             Scope::Generated => {}
         }
@@ -147,7 +162,7 @@ pub fn build_with_progress<'p>(
     let mut out = Vec::new();
     for (name, (mut rows, _)) in tables {
         let schema = &p.schemas[name];
-        rows.sort_by(|a, b| {
+        rows.par_sort_by(|a, b| {
             schema
                 .primary_key
                 .iter()

@@ -1,10 +1,12 @@
 //! Metadata written beside the tables: the Croissant JSON-LD descriptor (for ML tools)
 //! and the human-readable codebook, both generated from the schemas and the data.
 
-use crate::model::Dataset;
+use crate::model::{Dataset, Table};
 use crate::schema::FieldType;
 use crate::value::Value;
+use rayon::prelude::*;
 use serde_json::{json, Value as Json};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 const CROISSANT_CONTEXT: &str = r#"{
@@ -158,7 +160,9 @@ pub fn codebook(ds: &Dataset) -> String {
             t.schema.title
         );
     }
-    for t in &ds.tables {
+    // Null counts and enum value counts of every table, in one pass over its rows.
+    let stats: Vec<ColumnStats> = ds.tables.par_iter().map(column_stats).collect();
+    for (t, st) in ds.tables.iter().zip(&stats) {
         let sc = t.schema;
         let _ = write!(s, "\n## {}\n\n{}\n\n", sc.name, sc.description);
         let pk: Vec<&str> = sc
@@ -188,7 +192,7 @@ pub fn codebook(ds: &Dataset) -> String {
         }
         s.push_str("\n| column | type | required | nulls | description | example |\n|---|---|---|---|---|---|\n");
         for (i, f) in sc.fields.iter().enumerate() {
-            let nulls = t.rows.iter().filter(|r| r[i].is_null()).count();
+            let nulls = st.nulls[i];
             let example =
                 t.rows
                     .iter()
@@ -226,10 +230,38 @@ pub fn codebook(ds: &Dataset) -> String {
             let _ = writeln!(s, "\nValues of `{}`:\n", f.name);
             let col = sc.index(&f.name).unwrap();
             for (k, d) in f.vocabulary.as_ref().unwrap() {
-                let n = t.rows.iter().filter(|r| r[col].as_str() == Some(k)).count();
+                let n = st.values[col].get(k.as_str()).copied().unwrap_or(0);
                 let _ = writeln!(s, "- `{k}` ({n}): {d}");
             }
         }
     }
     s
+}
+
+struct ColumnStats<'a> {
+    nulls: Vec<usize>,
+    /// Per column, how often each value occurs (enum columns only).
+    values: Vec<HashMap<&'a str, usize>>,
+}
+
+fn column_stats<'a>(t: &'a Table) -> ColumnStats<'a> {
+    let fields = &t.schema.fields;
+    let mut st = ColumnStats {
+        nulls: vec![0; fields.len()],
+        values: vec![HashMap::new(); fields.len()],
+    };
+    let enums: Vec<usize> = (0..fields.len())
+        .filter(|&i| fields[i].vocabulary.is_some())
+        .collect();
+    for r in &t.rows {
+        for (n, v) in st.nulls.iter_mut().zip(r) {
+            *n += usize::from(v.is_null());
+        }
+        for &i in &enums {
+            if let Some(x) = r[i].as_str() {
+                *st.values[i].entry(x).or_default() += 1;
+            }
+        }
+    }
+    st
 }
