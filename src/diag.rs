@@ -259,6 +259,15 @@ impl LineIndex {
         }
     }
     pub fn loc(&self, byte: usize) -> Loc {
+        let (line, col) = self.line_col(byte);
+        Loc {
+            file: self.file.clone(),
+            line,
+            col,
+        }
+    }
+    /// 1-based line and column (in code points) of a byte offset.
+    pub fn line_col(&self, byte: usize) -> (usize, usize) {
         let byte = byte.min(self.text.len());
         let line = self.line_starts.partition_point(|&s| s <= byte) - 1;
         let start = self.line_starts[line];
@@ -267,11 +276,7 @@ impl LineIndex {
             .get(start..byte)
             .map_or(byte - start, |s| s.chars().count())
             + 1;
-        Loc {
-            file: self.file.clone(),
-            line: line + 1,
-            col,
-        }
+        (line + 1, col)
     }
 }
 

@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 /// Hand-written files that travel with every version: (path from the root, name in the
@@ -358,8 +359,8 @@ fn load_doc(
         return None;
     }
     let index = LineIndex::new(&shown, Arc::from(text.as_str()));
-    let mut map: BTreeMap<Spanned<String>, Spanned<toml::Value>> = match toml::from_str(&text) {
-        Ok(m) => m,
+    let mut map = match DeTable::parse(&text) {
+        Ok(m) => m.into_inner(),
         Err(e) => {
             diags.push(
                 index.loc(e.span().map_or(0, |s| s.start)),
@@ -369,12 +370,11 @@ fn load_doc(
             return None;
         }
     };
-    let layout_key = map.keys().find(|k| k.get_ref() == "layout").cloned();
-    let (layout, layout_loc) = match layout_key.and_then(|k| map.remove_entry(&k)) {
+    let (layout, layout_loc) = match map.remove_entry("layout") {
         None => (None, index.loc(0)),
         Some((k, v)) => {
             let loc = index.loc(k.span().start);
-            match LayoutConfig::deserialize(v.into_inner()) {
+            match LayoutConfig::deserialize(owned(v.into_inner())) {
                 Ok(l) => (Some(l), loc),
                 Err(e) => {
                     diags.push(
@@ -388,14 +388,7 @@ fn load_doc(
         }
     };
     let names = load::key_names(schema, &["source"]);
-    let record = load::typed_row(
-        Spanned::new(0..0, map),
-        &index,
-        &names,
-        schema,
-        &["source"],
-        diags,
-    );
+    let record = load::typed_row(0, map, &index, &names, schema, &["source"], diags);
     let Some(source) = record.input("source").map(str::to_string) else {
         diags.push(
             record.origin.row_loc(),
@@ -448,4 +441,25 @@ fn load_doc(
         chars: text.chars().collect(),
         norm: Normalized::new(&text),
     })
+}
+
+/// A parsed TOML value as an owned `toml::Value`, for the nested `[layout]` table that
+/// serde reads.
+fn owned(v: DeValue) -> toml::Value {
+    match v {
+        DeValue::String(s) => toml::Value::String(s.into_owned()),
+        DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
+            .map_or_else(|_| toml::Value::String(i.to_string()), toml::Value::Integer),
+        DeValue::Float(f) => toml::Value::Float(f.as_str().parse().unwrap_or(f64::NAN)),
+        DeValue::Boolean(b) => toml::Value::Boolean(b),
+        DeValue::Datetime(d) => toml::Value::Datetime(d),
+        DeValue::Array(a) => {
+            toml::Value::Array(a.into_iter().map(|x| owned(x.into_inner())).collect())
+        }
+        DeValue::Table(t) => toml::Value::Table(
+            t.into_iter()
+                .map(|(k, x)| (k.into_inner().into_owned(), owned(x.into_inner())))
+                .collect(),
+        ),
+    }
 }

@@ -5,9 +5,10 @@ use crate::diag::{Code, Diags, LineIndex, Loc};
 use crate::model::{Origin, Row};
 use crate::schema::{Field, FieldType, Schema};
 use crate::value::Value;
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
+use toml::de::{DeString, DeTable, DeValue};
 use toml::Spanned;
 
 /// Reads a file as UTF-8 text, reporting a missing file, a byte order mark or invalid
@@ -77,9 +78,43 @@ pub const MAX_CELL_CHARS: usize = 20_000;
 /// Characters that make a spreadsheet read a cell as a formula.
 pub const FORMULA_LEAD: &[char] = &['=', '+', '-', '@', '\t', '\r'];
 
-type RawRows = Vec<Spanned<BTreeMap<Spanned<String>, Spanned<toml::Value>>>>;
+/// A TOML value as a row cell needs it: scalars borrowed from the file's text where it
+/// has no escapes, anything else by its type name (for the diagnostic).
+pub enum Raw<'a> {
+    Str(Cow<'a, str>),
+    /// None: outside the 64-bit range.
+    Int(Option<i64>),
+    Float(f64),
+    Bool(bool),
+    Other(&'static str),
+}
 
-/// Parses a TOML text holding one array of tables named after the schema's table.
+impl<'a> Raw<'a> {
+    pub fn of(v: DeValue<'a>) -> Raw<'a> {
+        match v {
+            DeValue::String(s) => Raw::Str(s),
+            DeValue::Integer(i) => Raw::Int(i64::from_str_radix(i.as_str(), i.radix()).ok()),
+            DeValue::Float(f) => Raw::Float(f.as_str().parse().unwrap_or(f64::NAN)),
+            DeValue::Boolean(b) => Raw::Bool(b),
+            other => Raw::Other(other.type_str()),
+        }
+    }
+    fn type_str(&self) -> &'static str {
+        match self {
+            Raw::Str(_) => "string",
+            Raw::Int(_) => "integer",
+            Raw::Float(_) => "float",
+            Raw::Bool(_) => "boolean",
+            Raw::Other(t) => t,
+        }
+    }
+}
+
+/// One key of a row as parsed: its name, where the key and its value start, its value.
+pub type Entry<'a> = (Spanned<DeString<'a>>, Spanned<DeValue<'a>>);
+
+/// Parses a TOML text holding one array of tables named after the schema's table. The
+/// text is parsed once, into values that borrow from it.
 pub fn parse_rows(
     text: &str,
     shown: &str,
@@ -88,20 +123,21 @@ pub fn parse_rows(
     diags: &mut Diags,
 ) -> Vec<Row> {
     let index = LineIndex::new(shown, Arc::from(text));
-    let doc: BTreeMap<Spanned<String>, RawRows> = match toml::from_str(text) {
-        Ok(d) => d,
+    let hint = || format!(" (each row is a [[{}]] table)", schema.name);
+    let doc = match DeTable::parse(text) {
+        Ok(d) => d.into_inner(),
         Err(e) => {
             let loc = index.loc(e.span().map_or(0, |s| s.start));
-            let hint = format!(" (each row is a [[{}]] table)", schema.name);
             diags.push(
                 loc,
                 Code::TomlSyntax,
-                e.message().trim().to_string() + &hint,
+                e.message().trim().to_string() + &hint(),
             );
             return Vec::new();
         }
     };
-    let mut rows: RawRows = Vec::new();
+    let names = key_names(schema, input_only);
+    let mut rows = Vec::new();
     let mut found = false;
     for (key, value) in doc {
         if *key.get_ref() != schema.name {
@@ -117,7 +153,28 @@ pub fn parse_rows(
             continue;
         }
         found = true;
-        rows = value;
+        let at = value.span().start;
+        let DeValue::Array(items) = value.into_inner() else {
+            diags.push(
+                index.loc(at),
+                Code::TomlSyntax,
+                format!("'{}' must be an array of tables{}", schema.name, hint()),
+            );
+            continue;
+        };
+        for item in items {
+            let span = item.span();
+            match item.into_inner() {
+                DeValue::Table(t) => rows.push(typed_row(
+                    span.start, t, &index, &names, schema, input_only, diags,
+                )),
+                other => diags.push(
+                    index.loc(span.start),
+                    Code::TomlSyntax,
+                    format!("a row is a table, found {}{}", other.type_str(), hint()),
+                ),
+            }
+        }
     }
     if !found && diags.is_empty() {
         diags.push(
@@ -129,10 +186,7 @@ pub fn parse_rows(
             ),
         );
     }
-    let names = key_names(schema, input_only);
-    rows.into_iter()
-        .map(|r| typed_row(r, &index, &names, schema, input_only, diags))
-        .collect()
+    rows
 }
 
 /// The key names rows of a table may use: its columns, then the input-only keys.
@@ -145,33 +199,37 @@ pub fn key_names(schema: &Schema, input_only: &[&str]) -> Arc<[String]> {
         .collect()
 }
 
-pub fn typed_row(
-    raw: Spanned<BTreeMap<Spanned<String>, Spanned<toml::Value>>>,
+/// One row's keys as typed values in schema order, with where each key was written.
+/// `start` is where the row's table starts, for a row without keys.
+pub fn typed_row<'a>(
+    start: usize,
+    entries: impl IntoIterator<Item = Entry<'a>>,
     index: &LineIndex,
     names: &Arc<[String]>,
     schema: &Schema,
     input_only: &[&str],
     diags: &mut Diags,
 ) -> Row {
-    let row_span = raw.span();
-    let map = raw.into_inner();
-    let mut keys: Vec<(u16, u32, u32)> = Vec::with_capacity(map.len());
-    let mut first = row_span.start;
+    let mut keys: Vec<(u16, u32, u32)> = Vec::with_capacity(names.len());
     let mut values = vec![Value::Null; schema.fields.len()];
     let mut inputs = Vec::new();
-    for (key, value) in map {
-        let (kspan, key) = (key.span(), key.into_inner());
-        let (vspan, value) = (value.span(), value.into_inner());
-        let loc = index.loc(vspan.start);
+    for (key, value) in entries {
+        let kspan = key.span();
+        let key = key.into_inner();
+        let vspan = value.span();
+        let value = Raw::of(value.into_inner());
+        let (line, col) = index.line_col(vspan.start);
+        let loc = || index.loc(vspan.start);
         if let Some(n) = names.iter().position(|n| *n == key) {
-            keys.push((n as u16, loc.line as u32, loc.col as u32));
-            first = first.min(vspan.start);
+            keys.push((n as u16, line as u32, col as u32));
         }
-        if input_only.contains(&key.as_str()) {
+        if input_only.contains(&key.as_ref()) {
             match value {
-                toml::Value::String(s) if !s.trim().is_empty() => inputs.push((key, s)),
+                Raw::Str(s) if !s.trim().is_empty() => {
+                    inputs.push((key.into_owned(), s.into_owned()))
+                }
                 _ => diags.push(
-                    loc,
+                    loc(),
                     Code::Type,
                     format!("'{key}' must be a non-empty string"),
                 ),
@@ -202,8 +260,8 @@ pub fn typed_row(
     }
     // The row is located at its first key (the [[table]] header's span is not kept).
     let first = keys.iter().map(|k| (k.1, k.2)).min().unwrap_or_else(|| {
-        let l = index.loc(first);
-        (l.line as u32, l.col as u32)
+        let (line, col) = index.line_col(start);
+        (line as u32, col as u32)
     });
     let origin = Origin {
         file: index.file.clone(),
@@ -237,14 +295,20 @@ fn curated_names(schema: &Schema) -> String {
         .join(", ")
 }
 
-/// Converts one TOML value to the field's type and checks the field's constraints.
-pub fn convert(field: &Field, value: toml::Value, loc: &Loc, diags: &mut Diags) -> Option<Value> {
+/// Converts one TOML value to the field's type and checks the field's constraints. The
+/// location is made only for a diagnostic.
+pub fn convert(
+    field: &Field,
+    value: Raw,
+    loc: &dyn Fn() -> Loc,
+    diags: &mut Diags,
+) -> Option<Value> {
     let name = &field.name;
     let v = match (field.ftype, value) {
-        (FieldType::String, toml::Value::String(s)) => {
+        (FieldType::String, Raw::Str(s)) => {
             if s.trim().is_empty() {
                 diags.push(
-                    loc.clone(),
+                    loc(),
                     Code::EmptyValue,
                     format!("'{name}' is empty; leave the key out for no value"),
                 );
@@ -253,25 +317,33 @@ pub fn convert(field: &Field, value: toml::Value, loc: &Loc, diags: &mut Diags) 
             let n = s.chars().count();
             if n > MAX_CELL_CHARS {
                 diags.push(
-                    loc.clone(),
+                    loc(),
                     Code::CellTooLarge,
                     format!("'{name}' holds {n} characters; at most {MAX_CELL_CHARS}"),
                 );
                 return None;
             }
             if s.starts_with(FORMULA_LEAD) {
-                diags.push(loc.clone(), Code::Formula, format!("'{name}' starts with '{}', which spreadsheets run as a formula; start the text at a word", s.chars().next().unwrap().escape_default()));
+                diags.push(loc(), Code::Formula, format!("'{name}' starts with '{}', which spreadsheets run as a formula; start the text at a word", s.chars().next().unwrap().escape_default()));
                 return None;
             }
-            Value::Str(field.intern(&s).unwrap_or_else(|| Arc::from(s)))
+            Value::Str(field.intern(&s).unwrap_or_else(|| Arc::from(s.as_ref())))
         }
-        (FieldType::Integer, toml::Value::Integer(i)) => Value::Int(i),
-        (FieldType::Number, toml::Value::Integer(i)) => Value::Num(i as f64),
-        (FieldType::Number, toml::Value::Float(f)) if f.is_finite() => Value::Num(f),
-        (FieldType::Boolean, toml::Value::Boolean(b)) => Value::Bool(b),
+        (FieldType::Integer | FieldType::Number, Raw::Int(None)) => {
+            diags.push(
+                loc(),
+                Code::Range,
+                format!("'{name}' is outside the 64-bit integer range"),
+            );
+            return None;
+        }
+        (FieldType::Integer, Raw::Int(Some(i))) => Value::Int(i),
+        (FieldType::Number, Raw::Int(Some(i))) => Value::Num(i as f64),
+        (FieldType::Number, Raw::Float(f)) if f.is_finite() => Value::Num(f),
+        (FieldType::Boolean, Raw::Bool(b)) => Value::Bool(b),
         (t, other) => {
             diags.push(
-                loc.clone(),
+                loc(),
                 Code::Type,
                 format!(
                     "'{name}' must be {}, found {}",
@@ -286,7 +358,7 @@ pub fn convert(field: &Field, value: toml::Value, loc: &Loc, diags: &mut Diags) 
     Some(v)
 }
 
-pub fn check_constraints(field: &Field, v: &Value, loc: &Loc, diags: &mut Diags) {
+pub fn check_constraints(field: &Field, v: &Value, loc: &dyn Fn() -> Loc, diags: &mut Diags) {
     let name = &field.name;
     if let Value::Str(s) = v {
         if !field.allows(s) {
@@ -297,7 +369,7 @@ pub fn check_constraints(field: &Field, v: &Value, loc: &Loc, diags: &mut Diags)
                 .map(|(k, _)| k.as_str())
                 .collect();
             diags.push(
-                loc.clone(),
+                loc(),
                 Code::Enum,
                 format!("'{name}' = '{s}' is not one of: {}", allowed.join(", ")),
             );
@@ -305,7 +377,7 @@ pub fn check_constraints(field: &Field, v: &Value, loc: &Loc, diags: &mut Diags)
         if let Some(p) = &field.pattern {
             if !p.is_match(s) {
                 diags.push(
-                    loc.clone(),
+                    loc(),
                     Code::Pattern,
                     format!("'{name}' = '{s}' does not match {}", p.as_str()),
                 );
@@ -315,7 +387,7 @@ pub fn check_constraints(field: &Field, v: &Value, loc: &Loc, diags: &mut Diags)
     if let Some(x) = v.as_f64() {
         if field.minimum.is_some_and(|m| x < m) || field.maximum.is_some_and(|m| x > m) {
             diags.push(
-                loc.clone(),
+                loc(),
                 Code::Range,
                 format!(
                     "'{name}' = {x} is outside [{}, {}]",
