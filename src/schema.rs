@@ -8,7 +8,7 @@
 //! coarsest), so Parquet marks its dictionary ordered.
 
 use crate::diag::{Code, Diags, Loc};
-use regex_lite::Regex;
+use regex::Regex;
 use serde::Deserialize;
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]

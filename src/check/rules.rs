@@ -9,6 +9,7 @@ use crate::model::{Laid, Tables};
 use crate::schema::Schema;
 use crate::text::collapse;
 use crate::value::Value;
+use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 
 /// A curated table's rows read through contract handles, with each row's origin for
@@ -50,19 +51,45 @@ impl<'t, 'a> View<'t, 'a> {
     }
 }
 
+/// Runs every rule, the independent ones on all cores.
 pub fn run(p: &Project, tables: &Tables, laid: &HashMap<&str, &Laid>, diags: &mut Diags) {
-    let c = &p.contract;
-    id_history(p, tables, diags);
-    for e in &c.entities {
-        entity_rules(p, tables, e, diags);
+    type Rule<'r> = Box<dyn Fn(&mut Diags) + Sync + 'r>;
+    let mut rules: Vec<Rule> = vec![
+        Box::new(|d| id_history(p, tables, d)),
+        Box::new(|d| alias_rules(p, tables, d)),
+        Box::new(|d| figure_rules(p, tables, d)),
+        Box::new(|d| relation_rules(p, tables, d)),
+        Box::new(|d| date_rules(p, tables, d)),
+        Box::new(|d| {
+            let keys = RowKeys::new(p, tables);
+            errata_links(p, tables, &keys, d);
+            claim_links(p, tables, &keys, d);
+        }),
+        Box::new(|d| row_rules(p, tables, laid, d)),
+    ];
+    rules.extend(
+        p.contract
+            .entities
+            .iter()
+            .map(|e| Box::new(move |d: &mut Diags| entity_rules(p, tables, e, d)) as Rule),
+    );
+    let found: Vec<Diags> = rules
+        .par_iter()
+        .map(|rule| {
+            let mut d = Diags::default();
+            rule(&mut d);
+            d
+        })
+        .collect();
+    for d in found {
+        diags.0.extend(d.0);
     }
-    alias_rules(p, tables, diags);
-    figure_rules(p, tables, diags);
-    relation_rules(p, tables, diags);
-    date_rules(p, tables, diags);
-    let keys = RowKeys::new(p, tables);
-    errata_links(p, tables, &keys, diags);
-    claim_links(p, tables, &keys, diags);
+}
+
+/// Rules of single rows: errata against their quote, citations in footnotes, relations
+/// between two actors.
+fn row_rules(p: &Project, tables: &Tables, laid: &HashMap<&str, &Laid>, diags: &mut Diags) {
+    let c = &p.contract;
     if let Some(v) = View::new(p, tables, "errata") {
         let e = &c.errata;
         for r in 0..v.len() {
