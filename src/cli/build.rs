@@ -40,12 +40,14 @@ pub fn run(root: &Path, args: Option<&BuildArgs>, release: bool) -> u8 {
     } else {
         root.join(out)
     };
-    let mut project = project::load(root, &out, &mut diags);
+    // The project and the dataset live until the process exits, which frees their memory
+    // at once: dropping millions of cells one by one took 1.5 s at corpus scale.
+    let project: &'static mut Option<_> = Box::leak(Box::new(project::load(root, &out, &mut diags)));
     let loaded = t0.elapsed();
     let dataset = project
         .as_mut()
         .and_then(|p| build::build_with_progress(p, &mut diags, &progress_bar(p.docs.len())));
-    let Some(mut ds) = dataset.filter(|_| diags.is_empty()) else {
+    let Some(ds) = dataset.filter(|_| diags.is_empty()) else {
         let n = diags.len();
         for d in diags.sorted() {
             eprintln!("{d}");
@@ -53,8 +55,9 @@ pub fn run(root: &Path, args: Option<&BuildArgs>, release: bool) -> u8 {
         eprintln!("error: {n} problem(s) found; nothing was written");
         return super::EXIT_DATA;
     };
+    let ds = Box::leak(Box::new(ds));
     if release {
-        crate::check::release::check(ds.project, &crate::diff::version_of(&ds), &mut diags);
+        crate::check::release::check(ds.project, &crate::diff::version_of(ds), &mut diags);
         if !diags.is_empty() {
             let n = diags.len();
             for d in diags.sorted() {
@@ -76,9 +79,9 @@ pub fn run(root: &Path, args: Option<&BuildArgs>, release: bool) -> u8 {
     ds.partition_by_doc = args.partition_by_doc;
     ds.site = !args.no_site && !args.tables_only;
     ds.tables_only = args.tables_only;
-    let dir = out.join(write::version_dir_name(&ds));
+    let dir = out.join(write::version_dir_name(ds));
     let validated = t0.elapsed();
-    let outcome = write::write_version(&ds, &out, release);
+    let outcome = write::write_version(ds, &out, release);
     if args.timings {
         let parquet = write::PARQUET_NANOS.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1e9;
         eprintln!(
