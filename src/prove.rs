@@ -34,6 +34,9 @@ pub struct Request<'a> {
     pub prefix: Option<&'a str>,
 }
 
+/// How many leading bytes of each quote the automaton holds.
+const HEAD_BYTES: usize = 24;
+
 /// Resolves every request against one normalised text; each gets a span or the reason not.
 pub fn resolve_all(norm: &Normalized, requests: &[Request]) -> Vec<Result<Span, Miss>> {
     let quotes: Vec<String> = requests.iter().map(|r| collapse(r.quote)).collect();
@@ -45,11 +48,34 @@ pub fn resolve_all(norm: &Normalized, requests: &[Request]) -> Vec<Result<Span, 
             patterns.len() - 1
         });
     }
+    // The automaton holds only the quotes' first bytes (quotes are often longer than the
+    // text they are found in, many times over); each place a head matches is then
+    // compared with the whole quotes that start so.
+    let mut head_of: HashMap<&str, usize> = HashMap::new();
+    let mut heads: Vec<&str> = Vec::new();
+    let mut quotes_of: Vec<Vec<usize>> = Vec::new();
+    for (k, q) in patterns.iter().enumerate() {
+        let mut cut = q.len().min(HEAD_BYTES);
+        while !q.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let h = *head_of.entry(&q[..cut]).or_insert_with(|| {
+            heads.push(&q[..cut]);
+            quotes_of.push(Vec::new());
+            heads.len() - 1
+        });
+        quotes_of[h].push(k);
+    }
     let mut hits: Vec<Vec<usize>> = vec![Vec::new(); patterns.len()];
-    if !patterns.is_empty() {
-        let ac = AhoCorasick::new(&patterns).expect("quote patterns build an automaton");
+    if !heads.is_empty() {
+        let ac = AhoCorasick::new(&heads).expect("quote heads build an automaton");
         for m in ac.find_overlapping_iter(&norm.text) {
-            hits[m.pattern().as_usize()].push(m.start());
+            let rest = &norm.text[m.start()..];
+            for &k in &quotes_of[m.pattern().as_usize()] {
+                if rest.starts_with(patterns[k]) {
+                    hits[k].push(m.start());
+                }
+            }
         }
     }
     requests

@@ -207,29 +207,42 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<Vec<Written>> {
             )
         })
         .collect::<io::Result<_>>()?;
-    let per_table: Vec<io::Result<Vec<Written>>> = ds
+    // CSV and Parquet of each table are separate jobs, so the largest table's two files
+    // are made on both cores.
+    #[derive(Clone, Copy)]
+    enum Job {
+        Csv,
+        Parquet,
+        Hive,
+    }
+    let jobs: Vec<(&Table, &RecordBatch, Job)> = ds
         .tables
-        .par_iter()
+        .iter()
         .zip(&batches)
-        .map(|(t, batch)| {
-            let mut files = vec![
-                put(format!("csv/{}.csv", t.schema.name), csv_bytes(t)?)?,
-                put(
-                    format!("parquet/{}.parquet", t.schema.name),
-                    parquet_bytes(ds, t.schema, batch)?,
-                )?,
-            ];
-            if ds.partition_by_doc {
-                for (path, bytes) in hive_files(ds, t)? {
+        .flat_map(|(t, b)| {
+            let hive = ds.partition_by_doc.then_some((t, b, Job::Hive));
+            [(t, b, Job::Csv), (t, b, Job::Parquet)].into_iter().chain(hive)
+        })
+        .collect();
+    let per_job: Vec<io::Result<Vec<Written>>> = jobs
+        .into_par_iter()
+        .map(|(t, batch, job)| match job {
+            Job::Csv => Ok(vec![put(format!("csv/{}.csv", t.schema.name), csv_bytes(t)?)?]),
+            Job::Parquet => Ok(vec![put(
+                format!("parquet/{}.parquet", t.schema.name),
+                parquet_bytes(ds, t.schema, batch)?,
+            )?]),
+            Job::Hive => hive_files(ds, t)?
+                .into_iter()
+                .map(|(path, bytes)| {
                     fs::create_dir_all(dir.join(&path).parent().unwrap())?;
-                    files.push(put(path, bytes)?);
-                }
-            }
-            Ok(files)
+                    put(path, bytes)
+                })
+                .collect(),
         })
         .collect();
     let mut written: Vec<Written> = Vec::new();
-    for files in per_table {
+    for files in per_job {
         written.extend(files?);
     }
     let package = datapackage(ds, &written);
