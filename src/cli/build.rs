@@ -42,7 +42,8 @@ pub fn run(root: &Path, args: Option<&BuildArgs>, release: bool) -> u8 {
     };
     // The project and the dataset live until the process exits, which frees their memory
     // at once: dropping millions of cells one by one took 1.5 s at corpus scale.
-    let project: &'static mut Option<_> = Box::leak(Box::new(project::load(root, &out, &mut diags)));
+    let project: &'static mut Option<_> =
+        Box::leak(Box::new(project::load(root, &out, &mut diags)));
     let loaded = t0.elapsed();
     let dataset = project
         .as_mut()
