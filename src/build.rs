@@ -8,10 +8,9 @@ use crate::diag::Diags;
 use crate::model::Span;
 use crate::model::{Curated, Dataset, Doc, Fixes, Laid, Project, Table};
 use crate::schema::Scope;
-use crate::value::Value;
+use crate::value::{Text, Value};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 
 /// Builds the dataset. The curated values are moved out of the project into the output
 /// rows (the project keeps every row's origin for diagnostics), so they exist once.
@@ -72,7 +71,7 @@ pub fn build_with_progress<'p>(
     let doc_ids: HashMap<&str, Value> = p
         .docs
         .iter()
-        .map(|d| (d.doc_id.as_str(), Value::Str(Arc::from(d.doc_id.as_str()))))
+        .map(|d| (d.doc_id.as_str(), Value::Str(Text::from(d.doc_id.as_str()))))
         .collect();
     let mut tables: BTreeMap<&str, (Vec<Vec<Value>>, Vec<&Curated>)> = BTreeMap::new();
     for (name, schema) in &p.schemas {
@@ -81,7 +80,7 @@ pub fn build_with_progress<'p>(
         match schema.scope {
             Scope::DocumentRecord => {
                 for d in &laid {
-                    let id = Value::Str(Arc::from(d.doc.doc_id.as_str()));
+                    let id = Value::Str(Text::from(d.doc.doc_id.as_str()));
                     let cx = derive::Context {
                         doc_id: &id,
                         span: None,
@@ -114,7 +113,7 @@ pub fn build_with_progress<'p>(
                         let id = match doc_ids.get(c.doc.as_str()) {
                             Some(id) => id,
                             None => {
-                                own = Value::Str(Arc::from(c.doc.as_str()));
+                                own = Value::Str(Text::from(c.doc.as_str()));
                                 &own
                             }
                         };

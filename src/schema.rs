@@ -170,7 +170,7 @@ pub struct Field {
     /// The cell is a passage of the source (`x-passage`), proved like a quote.
     pub passage: bool,
     /// The allowed values as shared strings, so enum cells cost no allocation.
-    pub interned: Vec<std::sync::Arc<str>>,
+    pub interned: Vec<crate::value::Text>,
     pub pattern: Option<Regex>,
     pub minimum: Option<f64>,
     pub maximum: Option<f64>,
@@ -179,7 +179,7 @@ pub struct Field {
 
 impl Field {
     /// The shared copy of an allowed enum value.
-    pub fn intern(&self, v: &str) -> Option<std::sync::Arc<str>> {
+    pub fn intern(&self, v: &str) -> Option<crate::value::Text> {
         self.interned.iter().find(|k| &***k == v).cloned()
     }
     pub fn allows(&self, v: &str) -> bool {
@@ -330,7 +330,7 @@ pub fn parse(text: &str, stem: &str, file: &str, diags: &mut Diags) -> Option<Sc
         let interned = vocabulary
             .iter()
             .flatten()
-            .map(|(k, _)| std::sync::Arc::from(k.as_str()))
+            .map(|(k, _)| crate::value::Text::from(k.as_str()))
             .collect();
         fields.push(Field {
             interned,

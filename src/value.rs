@@ -1,13 +1,16 @@
 //! Typed cell values, as the schemas' field types make them.
 
 use std::cmp::Ordering;
-use std::sync::Arc;
+
+/// A shared, immutable string behind one pointer.
+pub type Text = arcstr::ArcStr;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     Null,
-    /// Shared: ids, enum values and document ids repeat across many rows.
-    Str(Arc<str>),
+    /// Shared: ids, enum values and document ids repeat across many rows. A thin
+    /// pointer, so a cell is 16 bytes rather than 24 (millions of cells at corpus scale).
+    Str(Text),
     Int(i64),
     Num(f64),
     Bool(bool),

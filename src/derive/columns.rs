@@ -6,8 +6,7 @@ use crate::edtf;
 use crate::model::{row_key, Fixes, Laid, Origin, Span};
 use crate::schema::{Derive, Schema};
 use crate::text::collapse;
-use crate::value::Value;
-use std::sync::Arc;
+use crate::value::{Text, Value};
 
 /// What a row's derived columns come from besides the row itself.
 pub struct Context<'a> {
@@ -45,7 +44,7 @@ pub fn derive_row(
                 printed.as_str(),
                 fixes.get(&(schema.name.clone(), key.clone(), from.clone())),
             ) {
-                (Some(text), Some(list)) => Value::Str(Arc::from(
+                (Some(text), Some(list)) => Value::Str(Text::from(
                     list.iter()
                         .fold(text.to_string(), |t, (p, c)| t.replace(p.as_str(), c)),
                 )),
@@ -76,7 +75,7 @@ pub fn derive_row(
         let Some(d) = &f.derive else {
             if f.name == "quote" {
                 if let Value::Str(q) = &row[i] {
-                    row[i] = Value::Str(Arc::from(collapse(q)));
+                    row[i] = Value::Str(Text::from(collapse(q)));
                 }
             }
             continue;
@@ -103,7 +102,7 @@ pub fn derive_row(
                 Some(m) => l.layout.page_of(m).map_or(Value::Null, Value::Int),
                 None => Value::Null,
             },
-            (Derive::SourcePath, _, Some(l)) => Value::Str(Arc::from(l.doc.source_rel.as_str())),
+            (Derive::SourcePath, _, Some(l)) => Value::Str(Text::from(l.doc.source_rel.as_str())),
             (Derive::SourceBytes, _, Some(l)) => int(l.doc.bytes),
             (Derive::SourceChars, _, Some(l)) => int(l.doc.chars.len()),
             (Derive::EdtfStart(from), _, _) => edtf_of(from)

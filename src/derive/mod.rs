@@ -13,9 +13,8 @@ use crate::contract::RowBuilder;
 use crate::diag::{Code, Diags};
 use crate::model::{Doc, Laid, Layout, Project, Span};
 use crate::prove::{self, Miss, Request};
-use crate::value::Value;
+use crate::value::{Text, Value};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 
 /// Curated values by table, in the project's row order.
 pub type Values = BTreeMap<String, Vec<Vec<Value>>>;
@@ -210,7 +209,7 @@ pub fn layout_of(p: &Project, doc: &Doc) -> Option<Layout> {
 
 /// The `pages` rows of a laid-out document.
 pub fn pages(b: &RowBuilder, l: &Laid) -> Vec<Vec<Value>> {
-    let doc_id = Value::Str(Arc::from(l.doc.doc_id.as_str()));
+    let doc_id = Value::Str(Text::from(l.doc.doc_id.as_str()));
     let int = |x: usize| Value::Int(x as i64);
     l.layout
         .pages

@@ -4,7 +4,7 @@
 use crate::diag::{Code, Diags, LineIndex, Loc};
 use crate::model::{Origin, Row};
 use crate::schema::{Field, FieldType, Schema};
-use crate::value::Value;
+use crate::value::{Text, Value};
 use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
@@ -327,7 +327,7 @@ pub fn convert(
                 diags.push(loc(), Code::Formula, format!("'{name}' starts with '{}', which spreadsheets run as a formula; start the text at a word", s.chars().next().unwrap().escape_default()));
                 return None;
             }
-            Value::Str(field.intern(&s).unwrap_or_else(|| Arc::from(s.as_ref())))
+            Value::Str(field.intern(&s).unwrap_or_else(|| Text::from(s.as_ref())))
         }
         (FieldType::Integer | FieldType::Number, Raw::Int(None)) => {
             diags.push(

@@ -198,17 +198,19 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<Vec<Written>> {
     // Tables are encoded on all cores; each file is written as soon as it is made and
     // only its size and hash are kept.
     // Each table becomes one Arrow batch, once: Parquet, the release surface and the
-    // site all read it.
+    // site all read it. A tables-only build needs a batch only for its Parquet file, so
+    // each is made in that job and dropped after it (a sixth less memory at corpus scale).
     let put = |path: String, bytes: Vec<u8>| put_file(dir, path, bytes);
-    let batches: Vec<RecordBatch> = ds
+    let batch_of = |t: &Table| {
+        record_batch(
+            t.schema,
+            &t.rows.iter().map(Vec::as_slice).collect::<Vec<_>>(),
+        )
+    };
+    let batches: Vec<Option<RecordBatch>> = ds
         .tables
         .par_iter()
-        .map(|t| {
-            record_batch(
-                t.schema,
-                &t.rows.iter().map(Vec::as_slice).collect::<Vec<_>>(),
-            )
-        })
+        .map(|t| (!ds.tables_only).then(|| batch_of(t)).transpose())
         .collect::<io::Result<_>>()?;
     // CSV and Parquet of each table are separate jobs, so the largest table's two files
     // are made on both cores.
@@ -218,7 +220,7 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<Vec<Written>> {
         Parquet,
         Hive,
     }
-    let jobs: Vec<(&Table, &RecordBatch, Job)> = ds
+    let jobs: Vec<(&Table, &Option<RecordBatch>, Job)> = ds
         .tables
         .iter()
         .zip(&batches)
@@ -236,10 +238,16 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<Vec<Written>> {
                 format!("csv/{}.csv", t.schema.name),
                 csv_bytes(t)?,
             )?]),
-            Job::Parquet => Ok(vec![put(
-                format!("parquet/{}.parquet", t.schema.name),
-                parquet_bytes(ds, t.schema, batch)?,
-            )?]),
+            Job::Parquet => {
+                let bytes = match batch {
+                    Some(b) => parquet_bytes(ds, t.schema, b)?,
+                    None => parquet_bytes(ds, t.schema, &batch_of(t)?)?,
+                };
+                Ok(vec![put(
+                    format!("parquet/{}.parquet", t.schema.name),
+                    bytes,
+                )?])
+            }
             Job::Hive => hive_files(ds, t)?
                 .into_iter()
                 .map(|(path, bytes)| {
@@ -263,12 +271,23 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<Vec<Written>> {
             .unwrap_or_default()
     };
     // The release surface (card, citation, deposit metadata, dictionary, SQLite, GraphML)
-    // is generated from the same batches.
+    // is generated from the same batches; a tables-only build's citation needs only the
+    // documents table.
+    let documents = match ds.tables_only {
+        true => ds
+            .tables
+            .iter()
+            .find(|t| t.schema.name == "documents")
+            .map(|t| batch_of(t).map(|b| (t.schema, b)))
+            .transpose()?,
+        false => None,
+    };
     let tables: Vec<cells::TableRef> = ds
         .tables
         .iter()
         .zip(&batches)
-        .map(|(t, b)| (t.schema, b))
+        .filter_map(|(t, b)| Some((t.schema, b.as_ref()?)))
+        .chain(documents.iter().map(|(s, b)| (*s, b)))
         .collect();
     let m = ds.meta;
     // One citation everywhere: Croissant's citeAs is the card's BibTeX.
