@@ -188,7 +188,7 @@ pub fn build_with_progress<'p>(
             .iter()
             .map(|d| crate::write::site::SourceDoc {
                 doc_id: d.doc_id.clone(),
-                text: d.chars.iter().collect(),
+                text: d.text.clone(),
             })
             .collect(),
     })

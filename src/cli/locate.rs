@@ -49,8 +49,9 @@ pub fn run(root: &Path, args: &LocateArgs) -> u8 {
 }
 
 fn print_hit(doc: &Doc, layout: Option<&Layout>, span: Span, args: &LocateArgs) {
+    let chars = doc.chars();
     let quote: String =
-        crate::text::collapse(&doc.chars[span.start..span.end].iter().collect::<String>());
+        crate::text::collapse(&chars[span.start..span.end].iter().collect::<String>());
     let page = layout.map_or("?".into(), |l| {
         l.page_of(span.start)
             .map_or("none (no printed pages)".into(), |p| p.to_string())
@@ -66,7 +67,7 @@ fn print_hit(doc: &Doc, layout: Option<&Layout>, span: Span, args: &LocateArgs) 
     println!("[[{}]]", args.table);
     println!("quote = {}", toml_string(&quote));
     if count > 1 {
-        let before: String = doc.chars[span.start.saturating_sub(40)..span.start]
+        let before: String = chars[span.start.saturating_sub(40)..span.start]
             .iter()
             .collect();
         let before = crate::text::collapse(&before);

@@ -104,7 +104,7 @@ pub fn derive_row(
             },
             (Derive::SourcePath, _, Some(l)) => Value::Str(Text::from(l.doc.source_rel.as_str())),
             (Derive::SourceBytes, _, Some(l)) => int(l.doc.bytes),
-            (Derive::SourceChars, _, Some(l)) => int(l.doc.chars.len()),
+            (Derive::SourceChars, _, Some(l)) => int(l.doc.char_count),
             (Derive::EdtfStart(from), _, _) => edtf_of(from)
                 .and_then(|e| e.start)
                 .map_or(Value::Null, |e| Value::Date(edtf::days(e))),

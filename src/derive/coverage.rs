@@ -397,8 +397,7 @@ pub fn generate(c: &Contract, laid: &[Laid], tables: &Tables) -> Vec<Vec<Value>>
 }
 
 /// The running text of a document: not footnote text, markers, furniture or URLs.
-fn running_text(l: &Laid) -> Vec<bool> {
-    let chars = &l.doc.chars;
+fn running_text(l: &Laid, chars: &[char]) -> Vec<bool> {
     let mut body: Vec<bool> = l.layout.not_body.iter().map(|b| !b).collect();
     for &(m, n) in &l.layout.markers {
         let len = n.to_string().len();
@@ -429,8 +428,9 @@ fn running_text(l: &Laid) -> Vec<bool> {
 
 fn document(c: &Contract, l: &Laid, spans: &DocSpans) -> Vec<Vec<Value>> {
     let h = &c.coverage;
-    let (doc, chars) = (l.doc.doc_id.as_str(), &l.doc.chars);
-    let body = running_text(l);
+    let chars = &l.doc.chars();
+    let doc = l.doc.doc_id.as_str();
+    let body = running_text(l, chars);
     let mut tokens = numbers(chars, &body);
     tokens.extend(names(chars).into_iter().filter(|t| body[t.start]));
     tokens.sort_by_key(|t| (t.start, t.kind));

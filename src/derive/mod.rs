@@ -142,8 +142,9 @@ pub fn lay_out<'p>(
         .map(|&((t, i), span)| (vals[t][i][number].as_int(), span))
         .collect();
     let field = |i: usize| doc.record.values[i].as_int();
+    let chars = doc.chars();
     let input = layout::Input {
-        chars: &doc.chars,
+        chars: &chars,
         // A source has printed pages when its record gives them; `[layout]` (running
         // headers, blocks that are not page starts) only refines how they are found.
         pages: match (
@@ -176,7 +177,7 @@ pub fn lay_out<'p>(
     }
     // A passage is running text or one footnote's text, never a mix with page furniture.
     for &((t, i), span) in &spans {
-        if let Some(problem) = layout.region_problem(&doc.chars, span) {
+        if let Some(problem) = layout.region_problem(&chars, span) {
             diags.push(
                 p.rows[t][i].row.origin.at("quote"),
                 Code::QuoteRegion,

@@ -438,8 +438,9 @@ fn load_doc(
         source_rel,
         source_shown,
         bytes: n,
-        chars: text.chars().collect(),
+        char_count: text.chars().count(),
         norm: Normalized::new(&text),
+        text,
     })
 }
 

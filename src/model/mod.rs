@@ -108,8 +108,18 @@ pub struct Doc {
     pub source_rel: String,
     pub source_shown: String,
     pub bytes: usize,
-    pub chars: Vec<char>,
+    /// The source text, and its length in code points (the unit of every offset).
+    pub text: String,
+    pub char_count: usize,
     pub norm: Normalized,
+}
+
+impl Doc {
+    /// The text as code points, for offset arithmetic; made when needed, because held for
+    /// every document they took four bytes a character.
+    pub fn chars(&self) -> Vec<char> {
+        self.text.chars().collect()
+    }
 }
 
 /// A curated row and the document its quote is proved against.
