@@ -56,10 +56,15 @@ pub fn build_with_progress<'p>(
         })
         .collect();
     progress.finish_and_clear();
-    let mut spans: HashMap<(&str, usize), Span> = HashMap::new();
+    // The proved span of each quoted row, by table and row index.
+    let mut spans: HashMap<&str, Vec<Option<Span>>> = HashMap::new();
     let mut laid = Vec::with_capacity(staged.len());
     for (l, s, d) in staged {
-        spans.extend(s);
+        for ((t, i), span) in s {
+            spans
+                .entry(t)
+                .or_insert_with(|| vec![None; p.rows[t].len()])[i] = Some(span);
+        }
         diags.0.extend(d.0);
         laid.push(l);
     }
@@ -108,7 +113,7 @@ pub fn build_with_progress<'p>(
                     .map(|(i, (values, c))| {
                         // Rows whose quote failed keep null provenance: the build fails
                         // anyway, and keeping them avoids a cascade of foreign-key errors.
-                        let span = spans.get(&(name.as_str(), i)).copied();
+                        let span = spans.get(name.as_str()).and_then(|s| s[i]);
                         let own;
                         let id = match doc_ids.get(c.doc.as_str()) {
                             Some(id) => id,

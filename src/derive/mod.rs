@@ -35,10 +35,21 @@ pub fn rows_by_doc(p: &Project) -> HashMap<&str, Vec<(&str, usize)>> {
     by_doc
 }
 
-fn quote_of<'v>(p: &Project, vals: &'v Values, t: &str, i: usize) -> Option<&'v str> {
-    p.schemas[t]
-        .index("quote")
-        .and_then(|q| vals[t][i][q].as_str())
+/// The `quote` column of each table that has one.
+fn quote_columns(p: &Project) -> HashMap<&str, usize> {
+    p.schemas
+        .iter()
+        .filter_map(|(t, s)| Some((t.as_str(), s.index("quote")?)))
+        .collect()
+}
+
+fn quote_of<'v>(
+    cols: &HashMap<&str, usize>,
+    vals: &'v Values,
+    t: &str,
+    i: usize,
+) -> Option<&'v str> {
+    cols.get(t).and_then(|&q| vals[t][i][q].as_str())
 }
 
 /// One document's stage: resolve all its quotes in one pass, then derive its layout.
@@ -51,13 +62,14 @@ pub fn lay_out<'p>(
     doc: &'p Doc,
     reqs: &[(&'p str, usize)],
 ) -> Staged<'p> {
+    let quote_cols = quote_columns(p);
     let mut diags = Diags::default();
     let mut requests: Vec<Request> = reqs
         .iter()
         .map(|&(t, i)| {
             let c = &p.rows[t][i];
             Request {
-                quote: quote_of(p, vals, t, i).unwrap_or(""),
+                quote: quote_of(&quote_cols, vals, t, i).unwrap_or(""),
                 prefix: c.row.input("quote_prefix"),
             }
         })
@@ -115,7 +127,7 @@ pub fn lay_out<'p>(
             }
             (Some(&(t, i)), res) => {
                 let c = &p.rows[t][i];
-                if quote_of(p, vals, t, i).is_none() {
+                if quote_of(&quote_cols, vals, t, i).is_none() {
                     continue; // already reported as a missing required value
                 }
                 match res {
