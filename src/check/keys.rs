@@ -4,7 +4,9 @@ use crate::diag::{Code, Diags, Loc};
 use crate::model::{Project, Tables};
 use crate::value::Value;
 use rayon::prelude::*;
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, BuildHasherDefault};
 
 /// One column of a key, borrowed from the row (no copy, no reference count).
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -76,6 +78,61 @@ impl<'a> Key<'a> {
     }
 }
 
+/// The rows of a table by one of its keys, held compactly: by the key's hash, to the
+/// first row with it; a row whose key shares a hash with a different key (rare) goes to
+/// a map by the key itself. At corpus scale a map by whole keys held ten times the bytes.
+struct KeyIndex<'a> {
+    rows: &'a [Vec<Value>],
+    idx: Vec<usize>,
+    by_hash: HashMap<u64, u32, BuildHasherDefault<Fx>>,
+    collided: HashMap<Key<'a>, usize, BuildHasherDefault<Fx>>,
+    /// FxHash of the key (a test gives every key the same hash).
+    hash: fn(&Key) -> u64,
+}
+
+impl<'a> KeyIndex<'a> {
+    fn new(rows: &'a [Vec<Value>], idx: Vec<usize>) -> Self {
+        KeyIndex {
+            by_hash: HashMap::with_capacity_and_hasher(rows.len(), Default::default()),
+            collided: HashMap::default(),
+            rows,
+            idx,
+            hash: |key| BuildHasherDefault::<Fx>::default().hash_one(key),
+        }
+    }
+    /// The first row with `key`.
+    fn get(&self, key: &Key<'a>) -> Option<usize> {
+        let first = *self.by_hash.get(&(self.hash)(key))? as usize;
+        if Key::of(&self.rows[first], &self.idx).as_ref() == Some(key) {
+            Some(first)
+        } else {
+            self.collided.get(key).copied()
+        }
+    }
+    /// Adds row `r` with `key`, or returns the first row that already has it.
+    fn insert(&mut self, key: Key<'a>, r: usize) -> Option<usize> {
+        match self.by_hash.entry((self.hash)(&key)) {
+            Entry::Vacant(e) => {
+                e.insert(r as u32);
+                None
+            }
+            Entry::Occupied(e) => {
+                let first = *e.get() as usize;
+                if Key::of(&self.rows[first], &self.idx).as_ref() == Some(&key) {
+                    return Some(first);
+                }
+                match self.collided.entry(key) {
+                    Entry::Vacant(e) => {
+                        e.insert(r);
+                        None
+                    }
+                    Entry::Occupied(e) => Some(*e.get()),
+                }
+            }
+        }
+    }
+}
+
 /// Primary keys, unique columns and foreign keys, as declared in the schemas. Each key
 /// and each foreign key is checked on its own, on all cores.
 pub fn check_keys(p: &Project, tables: &Tables, diags: &mut Diags) {
@@ -117,12 +174,12 @@ pub fn check_keys(p: &Project, tables: &Tables, diags: &mut Diags) {
         .into_par_iter()
         .map(|(name, schema, rows, idx)| {
             let mut found = Diags::default();
-            let mut seen: KeyMap = KeyMap::with_capacity_and_hasher(rows.len(), Default::default());
+            let mut seen = KeyIndex::new(rows, idx.clone());
             for (r, row) in rows.iter().enumerate() {
                 let Some(key) = Key::of(row, &idx) else {
                     continue;
                 };
-                if let Some(&first) = seen.get(&key) {
+                if let Some(first) = seen.insert(key, r) {
                     let names: Vec<&str> = idx
                         .iter()
                         .map(|&i| schema.fields[i].name.as_str())
@@ -133,12 +190,10 @@ pub fn check_keys(p: &Project, tables: &Tables, diags: &mut Diags) {
                         format!(
                             "{name}: {} = {} is used twice (first at {})",
                             names.join("+"),
-                            key.text(),
+                            Key::of(row, &idx).map_or_else(String::new, |k| k.text()),
                             loc(name, first, names[0])
                         ),
                     );
-                } else {
-                    seen.insert(key, r);
                 }
             }
             let kept = targets
@@ -147,7 +202,7 @@ pub fn check_keys(p: &Project, tables: &Tables, diags: &mut Diags) {
             (found, kept)
         })
         .collect();
-    let mut keysets: HashMap<(&str, Vec<usize>), KeyMap> = HashMap::new();
+    let mut keysets: HashMap<(&str, Vec<usize>), KeyIndex> = HashMap::new();
     for (found, kept) in checked {
         diags.0.extend(found.0);
         keysets.extend(kept);
@@ -190,7 +245,7 @@ pub fn check_keys(p: &Project, tables: &Tables, diags: &mut Diags) {
                 let Some(key) = Key::of(row, &fk.fields) else {
                     continue;
                 };
-                if set.contains_key(&key) {
+                if set.get(&key).is_some() {
                     continue;
                 }
                 if fk.table == "documents" && p.broken_docs.contains(&key.parts()[0].text()) {
@@ -234,6 +289,25 @@ impl std::hash::Hasher for Fx {
     }
 }
 
-type KeyMap<'a> = HashMap<Key<'a>, usize, std::hash::BuildHasherDefault<Fx>>;
 /// A key kept for the foreign keys that point at it: (table, columns) and its rows.
-type KeySet<'a> = ((&'a str, Vec<usize>), KeyMap<'a>);
+type KeySet<'a> = ((&'a str, Vec<usize>), KeyIndex<'a>);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_that_share_a_hash_are_still_told_apart() {
+        let row = |id: &str| vec![Value::Str(id.into())];
+        let rows = vec![row("a"), row("b"), row("a"), row("b"), row("c")];
+        let mut index = KeyIndex::new(&rows, vec![0]);
+        index.hash = |_| 7;
+        let key = |r: usize| Key::of(&rows[r], &[0]).unwrap();
+        let firsts: Vec<Option<usize>> = (0..rows.len()).map(|r| index.insert(key(r), r)).collect();
+        assert_eq!(firsts, vec![None, None, Some(0), Some(1), None]);
+        assert_eq!(index.get(&key(3)), Some(1));
+        assert_eq!(index.get(&key(4)), Some(4));
+        let other = vec![row("d")];
+        assert_eq!(index.get(&Key::of(&other[0], &[0]).unwrap()), None);
+    }
+}
