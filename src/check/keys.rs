@@ -307,7 +307,7 @@ mod tests {
         assert_eq!(firsts, vec![None, None, Some(0), Some(1), None]);
         assert_eq!(index.get(&key(3)), Some(1));
         assert_eq!(index.get(&key(4)), Some(4));
-        let other = vec![row("d")];
+        let other = [row("d")];
         assert_eq!(index.get(&Key::of(&other[0], &[0]).unwrap()), None);
     }
 }
