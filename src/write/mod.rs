@@ -234,9 +234,12 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<Vec<Written>> {
     let per_job: Vec<io::Result<Vec<Written>>> = jobs
         .into_par_iter()
         .map(|(t, batch, job)| match job {
-            Job::Csv => Ok(vec![put(
+            // Streamed to the file, hashed on the way: the largest table's CSV is over
+            // 100 MB at corpus scale.
+            Job::Csv => Ok(vec![write_csv(
+                dir,
                 format!("csv/{}.csv", t.schema.name),
-                csv_bytes(t)?,
+                t,
             )?]),
             Job::Parquet => {
                 let bytes = match batch {
@@ -474,11 +477,49 @@ pub fn hex_sha256(bytes: &[u8]) -> String {
     format!("{:x}", Sha256::digest(bytes))
 }
 
+/// A writer that hashes and counts the bytes that pass through it.
+struct Hashing<W> {
+    inner: W,
+    sha: Sha256,
+    bytes: usize,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.sha.update(&buf[..n]);
+        self.bytes += n;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Writes a table's CSV file of the version and returns its size and hash.
+fn write_csv(dir: &Path, path: String, t: &Table) -> io::Result<Written> {
+    let file = io::BufWriter::with_capacity(1 << 16, File::create(dir.join(&path))?);
+    let mut out = csv_to(
+        t,
+        Hashing {
+            inner: file,
+            sha: Sha256::new(),
+            bytes: 0,
+        },
+    )?;
+    out.flush()?;
+    Ok(Written {
+        sha256: format!("{:x}", out.sha.finalize()),
+        bytes: out.bytes,
+        path,
+    })
+}
+
 /// RFC 4180 CSV: header row, CRLF line ends, quotes only where needed, nulls empty.
-fn csv_bytes(t: &Table) -> io::Result<Vec<u8>> {
+fn csv_to<W: Write>(t: &Table, out: W) -> io::Result<W> {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
+        .from_writer(out);
     w.write_record(t.schema.fields.iter().map(|f| f.name.as_str()))?;
     let mut cell = String::new();
     for row in &t.rows {
@@ -486,16 +527,17 @@ fn csv_bytes(t: &Table) -> io::Result<Vec<u8>> {
             match v {
                 Value::Str(s) => w.write_field(s.as_bytes())?,
                 Value::Null => w.write_field(b"")?,
-                other => {
+                Value::Int(i) => {
                     cell.clear();
-                    cell.push_str(&other.to_text());
+                    let _ = std::fmt::Write::write_fmt(&mut cell, format_args!("{i}"));
                     w.write_field(cell.as_bytes())?
                 }
+                other => w.write_field(other.to_text().as_bytes())?,
             }
         }
         w.write_record(None::<&[u8]>)?;
     }
-    w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+    w.into_inner().map_err(|e| e.into_error())
 }
 
 fn is_enum(f: &crate::schema::Field) -> bool {
