@@ -13,7 +13,9 @@ use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 
 /// Builds the dataset. The curated values are moved out of the project into the output
-/// rows (the project keeps every row's origin for diagnostics), so they exist once.
+/// rows, so they exist once; the curated rows (with their origins, for diagnostics) and
+/// the documents are taken from the project and dropped once validated, because the
+/// writer needs neither.
 pub fn build<'p>(p: &'p mut Project, diags: &mut Diags) -> Option<Dataset<'p>> {
     build_with_progress(p, diags, &indicatif::ProgressBar::hidden())
 }
@@ -25,8 +27,9 @@ pub fn build_with_progress<'p>(
     diags: &mut Diags,
     progress: &indicatif::ProgressBar,
 ) -> Option<Dataset<'p>> {
-    let mut vals: Values = p
-        .rows
+    let mut curated = std::mem::take(&mut p.rows);
+    let docs = std::mem::take(&mut p.docs);
+    let mut vals: Values = curated
         .iter_mut()
         .map(|(t, rows)| {
             (
@@ -39,14 +42,14 @@ pub fn build_with_progress<'p>(
         .collect();
     let p: &'p Project = p;
     // 1-2. Per document, on all cores: quotes, page map, footnotes.
-    let by_doc = derive::rows_by_doc(p);
+    let by_doc = derive::rows_by_doc(p, &curated);
     let none = Vec::new();
-    let staged: Vec<_> = p
-        .docs
+    let staged: Vec<_> = docs
         .par_iter()
         .map(|doc| {
             let staged = derive::lay_out(
                 p,
+                &curated,
                 &vals,
                 doc,
                 by_doc.get(doc.doc_id.as_str()).unwrap_or(&none),
@@ -63,7 +66,7 @@ pub fn build_with_progress<'p>(
         for ((t, i), span) in s {
             spans
                 .entry(t)
-                .or_insert_with(|| vec![None; p.rows[t].len()])[i] = Some(span);
+                .or_insert_with(|| vec![None; curated[t].len()])[i] = Some(span);
         }
         diags.0.extend(d.0);
         laid.push(l);
@@ -103,7 +106,7 @@ pub fn build_with_progress<'p>(
             }
             Scope::Registry | Scope::Document => {
                 let values = vals.remove(name.as_str()).unwrap_or_default();
-                let curated = p.rows.get(name).map_or(&[][..], Vec::as_slice);
+                let curated = curated.get(name).map_or(&[][..], Vec::as_slice);
                 // On all cores; each row's diagnostics are kept with it (an empty list
                 // allocates nothing).
                 let derived: Vec<(Vec<Value>, Diags)> = values
@@ -181,19 +184,18 @@ pub fn build_with_progress<'p>(
         project: p,
         meta: &p.meta,
         tables: out,
-        sources: p.docs.iter().map(|d| (d.doc_id.clone(), sha(d))).collect(),
+        sources: docs.iter().map(|d| (d.doc_id.clone(), sha(d))).collect(),
         includes: p.includes.clone(),
         partition_by_doc: false,
         released: &p.released,
         reasons: reasons(p),
         site: true,
         tables_only: false,
-        texts: p
-            .docs
-            .iter()
+        texts: docs
+            .into_iter()
             .map(|d| crate::write::site::SourceDoc {
-                doc_id: d.doc_id.clone(),
-                text: d.text.clone(),
+                doc_id: d.doc_id,
+                text: d.text,
             })
             .collect(),
     })

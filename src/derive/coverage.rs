@@ -290,15 +290,19 @@ fn names(chars: &[char]) -> Vec<Token> {
 }
 
 /// Spans of one document that can cover a token, sorted by start, with the longest
-/// length so a lookup only scans the spans that can reach the token.
+/// length so a lookup only scans the spans that can reach the token. Each is labelled
+/// by (table, id), written `table/id` only in the rows made.
 #[derive(Default)]
 struct Spans<'t> {
-    items: Vec<(usize, usize, std::borrow::Cow<'t, str>)>,
+    items: Vec<(usize, usize, Label<'t>)>,
     longest: usize,
 }
 
+/// What covers a token: a table and a row id.
+type Label<'t> = (&'t str, &'t str);
+
 impl<'t> Spans<'t> {
-    fn push(&mut self, start: usize, end: usize, label: std::borrow::Cow<'t, str>) {
+    fn push(&mut self, start: usize, end: usize, label: Label<'t>) {
         self.longest = self.longest.max(end - start);
         self.items.push((start, end, label));
     }
@@ -307,7 +311,7 @@ impl<'t> Spans<'t> {
     }
     /// Labels of the spans that hold [start, end) whole (or, with `overlap`, share a
     /// code point with it).
-    fn at(&self, start: usize, end: usize, overlap: bool) -> BTreeSet<&str> {
+    fn at(&self, start: usize, end: usize, overlap: bool) -> BTreeSet<Label<'t>> {
         let upto = self.items.partition_point(|s| s.0 < end.max(start + 1));
         let from = self.items[..upto].partition_point(|s| s.0 + self.longest < start);
         self.items[from..upto]
@@ -319,7 +323,7 @@ impl<'t> Spans<'t> {
                     s.0 <= start && end <= s.1
                 }
             })
-            .map(|s| s.2.as_ref())
+            .map(|s| s.2)
             .collect()
     }
 }
@@ -355,7 +359,7 @@ pub fn generate(c: &Contract, laid: &[Laid], tables: &Tables) -> Vec<Vec<Value>>
                     .entry(doc)
                     .or_default()
                     .facts
-                    .push(a, b, format!("{}/{id}", s.table).into());
+                    .push(a, b, (s.table.as_str(), id));
             }
         }
     }
@@ -371,7 +375,7 @@ pub fn generate(c: &Contract, laid: &[Laid], tables: &Tables) -> Vec<Vec<Value>>
                 .entry(doc)
                 .or_default()
                 .mentions
-                .push(a, b, format!("{}/{id}", e.table).into());
+                .push(a, b, (e.table.as_str(), id));
         }
     }
     for r in rows_of("audit_notes") {
@@ -473,7 +477,12 @@ fn document(c: &Contract, l: &Laid, spans: &DocSpans) -> Vec<Vec<Value>> {
             if by.is_empty() {
                 Value::Null
             } else {
-                Value::Str(by.into_iter().collect::<Vec<_>>().join(" ").into())
+                // In the order of the text `table/id`, each once.
+                let mut labels: Vec<String> =
+                    by.iter().map(|(t, id)| format!("{t}/{id}")).collect();
+                labels.sort();
+                labels.dedup();
+                Value::Str(labels.join(" ").into())
             },
             note.map_or(Value::Null, |n| Value::Str(n.into())),
         ]));

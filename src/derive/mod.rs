@@ -11,7 +11,7 @@ pub use columns::{derive_row, Context};
 
 use crate::contract::RowBuilder;
 use crate::diag::{Code, Diags};
-use crate::model::{Doc, Laid, Layout, Project, Span};
+use crate::model::{Doc, Laid, Layout, Project, Rows, Span};
 use crate::prove::{self, Miss, Request};
 use crate::value::{Text, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -20,9 +20,9 @@ use std::collections::{BTreeMap, HashMap};
 pub type Values = BTreeMap<String, Vec<Vec<Value>>>;
 
 /// Quote rows of each document: (table, row index), in table and row order.
-pub fn rows_by_doc(p: &Project) -> HashMap<&str, Vec<(&str, usize)>> {
+pub fn rows_by_doc<'c>(p: &Project, curated: &'c Rows) -> HashMap<&'c str, Vec<(&'c str, usize)>> {
     let mut by_doc: HashMap<&str, Vec<(&str, usize)>> = HashMap::new();
-    for (table, rows) in &p.rows {
+    for (table, rows) in curated {
         if p.schemas[table].has_quote() {
             for (i, c) in rows.iter().enumerate() {
                 by_doc
@@ -58,6 +58,7 @@ pub type Staged<'p> = (Laid<'p>, Vec<((&'p str, usize), Span)>, Diags);
 
 pub fn lay_out<'p>(
     p: &'p Project,
+    curated: &'p Rows,
     vals: &Values,
     doc: &'p Doc,
     reqs: &[(&'p str, usize)],
@@ -67,7 +68,7 @@ pub fn lay_out<'p>(
     let mut requests: Vec<Request> = reqs
         .iter()
         .map(|&(t, i)| {
-            let c = &p.rows[t][i];
+            let c = &curated[t][i];
             Request {
                 quote: quote_of(&quote_cols, vals, t, i).unwrap_or(""),
                 prefix: c.row.input("quote_prefix"),
@@ -113,7 +114,7 @@ pub fn lay_out<'p>(
             if let Err(miss) = res {
                 prove::report(
                     &mut diags,
-                    p.rows[t][i].row.origin.at(col),
+                    curated[t][i].row.origin.at(col),
                     &doc.source_shown,
                     miss,
                 );
@@ -126,7 +127,7 @@ pub fn lay_out<'p>(
                 prove::report(&mut diags, doc.layout_loc.clone(), &doc.source_shown, miss)
             }
             (Some(&(t, i)), res) => {
-                let c = &p.rows[t][i];
+                let c = &curated[t][i];
                 if quote_of(&quote_cols, vals, t, i).is_none() {
                     continue; // already reported as a missing required value
                 }
@@ -191,7 +192,7 @@ pub fn lay_out<'p>(
     for &((t, i), span) in &spans {
         if let Some(problem) = layout.region_problem(&chars, span) {
             diags.push(
-                p.rows[t][i].row.origin.at("quote"),
+                curated[t][i].row.origin.at("quote"),
                 Code::QuoteRegion,
                 format!("the quote {problem}; quote running text or one footnote, not both"),
             );
@@ -213,10 +214,10 @@ pub fn layout_of(p: &Project, doc: &Doc) -> Option<Layout> {
             )
         })
         .collect();
-    let reqs = rows_by_doc(p)
+    let reqs = rows_by_doc(p, &p.rows)
         .remove(doc.doc_id.as_str())
         .unwrap_or_default();
-    let (laid, _, diags) = lay_out(p, &vals, doc, &reqs);
+    let (laid, _, diags) = lay_out(p, &p.rows, &vals, doc, &reqs);
     (!diags.0.iter().any(|d| d.code == Code::PageMap)).then_some(laid.layout)
 }
 

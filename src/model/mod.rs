@@ -122,6 +122,9 @@ impl Doc {
     }
 }
 
+/// Curated rows by table name.
+pub type Rows = BTreeMap<String, Vec<Curated>>;
+
 /// A curated row and the document its quote is proved against.
 pub struct Curated {
     pub doc: String,
@@ -134,7 +137,7 @@ pub struct Project {
     pub schemas: BTreeMap<String, Schema>,
     pub docs: Vec<Doc>,
     /// Curated rows by table name (registry and document tables).
-    pub rows: BTreeMap<String, Vec<Curated>>,
+    pub rows: Rows,
     /// Files copied into every version: (name in the version, bytes).
     pub includes: Vec<(String, Vec<u8>)>,
     /// Retired ids, with where each was written.
