@@ -222,6 +222,21 @@ impl Schema {
     }
 }
 
+/// A regex error on one line: the engine's own message draws the pattern with a caret
+/// under the fault over several lines.
+fn regex_error(e: &regex::Error) -> String {
+    let text = e.to_string();
+    let what = text
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("error: "))
+        .unwrap_or(text.trim());
+    match text.lines().nth(1) {
+        Some(pattern) => format!("{what} (in {})", pattern.trim()),
+        None => what.to_string(),
+    }
+}
+
 /// Parses one table schema; `stem` is its file name without `.json`, which must be
 /// the table's name. Problems are reported against `file`.
 pub fn parse(text: &str, stem: &str, file: &str, diags: &mut Diags) -> Option<Schema> {
@@ -313,7 +328,11 @@ pub fn parse(text: &str, stem: &str, file: &str, diags: &mut Diags) -> Option<Sc
         let pattern = c.pattern.as_ref().and_then(|p| match Regex::new(p) {
             Ok(r) => Some(r),
             Err(e) => {
-                bad(format!("field '{}': bad pattern: {e}", f.name));
+                bad(format!(
+                    "field '{}': bad pattern: {}",
+                    f.name,
+                    regex_error(&e)
+                ));
                 None
             }
         });

@@ -86,7 +86,7 @@ struct KeyIndex<'a> {
     idx: Vec<usize>,
     by_hash: HashMap<u64, u32, BuildHasherDefault<Fx>>,
     collided: HashMap<Key<'a>, usize, BuildHasherDefault<Fx>>,
-    /// FxHash of the key (a test gives every key the same hash).
+    /// FxHash of the key; a field only so the unit test can give every key the same hash.
     hash: fn(&Key) -> u64,
 }
 
@@ -110,18 +110,18 @@ impl<'a> KeyIndex<'a> {
         }
     }
     /// Adds row `r` with `key`, or returns the first row that already has it.
-    fn insert(&mut self, key: Key<'a>, r: usize) -> Option<usize> {
-        match self.by_hash.entry((self.hash)(&key)) {
+    fn insert(&mut self, key: &Key<'a>, r: usize) -> Option<usize> {
+        match self.by_hash.entry((self.hash)(key)) {
             Entry::Vacant(e) => {
-                e.insert(r as u32);
+                e.insert(u32::try_from(r).expect("fewer than 4 billion rows in a table"));
                 None
             }
             Entry::Occupied(e) => {
                 let first = *e.get() as usize;
-                if Key::of(&self.rows[first], &self.idx).as_ref() == Some(&key) {
+                if Key::of(&self.rows[first], &self.idx).as_ref() == Some(key) {
                     return Some(first);
                 }
-                match self.collided.entry(key) {
+                match self.collided.entry(key.clone()) {
                     Entry::Vacant(e) => {
                         e.insert(r);
                         None
@@ -179,7 +179,7 @@ pub fn check_keys(p: &Project, tables: &Tables, diags: &mut Diags) {
                 let Some(key) = Key::of(row, &idx) else {
                     continue;
                 };
-                if let Some(first) = seen.insert(key, r) {
+                if let Some(first) = seen.insert(&key, r) {
                     let names: Vec<&str> = idx
                         .iter()
                         .map(|&i| schema.fields[i].name.as_str())
@@ -190,7 +190,7 @@ pub fn check_keys(p: &Project, tables: &Tables, diags: &mut Diags) {
                         format!(
                             "{name}: {} = {} is used twice (first at {})",
                             names.join("+"),
-                            Key::of(row, &idx).map_or_else(String::new, |k| k.text()),
+                            key.text(),
                             loc(name, first, names[0])
                         ),
                     );
@@ -303,7 +303,8 @@ mod tests {
         let mut index = KeyIndex::new(&rows, vec![0]);
         index.hash = |_| 7;
         let key = |r: usize| Key::of(&rows[r], &[0]).unwrap();
-        let firsts: Vec<Option<usize>> = (0..rows.len()).map(|r| index.insert(key(r), r)).collect();
+        let firsts: Vec<Option<usize>> =
+            (0..rows.len()).map(|r| index.insert(&key(r), r)).collect();
         assert_eq!(firsts, vec![None, None, Some(0), Some(1), None]);
         assert_eq!(index.get(&key(3)), Some(1));
         assert_eq!(index.get(&key(4)), Some(4));

@@ -36,9 +36,10 @@ pub fn run(root: &Path, args: &LocateArgs) -> u8 {
         .filter(|d| args.doc.as_ref().is_none_or(|x| *x == d.doc_id))
     {
         let layout = crate::derive::layout_of(&p, doc);
+        let chars = doc.chars();
         for span in resolve::find_all(&doc.norm, &args.phrase) {
             hits += 1;
-            print_hit(doc, layout.as_ref(), span, args);
+            print_hit(doc, &chars, layout.as_ref(), span, args);
         }
     }
     if hits == 0 {
@@ -48,8 +49,7 @@ pub fn run(root: &Path, args: &LocateArgs) -> u8 {
     0
 }
 
-fn print_hit(doc: &Doc, layout: Option<&Layout>, span: Span, args: &LocateArgs) {
-    let chars = doc.chars();
+fn print_hit(doc: &Doc, chars: &[char], layout: Option<&Layout>, span: Span, args: &LocateArgs) {
     let quote: String =
         crate::text::collapse(&chars[span.start..span.end].iter().collect::<String>());
     let page = layout.map_or("?".into(), |l| {

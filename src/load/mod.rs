@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use toml::de::{DeTable, DeValue};
+use toml::de::DeTable;
 use toml::Spanned;
 
 /// Hand-written files that travel with every version: (path from the root, name in the
@@ -374,7 +374,7 @@ fn load_doc(
         None => (None, index.loc(0)),
         Some((k, v)) => {
             let loc = index.loc(k.span().start);
-            match LayoutConfig::deserialize(owned(v.into_inner())) {
+            match LayoutConfig::deserialize(toml::de::ValueDeserializer::from(v)) {
                 Ok(l) => (Some(l), loc),
                 Err(e) => {
                     diags.push(
@@ -442,25 +442,4 @@ fn load_doc(
         norm: Normalized::new(&text),
         text,
     })
-}
-
-/// A parsed TOML value as an owned `toml::Value`, for the nested `[layout]` table that
-/// serde reads.
-fn owned(v: DeValue) -> toml::Value {
-    match v {
-        DeValue::String(s) => toml::Value::String(s.into_owned()),
-        DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
-            .map_or_else(|_| toml::Value::String(i.to_string()), toml::Value::Integer),
-        DeValue::Float(f) => toml::Value::Float(f.as_str().parse().unwrap_or(f64::NAN)),
-        DeValue::Boolean(b) => toml::Value::Boolean(b),
-        DeValue::Datetime(d) => toml::Value::Datetime(d),
-        DeValue::Array(a) => {
-            toml::Value::Array(a.into_iter().map(|x| owned(x.into_inner())).collect())
-        }
-        DeValue::Table(t) => toml::Value::Table(
-            t.into_iter()
-                .map(|(k, x)| (k.into_inner().into_owned(), owned(x.into_inner())))
-                .collect(),
-        ),
-    }
 }

@@ -84,7 +84,8 @@ pub enum Raw<'a> {
     Str(Cow<'a, str>),
     /// None: outside the 64-bit range.
     Int(Option<i64>),
-    Float(f64),
+    /// None: a finite numeral outside the 64-bit float range (as toml itself rejects).
+    Float(Option<f64>),
     Bool(bool),
     Other(&'static str),
 }
@@ -94,7 +95,12 @@ impl<'a> Raw<'a> {
         match v {
             DeValue::String(s) => Raw::Str(s),
             DeValue::Integer(i) => Raw::Int(i64::from_str_radix(i.as_str(), i.radix()).ok()),
-            DeValue::Float(f) => Raw::Float(f.as_str().parse().unwrap_or(f64::NAN)),
+            DeValue::Float(f) => Raw::Float(
+                f.as_str()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|x| !x.is_infinite() || f.as_str().contains("inf")),
+            ),
             DeValue::Boolean(b) => Raw::Bool(b),
             other => Raw::Other(other.type_str()),
         }
@@ -337,9 +343,17 @@ pub fn convert(
             );
             return None;
         }
+        (FieldType::Number, Raw::Float(None)) => {
+            diags.push(
+                loc(),
+                Code::Range,
+                format!("'{name}' is outside the 64-bit float range"),
+            );
+            return None;
+        }
         (FieldType::Integer, Raw::Int(Some(i))) => Value::Int(i),
         (FieldType::Number, Raw::Int(Some(i))) => Value::Num(i as f64),
-        (FieldType::Number, Raw::Float(f)) if f.is_finite() => Value::Num(f),
+        (FieldType::Number, Raw::Float(Some(f))) if f.is_finite() => Value::Num(f),
         (FieldType::Boolean, Raw::Bool(b)) => Value::Bool(b),
         (t, other) => {
             diags.push(

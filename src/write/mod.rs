@@ -74,6 +74,9 @@ pub fn write_version(ds: &Dataset, out_root: &Path, release: bool) -> io::Result
         }
     }
     fs::create_dir_all(&tmp)?;
+    // Opened before anything is written: `syncfs` reports the write errors seen since its
+    // descriptor was opened (Linux 5.8 and later).
+    let folder = File::open(&tmp)?;
     let mut written = write_files(ds, &tmp)?;
     // The release notes go into the archive: a release writes them; rebuilding a released
     // version puts its notes back, so the archive can be compared byte for byte.
@@ -99,7 +102,7 @@ pub fn write_version(ds: &Dataset, out_root: &Path, release: bool) -> io::Result
     }
     // Every file of the version reaches the disk before the version is swapped in: one
     // `syncfs` instead of an `fsync` per file (which took a third of a one-article build).
-    sync_folder(&tmp)?;
+    sync_folder(&folder, &tmp)?;
     failpoint("before-swap");
     if !target.exists() {
         fs::rename(&tmp, &target)?;
@@ -198,8 +201,9 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<Vec<Written>> {
     // Tables are encoded on all cores; each file is written as soon as it is made and
     // only its size and hash are kept.
     // Each table becomes one Arrow batch, once: Parquet, the release surface and the
-    // site all read it. A tables-only build needs a batch only for its Parquet file, so
-    // each is made in that job and dropped after it (a sixth less memory at corpus scale).
+    // site all read it. A tables-only build needs a batch only for its Parquet file (and
+    // the documents' for the citation), so each is made in that job and dropped after it
+    // (a sixth less memory at corpus scale).
     let put = |path: String, bytes: Vec<u8>| put_file(dir, path, bytes);
     let batch_of = |t: &Table| {
         record_batch(
@@ -411,14 +415,14 @@ fn write_site(
     Ok(out)
 }
 
-/// Flushes every file written under `dir`: Linux `syncfs`, one call for the whole file
-/// system; elsewhere `sync_all` of each file and folder.
+/// Flushes every file written under `dir`, whose handle `folder` was opened before they
+/// were: Linux `syncfs`, one call for the whole file system; elsewhere `sync_all` of each
+/// file and folder.
 #[cfg(target_os = "linux")]
-fn sync_folder(dir: &Path) -> io::Result<()> {
+fn sync_folder(folder: &File, _dir: &Path) -> io::Result<()> {
     use std::os::fd::AsRawFd;
-    let f = File::open(dir)?;
     // SAFETY: a valid open file descriptor.
-    if unsafe { libc::syncfs(f.as_raw_fd()) } == 0 {
+    if unsafe { libc::syncfs(folder.as_raw_fd()) } == 0 {
         Ok(())
     } else {
         Err(io::Error::last_os_error())
@@ -426,19 +430,20 @@ fn sync_folder(dir: &Path) -> io::Result<()> {
 }
 
 #[cfg(not(target_os = "linux"))]
-fn sync_folder(dir: &Path) -> io::Result<()> {
+fn sync_folder(folder: &File, dir: &Path) -> io::Result<()> {
     for entry in fs::read_dir(dir)? {
         let path = entry?.path();
         if path.is_dir() {
-            sync_folder(&path)?;
+            sync_folder(&File::open(&path)?, &path)?;
         } else {
             File::open(&path)?.sync_all()?;
         }
     }
-    File::open(dir)?.sync_all()
+    folder.sync_all()
 }
 
-/// A file a library wrote into the version (the SQLite database): recorded with its size and hash, without writing it a second time.
+/// A file a library wrote into the version (the SQLite database): recorded with its size
+/// and hash, without writing it a second time.
 fn record_file(dir: &Path, path: String) -> io::Result<Written> {
     let full = dir.join(&path);
     let bytes = fs::read(&full)?;
