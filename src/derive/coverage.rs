@@ -440,6 +440,8 @@ fn document(c: &Contract, l: &Laid, spans: &DocSpans) -> Vec<Vec<Value>> {
     tokens.sort_by_key(|t| (t.start, t.kind));
     tokens.dedup_by_key(|t| (t.start, t.kind));
     let doc_id = Value::Str(doc.into());
+    // A document repeats its numbers and names: each text is held once.
+    let mut texts: HashMap<String, Value> = HashMap::new();
     let mut out = Vec::with_capacity(tokens.len());
     for t in tokens {
         let (kind, note_kind) = match t.kind {
@@ -466,26 +468,31 @@ fn document(c: &Contract, l: &Laid, spans: &DocSpans) -> Vec<Vec<Value>> {
         }];
         let token: String = chars[t.start..t.end].iter().collect();
         let int = |x: usize| Value::Int(x as i64);
-        out.push(c.coverage_rows.row([
-            doc_id.clone(),
-            int(t.start),
-            int(t.end),
-            l.layout.page_of(t.start).map_or(Value::Null, Value::Int),
-            kind.clone(),
-            Value::Str(crate::text::collapse(&token).into()),
-            status.clone(),
-            if by.is_empty() {
-                Value::Null
-            } else {
-                // In the order of the text `table/id`, each once.
-                let mut labels: Vec<String> =
-                    by.iter().map(|(t, id)| format!("{t}/{id}")).collect();
-                labels.sort();
-                labels.dedup();
-                Value::Str(labels.join(" ").into())
-            },
-            note.map_or(Value::Null, |n| Value::Str(n.into())),
-        ]));
+        out.push(
+            c.coverage_rows.row([
+                doc_id.clone(),
+                int(t.start),
+                int(t.end),
+                l.layout.page_of(t.start).map_or(Value::Null, Value::Int),
+                kind.clone(),
+                texts
+                    .entry(crate::text::collapse(&token))
+                    .or_insert_with_key(|t| Value::Str(t.as_str().into()))
+                    .clone(),
+                status.clone(),
+                if by.is_empty() {
+                    Value::Null
+                } else {
+                    // In the order of the text `table/id`, each once.
+                    let mut labels: Vec<String> =
+                        by.iter().map(|(t, id)| format!("{t}/{id}")).collect();
+                    labels.sort();
+                    labels.dedup();
+                    Value::Str(labels.join(" ").into())
+                },
+                note.map_or(Value::Null, |n| Value::Str(n.into())),
+            ]),
+        );
     }
     out
 }

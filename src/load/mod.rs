@@ -113,11 +113,12 @@ pub fn load(root: &Path, out_root: &Path, diags: &mut Diags) -> Option<Project> 
             broken_docs.push(doc_id);
             continue;
         };
+        let shared = crate::value::Text::from(doc_id.as_str());
         for (table, table_rows) in tables {
             rows.entry(table)
                 .or_default()
                 .extend(table_rows.into_iter().map(|row| Curated {
-                    doc: doc_id.clone(),
+                    doc: shared.clone(),
                     row,
                 }));
         }
@@ -131,7 +132,7 @@ pub fn load(root: &Path, out_root: &Path, diags: &mut Diags) -> Option<Project> 
             let doc = doc_col
                 .and_then(|i| row.values[i].as_str())
                 .unwrap_or_default()
-                .to_string();
+                .into();
             rows.entry(s.name.clone())
                 .or_default()
                 .push(Curated { doc, row });

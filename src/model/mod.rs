@@ -127,7 +127,8 @@ pub type Rows = BTreeMap<String, Vec<Curated>>;
 
 /// A curated row and the document its quote is proved against.
 pub struct Curated {
-    pub doc: String,
+    /// Shared by the document's rows.
+    pub doc: crate::value::Text,
     pub row: Row,
 }
 
