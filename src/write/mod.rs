@@ -216,8 +216,8 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<Vec<Written>> {
         .par_iter()
         .map(|t| (!ds.tables_only).then(|| batch_of(t)).transpose())
         .collect::<io::Result<_>>()?;
-    // CSV and Parquet of each table are separate jobs, so the largest table's two files
-    // are made on both cores.
+    // CSV and Parquet of each table are separate jobs, each taken by whichever core is
+    // free (`with_max_len(1)`), so the largest table's two files are made on both cores.
     #[derive(Clone, Copy)]
     enum Job {
         Csv,
@@ -237,6 +237,7 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<Vec<Written>> {
         .collect();
     let per_job: Vec<io::Result<Vec<Written>>> = jobs
         .into_par_iter()
+        .with_max_len(1)
         .map(|(t, batch, job)| match job {
             // Streamed to the file, hashed on the way: the largest table's CSV is over
             // 100 MB at corpus scale.
