@@ -23,7 +23,10 @@ SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "1 10 100 1000").split()]
 
 
 def run(cmd, **kw):
-    """Wall seconds and peak RSS (MiB) of one child process, via wait4."""
+    """Wall seconds and peak RSS (MiB) of one child process, via wait4. The file system is
+    flushed first: kdata makes its version durable with one `syncfs`, which would
+    otherwise also pay for the files the previous measurement left unflushed."""
+    os.sync()
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
     _, status, usage = os.wait4(proc.pid, 0)
