@@ -72,12 +72,14 @@ def main():
         out = d / "output"
         shutil.rmtree(out, ignore_errors=True)
         walls, rss, timings = [], 0.0, {}
-        for _ in range(3 if n < 1000 else 1):
+        # Best of three: the first run may read a corpus the page cache no longer holds.
+        for _ in range(3):
             shutil.rmtree(out, ignore_errors=True)
             wall, peak, _, err = run([BIN, "--root", d, "build", "--timings", "--tables-only"])
-            walls.append(wall)
             rss = max(rss, peak)
-            timings = json.loads(err.strip().splitlines()[-2])
+            if not walls or wall < min(walls):
+                timings = json.loads(err.strip().splitlines()[-2])  # the phases of the best run
+            walls.append(wall)
         version = out / "synthetic-0.0.1"
         fr = frictionless_time(version)
         dk = duckdb_copy_time(version)
