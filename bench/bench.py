@@ -86,7 +86,8 @@ def main():
         wall = min(walls)
         rows.append({"docs": n, "rows": timings["rows"], "wall": wall, "rss": rss, "load": timings["load_s"],
                      "validate": timings["validate_s"], "write": timings["write_s"],
-                     "parquet": timings["parquet_encode_cpu_s"], "frictionless": fr, "duckdb": dk})
+                     "parquet": timings["parquet_encode_cpu_s"], "frictionless": fr, "duckdb": dk,
+                     "phases": timings["phases"]})
         print(f"{n} docs: {wall:.2f} s, {rss:.0f} MiB", file=sys.stderr)
     def article(*extra):
         warm = []
@@ -116,6 +117,17 @@ def main():
     lines += ["", f"One-article build, warm binary (median of 10): {article_ms:.0f} ms with the site and the release surface, {bare_ms:.0f} ms with `--tables-only`."]
     if 100 in by and 1000 in by:
         lines.append(f"Scaling 100 → 1,000 documents: {by[1000]['wall'] / by[100]['wall']:.1f}× the time for 10× the input.")
+    big = rows[-1]
+    lines += [
+        "",
+        f"Profile of the best {big['docs']:,}-document run (`kdata build --timings`): each phase's wall time, "
+        "the resident memory at its end and the peak so far.",
+        "",
+        "| phase | s | RSS at its end (MiB) | peak so far (MiB) |",
+        "|---|---:|---:|---:|",
+    ]
+    for ph in big["phases"]:
+        lines.append(f"| {ph['phase']} | {ph['s']:.2f} | {ph['rss_mib'] or ''} | {ph['peak_mib'] or ''} |")
     lines += [
         "",
         "Targets (issue 9): 1,000 documents ≤ 10 s and ≤ 1 GiB; ≤ 5× DuckDB's CSV→Parquet on the same rows; "

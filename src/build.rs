@@ -59,6 +59,7 @@ pub fn build_with_progress<'p>(
         })
         .collect();
     progress.finish_and_clear();
+    crate::timings::mark("prove quotes, page maps");
     // The proved span of each quoted row, by table and row index.
     let mut spans: HashMap<&str, Vec<Option<Span>>> = HashMap::new();
     let mut laid = Vec::with_capacity(staged.len());
@@ -147,6 +148,7 @@ pub fn build_with_progress<'p>(
         tables.insert(name.as_str(), (rows, origins));
     }
 
+    crate::timings::mark("derived columns");
     // 4. Generated tables.
     let page_rows = laid
         .iter()
@@ -156,13 +158,17 @@ pub fn build_with_progress<'p>(
     for (name, rows) in [("pages", page_rows), ("mentions", mention_rows)] {
         tables.entry(name).or_default().0 = rows;
     }
+    crate::timings::mark("pages, mentions");
     // The coverage audit reads every fact table and the mentions.
     let coverage_rows = derive::coverage::generate(&p.contract, &laid, &tables);
     tables.entry("coverage").or_default().0 = coverage_rows;
 
+    crate::timings::mark("coverage audit");
     // 5. Keys, references and the whole-dataset rules.
     check::check_keys(p, &tables, diags);
+    crate::timings::mark("keys");
     check::rules(p, &tables, &laid_by, diags);
+    crate::timings::mark("rules");
     if !diags.is_empty() {
         return None;
     }
@@ -179,6 +185,7 @@ pub fn build_with_progress<'p>(
         });
         out.push(Table { schema, rows });
     }
+    crate::timings::mark("sort");
     let sha = |d: &Doc| d.record.values[p.contract.documents.sha256].to_text();
     Some(Dataset {
         project: p,

@@ -19,5 +19,6 @@ pub mod model;
 pub mod prove;
 pub mod schema;
 pub mod text;
+pub mod timings;
 pub mod value;
 pub mod write;

@@ -33,6 +33,9 @@ pub struct BuildArgs {
 /// process exit code.
 pub fn run(root: &Path, args: Option<&BuildArgs>, release: bool) -> u8 {
     let t0 = Instant::now();
+    if args.is_some_and(|a| a.timings) {
+        crate::timings::start();
+    }
     let mut diags = Diags::default();
     let out = args.map_or_else(|| PathBuf::from("output"), |a| a.out.clone());
     let out = if out.is_absolute() {
@@ -45,6 +48,7 @@ pub fn run(root: &Path, args: Option<&BuildArgs>, release: bool) -> u8 {
     let project: &'static mut Option<_> =
         Box::leak(Box::new(project::load(root, &out, &mut diags)));
     let loaded = t0.elapsed();
+    crate::timings::mark("load");
     let dataset = project
         .as_mut()
         .and_then(|p| build::build_with_progress(p, &mut diags, &progress_bar(p.docs.len())));
@@ -83,14 +87,18 @@ pub fn run(root: &Path, args: Option<&BuildArgs>, release: bool) -> u8 {
     let dir = out.join(write::version_dir_name(ds));
     let validated = t0.elapsed();
     let outcome = write::write_version(ds, &out, release);
+    crate::timings::mark("metadata, sync, swap");
     if args.timings {
         let parquet = write::PARQUET_NANOS.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1e9;
-        eprintln!(
-            "{{\"load_s\":{:.3},\"validate_s\":{:.3},\"write_s\":{:.3},\"parquet_encode_cpu_s\":{parquet:.3},\"rows\":{rows}}}",
-            loaded.as_secs_f64(),
-            (validated - loaded).as_secs_f64(),
-            (t0.elapsed() - validated).as_secs_f64()
-        );
+        let line = serde_json::json!({
+            "load_s": loaded.as_secs_f64(),
+            "validate_s": (validated - loaded).as_secs_f64(),
+            "write_s": (t0.elapsed() - validated).as_secs_f64(),
+            "parquet_encode_cpu_s": parquet,
+            "rows": rows,
+            "phases": crate::timings::phases_json(),
+        });
+        eprintln!("{line}");
     }
     match outcome {
         Ok(write::Outcome::AlreadyReleased) => {

@@ -269,6 +269,7 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<Vec<Written>> {
     for files in per_job {
         written.extend(files?);
     }
+    crate::timings::mark("CSV, Parquet");
     let package = datapackage(ds, &written);
     let sha_of = |name: &str| {
         let path = format!("parquet/{name}.parquet");

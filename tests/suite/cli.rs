@@ -409,3 +409,54 @@ fn fixture_site_marks_every_provenance_row_once() {
         "{sums}"
     );
 }
+
+#[test]
+fn timings_name_every_phase_in_order_with_memory() {
+    let s = scratch("timings");
+    let out = kdata(&s.dir, &["build", "--tables-only", "--timings"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    let line = err
+        .lines()
+        .find(|l| l.starts_with('{'))
+        .expect("a JSON line");
+    let t: serde_json::Value = serde_json::from_str(line).unwrap();
+    let phases = t["phases"].as_array().unwrap();
+    let names: Vec<&str> = phases
+        .iter()
+        .map(|p| p["phase"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "load",
+            "prove quotes, page maps",
+            "derived columns",
+            "pages, mentions",
+            "coverage audit",
+            "keys",
+            "rules",
+            "sort",
+            "CSV, Parquet",
+            "metadata, sync, swap"
+        ]
+    );
+    let total: f64 = phases.iter().map(|p| p["s"].as_f64().unwrap()).sum();
+    let whole = ["load_s", "validate_s", "write_s"]
+        .iter()
+        .map(|k| t[k].as_f64().unwrap())
+        .sum::<f64>();
+    assert!((total - whole).abs() < 0.005, "{total} vs {whole}");
+    if !cfg!(target_os = "linux") {
+        return; // memory comes from /proc
+    }
+    // Resident memory only grows into the peak, which never falls.
+    let peaks: Vec<u64> = phases
+        .iter()
+        .map(|p| p["peak_mib"].as_u64().unwrap())
+        .collect();
+    assert!(peaks.windows(2).all(|w| w[0] <= w[1]), "{peaks:?}");
+    assert!(phases
+        .iter()
+        .all(|p| p["rss_mib"].as_u64().unwrap() <= p["peak_mib"].as_u64().unwrap()));
+}

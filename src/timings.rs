@@ -1,0 +1,68 @@
+//! Phase marks for `build --timings`: when each stage ended and the process's resident
+//! memory then, so `make bench` can print where time and memory go. Off (and free)
+//! unless switched on.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
+static ON: AtomicBool = AtomicBool::new(false);
+static MARKS: Mutex<Vec<Mark>> = Mutex::new(Vec::new());
+
+/// A phase that ended: its name, its seconds, and the resident memory at its end and the
+/// peak so far (MiB; none where /proc is missing).
+#[derive(Clone, Debug)]
+pub struct Mark {
+    pub phase: &'static str,
+    pub at: Instant,
+    pub rss_mib: Option<u64>,
+    pub peak_mib: Option<u64>,
+}
+
+/// Starts recording; the first mark is the start.
+pub fn start() {
+    ON.store(true, Ordering::Relaxed);
+    mark("start");
+}
+
+/// Records the end of `phase`, when recording.
+pub fn mark(phase: &'static str) {
+    if !ON.load(Ordering::Relaxed) {
+        return;
+    }
+    let status = std::fs::read_to_string("/proc/self/status").ok();
+    let kib = |key: &str| {
+        status
+            .as_deref()?
+            .lines()
+            .find_map(|l| l.strip_prefix(key))?
+            .split_whitespace()
+            .next()?
+            .parse::<u64>()
+            .ok()
+    };
+    let m = Mark {
+        phase,
+        at: Instant::now(),
+        rss_mib: kib("VmRSS:").map(|k| k / 1024),
+        peak_mib: kib("VmHWM:").map(|k| k / 1024),
+    };
+    MARKS.lock().unwrap_or_else(|e| e.into_inner()).push(m);
+}
+
+/// The phases recorded, each with the seconds since the mark before it, as JSON.
+pub fn phases_json() -> serde_json::Value {
+    let marks = MARKS.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let phases: Vec<serde_json::Value> = marks
+        .windows(2)
+        .map(|w| {
+            serde_json::json!({
+                "phase": w[1].phase,
+                "s": (w[1].at - w[0].at).as_secs_f64(),
+                "rss_mib": w[1].rss_mib,
+                "peak_mib": w[1].peak_mib,
+            })
+        })
+        .collect();
+    serde_json::Value::Array(phases)
+}
