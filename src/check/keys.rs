@@ -207,61 +207,58 @@ pub fn check_keys(p: &Project, tables: &Tables, diags: &mut Diags) {
         diags.0.extend(found.0);
         keysets.extend(kept);
     }
-    let fk_jobs: Vec<_> = tables
-        .iter()
-        .flat_map(|(name, (rows, _))| {
-            let schema = &p.schemas[*name];
-            schema
-                .foreign_keys
-                .iter()
-                .map(move |fk| (*name, schema, rows, fk))
-        })
-        .collect();
-    let found: Vec<Diags> = fk_jobs
-        .into_par_iter()
-        .map(|(name, schema, rows, fk)| {
+    // One job per table, checking all its foreign keys in one pass over its rows (each
+    // row is read once, not once per foreign key).
+    let found: Vec<Diags> = tables
+        .par_iter()
+        .map(|(name, (rows, _))| {
             let mut found = Diags::default();
-            let target = &p.schemas[&fk.table];
-            let ref_idx: Vec<usize> = fk
-                .ref_fields
-                .iter()
-                .filter_map(|n| target.index(n))
-                .collect();
-            let Some(set) = keysets.get(&(fk.table.as_str(), ref_idx)) else {
-                found.push(
-                    Loc::file_only(&format!("schemas/{name}.json")),
-                    Code::Schema,
-                    format!(
-                        "foreign key to {}{:?} is not a primary or unique key",
-                        fk.table, fk.ref_fields
+            let schema = &p.schemas[*name];
+            let mut checks = Vec::new();
+            for fk in &schema.foreign_keys {
+                let target = &p.schemas[&fk.table];
+                let ref_idx: Vec<usize> = fk
+                    .ref_fields
+                    .iter()
+                    .filter_map(|n| target.index(n))
+                    .collect();
+                match keysets.get(&(fk.table.as_str(), ref_idx)) {
+                    None => found.push(
+                        Loc::file_only(&format!("schemas/{name}.json")),
+                        Code::Schema,
+                        format!(
+                            "foreign key to {}{:?} is not a primary or unique key",
+                            fk.table, fk.ref_fields
+                        ),
                     ),
-                );
-                return found;
-            };
-            if p.broken_tables.contains(&fk.table) {
-                return found; // its file could not be read, which is reported already
+                    // A table that could not be read is reported already.
+                    Some(_) if p.broken_tables.contains(&fk.table) => {}
+                    Some(set) => checks.push((fk, set)),
+                }
             }
             for (r, row) in rows.iter().enumerate() {
-                let Some(key) = Key::of(row, &fk.fields) else {
-                    continue;
-                };
-                if set.get(&key).is_some() {
-                    continue;
+                for (fk, set) in &checks {
+                    let Some(key) = Key::of(row, &fk.fields) else {
+                        continue;
+                    };
+                    if set.get(&key).is_some() {
+                        continue;
+                    }
+                    if fk.table == "documents" && p.broken_docs.contains(&key.parts()[0].text()) {
+                        continue;
+                    }
+                    let field = &schema.fields[fk.fields[0]].name;
+                    found.push(
+                        loc(name, r, field),
+                        Code::ForeignKey,
+                        format!(
+                            "{name}.{field} = '{}' matches no {}.{}",
+                            key.text(),
+                            fk.table,
+                            fk.ref_fields.join("+")
+                        ),
+                    );
                 }
-                if fk.table == "documents" && p.broken_docs.contains(&key.parts()[0].text()) {
-                    continue;
-                }
-                let field = &schema.fields[fk.fields[0]].name;
-                found.push(
-                    loc(name, r, field),
-                    Code::ForeignKey,
-                    format!(
-                        "{name}.{field} = '{}' matches no {}.{}",
-                        key.text(),
-                        fk.table,
-                        fk.ref_fields.join("+")
-                    ),
-                );
             }
             found
         })
