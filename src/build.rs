@@ -76,12 +76,6 @@ pub fn build_with_progress<'p>(
 
     // 3. Derived columns, table by table (corrected cells from the errata first).
     let fixes = fixes_of(p, &vals);
-    // Each document's id as one shared cell.
-    let doc_ids: HashMap<&str, Value> = p
-        .docs
-        .iter()
-        .map(|d| (d.doc_id.as_str(), Value::Str(Text::from(d.doc_id.as_str()))))
-        .collect();
     let mut tables: BTreeMap<&str, (Vec<Vec<Value>>, Vec<&Curated>)> = BTreeMap::new();
     for (name, schema) in &p.schemas {
         let mut rows = Vec::new();
@@ -118,16 +112,10 @@ pub fn build_with_progress<'p>(
                         // Rows whose quote failed keep null provenance: the build fails
                         // anyway, and keeping them avoids a cascade of foreign-key errors.
                         let span = spans.get(name.as_str()).and_then(|s| s[i]);
-                        let own;
-                        let id = match doc_ids.get(c.doc.as_str()) {
-                            Some(id) => id,
-                            None => {
-                                own = Value::Str(Text::from(c.doc.as_str()));
-                                &own
-                            }
-                        };
+                        // The document's id, shared by its rows.
+                        let id = Value::Str(c.doc.clone());
                         let cx = derive::Context {
-                            doc_id: id,
+                            doc_id: &id,
                             span,
                             laid: laid_by.get(c.doc.as_str()).copied(),
                             fixes: &fixes,

@@ -12,7 +12,7 @@ use crate::contract::Contract;
 use crate::model::{Laid, Tables};
 use crate::value::Value;
 use rayon::prelude::*;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 const NUMBER_WORDS: &[&str] = &[
     "one",
@@ -311,7 +311,7 @@ impl<'t> Spans<'t> {
     }
     /// Labels of the spans that hold [start, end) whole (or, with `overlap`, share a
     /// code point with it).
-    fn at(&self, start: usize, end: usize, overlap: bool) -> BTreeSet<Label<'t>> {
+    fn at(&self, start: usize, end: usize, overlap: bool) -> Vec<Label<'t>> {
         let upto = self.items.partition_point(|s| s.0 < end.max(start + 1));
         let from = self.items[..upto].partition_point(|s| s.0 + self.longest < start);
         self.items[from..upto]

@@ -202,8 +202,8 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<Vec<Written>> {
     // only its size and hash are kept.
     // Each table becomes one Arrow batch, once: Parquet, the release surface and the
     // site all read it. A tables-only build needs a batch only for its Parquet file (and
-    // the documents' for the citation), so each is made in that job and dropped after it
-    // (a sixth less memory at corpus scale).
+    // the documents' for the citation), so the others are made in that job and dropped
+    // after it (a sixth less memory at corpus scale).
     let put = |path: String, bytes: Vec<u8>| put_file(dir, path, bytes);
     let batch_of = |t: &Table| {
         record_batch(
@@ -214,7 +214,11 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<Vec<Written>> {
     let batches: Vec<Option<RecordBatch>> = ds
         .tables
         .par_iter()
-        .map(|t| (!ds.tables_only).then(|| batch_of(t)).transpose())
+        .map(|t| {
+            (!ds.tables_only || t.schema.name == "documents")
+                .then(|| batch_of(t))
+                .transpose()
+        })
         .collect::<io::Result<_>>()?;
     // CSV and Parquet of each table are separate jobs, each taken by whichever core is
     // free (`with_max_len(1)`), so the largest table's two files are made on both cores.
@@ -280,23 +284,12 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<Vec<Written>> {
             .unwrap_or_default()
     };
     // The release surface (card, citation, deposit metadata, dictionary, SQLite, GraphML)
-    // is generated from the same batches; a tables-only build's citation needs only the
-    // documents table.
-    let documents = match ds.tables_only {
-        true => ds
-            .tables
-            .iter()
-            .find(|t| t.schema.name == "documents")
-            .map(|t| batch_of(t).map(|b| (t.schema, b)))
-            .transpose()?,
-        false => None,
-    };
+    // is generated from the same batches (a tables-only build has only the documents').
     let tables: Vec<cells::TableRef> = ds
         .tables
         .iter()
         .zip(&batches)
         .filter_map(|(t, b)| Some((t.schema, b.as_ref()?)))
-        .chain(documents.iter().map(|(s, b)| (*s, b)))
         .collect();
     let m = ds.meta;
     // One citation everywhere: Croissant's citeAs is the card's BibTeX.
