@@ -188,7 +188,7 @@ pub fn build_with_progress<'p>(
         tables_only: false,
         texts: docs
             .into_iter()
-            .map(|d| crate::write::site::SourceDoc {
+            .map(|d| crate::model::SourceDoc {
                 doc_id: d.doc_id,
                 text: d.text,
             })

@@ -1,10 +1,11 @@
 //! kdata: builds a versioned, provenance-checked dataset from a hand-curated extraction.
 //!
 //! Data flows one way through stages, each importing only from those below it:
-//! `model` (shared types) ← `load` (the only reader of files: raw/, schemas/, the
+//! `contract` (schema handles) ← `model` (shared types) ← `load` (the only reader of files: raw/, schemas/, the
 //! previous release) ← `prove` (quotes → spans) ← `derive` (page map, footnotes,
 //! derived columns, generated tables) ← `check` (keys, references, whole-dataset rules;
 //! pure) ← `write` (the only writer). `build` runs them in order; `cli` dispatches.
+//! The README's table of modules and their imports is checked against the source.
 
 pub mod build;
 pub mod check;

@@ -125,6 +125,12 @@ impl Doc {
 /// Curated rows by table name.
 pub type Rows = BTreeMap<String, Vec<Curated>>;
 
+/// A source document's text, exactly as in raw/ (for the site's reader).
+pub struct SourceDoc {
+    pub doc_id: String,
+    pub text: String,
+}
+
 /// A curated row and the document its quote is proved against.
 pub struct Curated {
     /// Shared by the document's rows.
@@ -238,7 +244,7 @@ pub struct Dataset<'a> {
     /// archive (corpus-scale runs and benchmarks).
     pub tables_only: bool,
     /// The source texts, for the site's reader.
-    pub texts: Vec<crate::write::site::SourceDoc>,
+    pub texts: Vec<SourceDoc>,
 }
 
 /// Corrections the errata make to cells: (table, row key, column) → (printed,

@@ -23,11 +23,7 @@ use serde::Serialize;
 use serde_json::{json, Value as Json};
 use std::collections::BTreeMap;
 
-/// A source document's text, exactly as in raw/.
-pub struct SourceDoc {
-    pub doc_id: String,
-    pub text: String,
-}
+use crate::model::SourceDoc;
 
 /// Another file of the version, offered for download on the index.
 pub struct FileSum {
