@@ -242,14 +242,14 @@ impl Diags {
 
 #[derive(Debug)]
 /// Turns byte offsets of one file's text into line and column.
-pub struct LineIndex {
+pub struct LineIndex<'t> {
     pub file: Arc<str>,
-    text: Arc<str>,
+    text: &'t str,
     line_starts: Vec<usize>,
 }
 
-impl LineIndex {
-    pub fn new(file: &str, text: Arc<str>) -> LineIndex {
+impl<'t> LineIndex<'t> {
+    pub fn new(file: &str, text: &'t str) -> LineIndex<'t> {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         LineIndex {
@@ -294,7 +294,7 @@ mod tests {
 
     #[test]
     fn line_and_column_count_characters() {
-        let idx = LineIndex::new("f.toml", Arc::from("a = 1\nb = “x”\n"));
+        let idx = LineIndex::new("f.toml", "a = 1\nb = “x”\n");
         let l = idx.loc("a = 1\nb = “".len());
         assert_eq!((l.line, l.col), (2, 6));
         assert_eq!(idx.loc(0).to_string(), "f.toml:1:1");

@@ -43,11 +43,7 @@ impl<'t, 'a> View<'t, 'a> {
     }
     /// The curator wrote `col` but its value could not be read (reported already).
     fn failed(&self, r: usize, col: usize) -> bool {
-        self.get(r, col).is_null()
-            && self.origins[r]
-                .row
-                .origin
-                .has(&self.schema.fields[col].name)
+        self.get(r, col).is_null() && self.origins[r].row.unread.contains(&(col as u16))
     }
 }
 

@@ -44,7 +44,7 @@ pub fn load(root: &Path, out_root: &Path, diags: &mut Diags) -> Option<Project> 
         match toml::from_str::<DatasetMeta>(&t) {
             Ok(m) => Some(m),
             Err(e) => {
-                let idx = LineIndex::new(&shown(&meta_path), Arc::from(t.as_str()));
+                let idx = LineIndex::new(&shown(&meta_path), t.as_str());
                 diags.push(
                     idx.loc(e.span().map_or(0, |s| s.start)),
                     Code::TomlSyntax,
@@ -290,7 +290,7 @@ fn load_list<T: serde::de::DeserializeOwned>(
     let Some(text) = load::read_text(path, shown, diags) else {
         return Vec::new();
     };
-    let index = LineIndex::new(shown, Arc::from(text.as_str()));
+    let index = LineIndex::new(shown, text.as_str());
     match toml::from_str::<BTreeMap<String, Vec<Spanned<T>>>>(&text) {
         Ok(mut f) => f
             .remove(key)
@@ -342,7 +342,7 @@ fn load_table(path: &Path, shown: &str, schema: &Schema, diags: &mut Diags) -> V
     } else {
         &[]
     };
-    load::parse_rows(&text, shown, schema, inputs, diags)
+    load::parse_rows(&text, path, shown, schema, inputs, diags)
 }
 
 fn load_doc(
@@ -359,7 +359,7 @@ fn load_doc(
     if !load::check_line_ends(&text, &shown, diags) {
         return None;
     }
-    let index = LineIndex::new(&shown, Arc::from(text.as_str()));
+    let index = LineIndex::new(&shown, text.as_str());
     let mut map = match DeTable::parse(&text) {
         Ok(m) => m.into_inner(),
         Err(e) => {
@@ -389,7 +389,15 @@ fn load_doc(
         }
     };
     let names = load::key_names(schema, &["source"]);
-    let record = load::typed_row(0, map, &index, &names, schema, &["source"], diags);
+    let file = {
+        let (path, names) = (path.clone(), names.clone());
+        Arc::new(crate::model::CuratedFile::new(
+            index.file.clone(),
+            names.clone(),
+            Box::new(move || load::relocate(&path, None, &names)),
+        ))
+    };
+    let record = load::typed_row(0, map, &index, (&file, 0), schema, &["source"], diags);
     let Some(source) = record.input("source").map(str::to_string) else {
         diags.push(
             record.origin.row_loc(),

@@ -2,7 +2,7 @@
 //! and keeps where each of its keys was written so later checks can point at it.
 
 use crate::diag::{Code, Diags, LineIndex, Loc};
-use crate::model::{Origin, Row};
+use crate::model::{CuratedFile, KeyPositions, Origin, Row};
 use crate::schema::{Field, FieldType, Schema};
 use crate::value::{Text, Value};
 use std::borrow::Cow;
@@ -42,7 +42,7 @@ pub fn decode(bytes: Vec<u8>, shown: &str, diags: &mut Diags) -> Option<String> 
         Err(e) => {
             let good = e.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(&e.as_bytes()[..good]).into_owned();
-            let loc = LineIndex::new(shown, Arc::from(text.as_str())).loc(good);
+            let loc = LineIndex::new(shown, text.as_str()).loc(good);
             diags.push(
                 loc,
                 Code::Encoding,
@@ -61,7 +61,7 @@ pub fn check_line_ends(text: &str, shown: &str, diags: &mut Diags) -> bool {
     match text.find('\r') {
         None => true,
         Some(at) => {
-            let loc = LineIndex::new(shown, Arc::from(text)).loc(at);
+            let loc = LineIndex::new(shown, text).loc(at);
             diags.push(
                 loc,
                 Code::Encoding,
@@ -120,15 +120,17 @@ impl<'a> Raw<'a> {
 pub type Entry<'a> = (Spanned<DeString<'a>>, Spanned<DeValue<'a>>);
 
 /// Parses a TOML text holding one array of tables named after the schema's table. The
-/// text is parsed once, into values that borrow from it.
+/// text is parsed once, into values that borrow from it; `path` is read again only if a
+/// diagnostic needs where a row's keys were written.
 pub fn parse_rows(
     text: &str,
+    path: &Path,
     shown: &str,
     schema: &Schema,
     input_only: &[&str],
     diags: &mut Diags,
 ) -> Vec<Row> {
-    let index = LineIndex::new(shown, Arc::from(text));
+    let index = LineIndex::new(shown, text);
     let hint = || format!(" (each row is a [[{}]] table)", schema.name);
     let doc = match DeTable::parse(text) {
         Ok(d) => d.into_inner(),
@@ -143,6 +145,14 @@ pub fn parse_rows(
         }
     };
     let names = key_names(schema, input_only);
+    let file = {
+        let (path, names, table) = (path.to_path_buf(), names.clone(), schema.name.clone());
+        Arc::new(CuratedFile::new(
+            index.file.clone(),
+            names.clone(),
+            Box::new(move || relocate(&path, Some(&table), &names)),
+        ))
+    };
     let mut rows = Vec::new();
     let mut found = false;
     for (key, value) in doc {
@@ -171,9 +181,13 @@ pub fn parse_rows(
         for item in items {
             let span = item.span();
             match item.into_inner() {
-                DeValue::Table(t) => rows.push(typed_row(
-                    span.start, t, &index, &names, schema, input_only, diags,
-                )),
+                DeValue::Table(t) => {
+                    let ordinal = rows.len() as u32;
+                    let at = (&file, ordinal);
+                    rows.push(typed_row(
+                        span.start, t, &index, at, schema, input_only, diags,
+                    ))
+                }
                 other => diags.push(
                     index.loc(span.start),
                     Code::TomlSyntax,
@@ -205,20 +219,22 @@ pub fn key_names(schema: &Schema, input_only: &[&str]) -> Arc<[String]> {
         .collect()
 }
 
-/// One row's keys as typed values in schema order, with where each key was written.
+/// One row's keys as typed values in schema order, located as row `at.1` of file `at.0`.
 /// `start` is where the row's table starts, for a row without keys.
 pub fn typed_row<'a>(
     start: usize,
     entries: impl IntoIterator<Item = Entry<'a>>,
     index: &LineIndex,
-    names: &Arc<[String]>,
+    at: (&Arc<CuratedFile>, u32),
     schema: &Schema,
     input_only: &[&str],
     diags: &mut Diags,
 ) -> Row {
+    let names = &at.0.names;
     let mut keys: Vec<(u16, u32, u32)> = Vec::with_capacity(names.len());
     let mut values = vec![Value::Null; schema.fields.len()];
     let mut inputs = Vec::new();
+    let mut unread = Vec::new();
     for (key, value) in entries {
         let kspan = key.span();
         let key = key.into_inner();
@@ -257,11 +273,10 @@ pub fn typed_row<'a>(
                 Code::DerivedColumn,
                 format!("'{key}' is computed by the pipeline; remove it"),
             ),
-            Some(i) => {
-                if let Some(v) = convert(&schema.fields[i], value, &loc, diags) {
-                    values[i] = v;
-                }
-            }
+            Some(i) => match convert(&schema.fields[i], value, &loc, diags) {
+                Some(v) => values[i] = v,
+                None => unread.push(i as u16),
+            },
         }
     }
     // The row is located at its first key (the [[table]] header's span is not kept).
@@ -270,13 +285,13 @@ pub fn typed_row<'a>(
         (line as u32, col as u32)
     });
     let origin = Origin {
-        file: index.file.clone(),
-        names: names.clone(),
+        file: at.0.clone(),
+        ordinal: at.1,
         row: first,
-        keys: keys.into_boxed_slice(),
     };
+    let written = |i: usize| keys.iter().any(|k| k.0 as usize == i);
     for (i, f) in schema.fields.iter().enumerate() {
-        if f.required && f.derive.is_none() && values[i].is_null() && !origin.has(&f.name) {
+        if f.required && f.derive.is_none() && values[i].is_null() && !written(i) {
             diags.push(
                 origin.row_loc(),
                 Code::Required,
@@ -287,7 +302,46 @@ pub fn typed_row<'a>(
     Row {
         values,
         inputs,
+        unread: unread.into(),
         origin,
+    }
+}
+
+/// Where each row's keys were written in the file at `path`, row by row (rows of the
+/// array `table`, or the file's own table when `table` is None, as in `document.toml`).
+/// For diagnostics only: a file that can no longer be read gives no positions, and its
+/// rows are then located at their first key.
+pub fn relocate(path: &Path, table: Option<&str>, names: &[String]) -> Vec<KeyPositions> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Vec::new();
+    };
+    let Ok(doc) = DeTable::parse(&text) else {
+        return Vec::new();
+    };
+    let index = LineIndex::new("", &text);
+    let positions = |row: DeTable| -> KeyPositions {
+        row.iter()
+            .filter_map(|(key, value)| {
+                let n = names.iter().position(|n| n == key.get_ref())?;
+                let (line, col) = index.line_col(value.span().start);
+                Some((n as u16, line as u32, col as u32))
+            })
+            .collect()
+    };
+    let doc = doc.into_inner();
+    let Some(table) = table else {
+        return vec![positions(doc)];
+    };
+    let rows = doc.into_iter().find(|(k, _)| k.get_ref() == table);
+    match rows.map(|(_, v)| v.into_inner()) {
+        Some(DeValue::Array(items)) => items
+            .into_iter()
+            .filter_map(|item| match item.into_inner() {
+                DeValue::Table(t) => Some(positions(t)),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
     }
 }
 

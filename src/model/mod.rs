@@ -159,41 +159,84 @@ pub struct Project {
     pub released: Released,
 }
 
-/// Where a row was written: line and column of the row and of each of its keys. Kept
-/// compact (no file text, key names shared per file) because every row carries one.
-#[derive(Clone, Debug)]
-pub struct Origin {
-    pub file: Arc<str>,
+/// Where each key of a row was written: (index into the file's key names, line, column).
+pub type KeyPositions = Box<[(u16, u32, u32)]>;
+
+/// A curated file, for locating its rows in diagnostics. Every row keeps only its own
+/// line and column; where its keys were written is found again, by reading the file once
+/// more, when a diagnostic first asks (held for every row, the positions took 160 MB at
+/// corpus scale). `load` supplies the reader, so this module reads no files.
+pub struct CuratedFile {
+    pub shown: Arc<str>,
     /// The key names a row of this file may use (columns, then input-only keys).
     pub names: Arc<[String]>,
+    keys: std::sync::OnceLock<Vec<KeyPositions>>,
+    relocate: Box<dyn Fn() -> Vec<KeyPositions> + Send + Sync>,
+}
+
+impl CuratedFile {
+    /// A file whose key positions `relocate` finds again, row by row in file order.
+    pub fn new(
+        shown: Arc<str>,
+        names: Arc<[String]>,
+        relocate: Box<dyn Fn() -> Vec<KeyPositions> + Send + Sync>,
+    ) -> CuratedFile {
+        CuratedFile {
+            shown,
+            names,
+            keys: std::sync::OnceLock::new(),
+            relocate,
+        }
+    }
+    /// A file holding one row whose key positions are already known.
+    pub fn with_keys(shown: Arc<str>, names: Arc<[String]>, keys: KeyPositions) -> CuratedFile {
+        let file = CuratedFile::new(shown, names, Box::new(Vec::new));
+        let _ = file.keys.set(vec![keys]);
+        file
+    }
+    fn keys(&self, row: u32) -> &[(u16, u32, u32)] {
+        let all = self.keys.get_or_init(|| (self.relocate)());
+        all.get(row as usize).map_or(&[], |k| k)
+    }
+}
+
+impl std::fmt::Debug for CuratedFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.shown)
+    }
+}
+
+/// Where a row was written: its file, its place among the file's rows, and the line and
+/// column of the row itself.
+#[derive(Clone, Debug)]
+pub struct Origin {
+    pub file: Arc<CuratedFile>,
+    pub ordinal: u32,
     pub row: (u32, u32),
-    pub keys: Box<[(u16, u32, u32)]>,
 }
 
 impl Origin {
     /// The location of `key` in the row, or of the row itself when the key is absent.
     pub fn at(&self, key: &str) -> Loc {
+        let names = &self.file.names;
         let (line, col) = self
-            .keys
+            .file
+            .keys(self.ordinal)
             .iter()
-            .find(|k| self.names[k.0 as usize] == key)
+            .find(|k| names[k.0 as usize] == key)
             .map_or(self.row, |k| (k.1, k.2));
         Loc {
-            file: self.file.clone(),
+            file: self.file.shown.clone(),
             line: line as usize,
             col: col as usize,
         }
     }
     pub fn row_loc(&self) -> Loc {
         Loc {
-            file: self.file.clone(),
+            file: self.file.shown.clone(),
             line: self.row.0 as usize,
             col: self.row.1 as usize,
         }
-    }
-    /// Whether the curator wrote `key` in this row.
-    pub fn has(&self, key: &str) -> bool {
-        self.keys.iter().any(|k| self.names[k.0 as usize] == key)
     }
 }
 
@@ -203,6 +246,8 @@ pub struct Row {
     pub values: Vec<Value>,
     /// Keys read from the file that are not columns (`quote_prefix`, `source`).
     pub inputs: Vec<(String, String)>,
+    /// Columns the curator wrote whose value could not be read (reported already).
+    pub unread: Box<[u16]>,
     pub origin: Origin,
 }
 
