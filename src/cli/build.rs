@@ -61,6 +61,12 @@ pub fn run(root: &Path, args: Option<&BuildArgs>, release: bool) -> u8 {
         return super::EXIT_DATA;
     };
     let ds = Box::leak(Box::new(ds));
+    // The curated rows and documents were freed inside the build; hand their pages back
+    // before the writer's column buffers (fresh mappings) are made, or they add up.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    unsafe {
+        libc::malloc_trim(0);
+    }
     if release {
         crate::check::release::check(ds.project, &crate::diff::version_of(ds), &mut diags);
         if !diags.is_empty() {
