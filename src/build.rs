@@ -83,7 +83,7 @@ pub fn build_with_progress<'p>(
         match schema.scope {
             Scope::DocumentRecord => {
                 for d in &laid {
-                    let id = Value::Str(Text::from(d.doc.doc_id.as_str()));
+                    let id = Value::str(Text::from(d.doc.doc_id.as_str()));
                     let cx = derive::Context {
                         doc_id: &id,
                         span: None,
@@ -113,7 +113,7 @@ pub fn build_with_progress<'p>(
                         // anyway, and keeping them avoids a cascade of foreign-key errors.
                         let span = spans.get(name.as_str()).and_then(|s| s[i]);
                         // The document's id, shared by its rows.
-                        let id = Value::Str(c.doc.clone());
+                        let id = Value::str(c.doc.clone());
                         let cx = derive::Context {
                             doc_id: &id,
                             span,

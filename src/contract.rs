@@ -347,7 +347,7 @@ pub fn resolve(schemas: &BTreeMap<String, Schema>, diags: &mut Diags) -> Option<
         let found = coverage_schema
             .index(col)
             .and_then(|i| coverage_schema.fields[i].intern(v))
-            .map(Value::Str);
+            .map(Value::str);
         if found.is_none() {
             diags.push(
                 Loc::file_only("schemas/coverage.json"),
@@ -388,7 +388,7 @@ pub fn resolve(schemas: &BTreeMap<String, Schema>, diags: &mut Diags) -> Option<
     let mentions_schema = &schemas["mentions"];
     let value_of = |col: &str, v: &str, diags: &mut Diags| -> Option<Value> {
         let field: &Field = &mentions_schema.fields[mentions_schema.index(col)?];
-        let found = field.intern(v).map(Value::Str);
+        let found = field.intern(v).map(Value::str);
         if found.is_none() {
             diags.push(
                 Loc::file_only("schemas/mentions.json"),
@@ -544,7 +544,7 @@ impl RowBuilder {
     /// builder does not fill are null.
     pub fn row<const N: usize>(&self, values: [Value; N]) -> Vec<Value> {
         debug_assert_eq!(N, self.slots.len());
-        let mut row = vec![Value::Null; self.width];
+        let mut row = vec![Value::NULL; self.width];
         for (&slot, v) in self.slots.iter().zip(values) {
             row[slot] = v;
         }

@@ -2,7 +2,7 @@
 
 use crate::diag::{Code, Diags, Loc};
 use crate::model::{Project, Tables};
-use crate::value::Value;
+use crate::value::{Cell, Value};
 use rayon::prelude::*;
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
@@ -19,11 +19,11 @@ enum KeyPart<'a> {
 
 impl<'a> KeyPart<'a> {
     fn of(v: &'a Value) -> Option<KeyPart<'a>> {
-        Some(match v {
-            Value::Null => return None,
-            Value::Str(s) => KeyPart::Str(s),
-            Value::Int(i) => KeyPart::Int(*i),
-            other => KeyPart::Text(other.to_text()),
+        Some(match v.view() {
+            Cell::Null => return None,
+            Cell::Str(s) => KeyPart::Str(s),
+            Cell::Int(i) => KeyPart::Int(i),
+            _ => KeyPart::Text(v.to_text()),
         })
     }
     fn text(&self) -> String {
@@ -295,7 +295,7 @@ mod tests {
 
     #[test]
     fn keys_that_share_a_hash_are_still_told_apart() {
-        let row = |id: &str| vec![Value::Str(id.into())];
+        let row = |id: &str| vec![Value::str(id.into())];
         let rows = vec![row("a"), row("b"), row("a"), row("b"), row("c")];
         let mut index = KeyIndex::new(&rows, vec![0]);
         index.hash = |_| 7;

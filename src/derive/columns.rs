@@ -39,12 +39,12 @@ pub fn derive_row(
     for (i, f) in schema.fields.iter().enumerate() {
         if let Some(Derive::Corrected(from)) = &f.derive {
             let key = key.get_or_insert_with(|| row_key(schema, &row));
-            let printed = schema.index(from).map_or(Value::Null, |j| row[j].clone());
+            let printed = schema.index(from).map_or(Value::NULL, |j| row[j].clone());
             row[i] = match (
                 printed.as_str(),
                 fixes.get(&(schema.name.clone(), key.clone(), from.clone())),
             ) {
-                (Some(text), Some(list)) => Value::Str(Text::from(
+                (Some(text), Some(list)) => Value::str(Text::from(
                     list.iter()
                         .fold(text.to_string(), |t, (p, c)| t.replace(p.as_str(), c)),
                 )),
@@ -74,22 +74,22 @@ pub fn derive_row(
     for (i, f) in schema.fields.iter().enumerate() {
         let Some(d) = &f.derive else {
             if f.name == "quote" {
-                if let Value::Str(q) = &row[i] {
-                    row[i] = Value::Str(Text::from(collapse(q)));
+                if let Some(q) = row[i].as_str() {
+                    row[i] = Value::str(Text::from(collapse(q)));
                 }
             }
             continue;
         };
-        let int = |x: usize| Value::Int(x as i64);
+        let int = |x: usize| Value::int(x as i64);
         row[i] = match (d, span, laid) {
             (Derive::DocId, _, _) => doc_id.clone(),
             (Derive::Page, Some(s), Some(l)) => {
-                l.layout.page_of(s.start).map_or(Value::Null, Value::Int)
+                l.layout.page_of(s.start).map_or(Value::NULL, Value::int)
             }
             (Derive::CharStart, Some(s), _) => int(s.start),
             (Derive::CharEnd, Some(s), _) => int(s.end),
             (Derive::Footnote, Some(s), Some(l)) => {
-                l.layout.footnote_for(s).map_or(Value::Null, Value::Int)
+                l.layout.footnote_for(s).map_or(Value::NULL, Value::int)
             }
             (Derive::MarkerStart | Derive::MarkerPage, Some(s), Some(l)) => match l
                 .layout
@@ -99,29 +99,29 @@ pub fn derive_row(
                 .and_then(|n| n.marker)
             {
                 Some(m) if matches!(d, Derive::MarkerStart) => int(m),
-                Some(m) => l.layout.page_of(m).map_or(Value::Null, Value::Int),
-                None => Value::Null,
+                Some(m) => l.layout.page_of(m).map_or(Value::NULL, Value::int),
+                None => Value::NULL,
             },
-            (Derive::SourcePath, _, Some(l)) => Value::Str(Text::from(l.doc.source_rel.as_str())),
+            (Derive::SourcePath, _, Some(l)) => Value::str(Text::from(l.doc.source_rel.as_str())),
             (Derive::SourceBytes, _, Some(l)) => int(l.doc.bytes),
             (Derive::SourceChars, _, Some(l)) => int(l.doc.char_count),
             (Derive::EdtfStart(from), _, _) => edtf_of(from)
                 .and_then(|e| e.start)
-                .map_or(Value::Null, |e| Value::Date(edtf::days(e))),
+                .map_or(Value::NULL, |e| Value::date(edtf::days(e))),
             (Derive::EdtfApproximate(from), _, _) => {
-                edtf_of(from).map_or(Value::Null, |e| Value::Bool(e.approximate))
+                edtf_of(from).map_or(Value::NULL, |e| Value::bool(e.approximate))
             }
             (Derive::EdtfUncertain(from), _, _) => {
-                edtf_of(from).map_or(Value::Null, |e| Value::Bool(e.uncertain))
+                edtf_of(from).map_or(Value::NULL, |e| Value::bool(e.uncertain))
             }
             (Derive::Corrected(_), _, _) => row[i].clone(),
             (Derive::EdtfEnd(from), _, _) => edtf_of(from)
                 .and_then(|e| e.end)
-                .map_or(Value::Null, |e| Value::Date(edtf::days(e))),
+                .map_or(Value::NULL, |e| Value::date(edtf::days(e))),
             (Derive::EdtfPrecision(from), _, _) => edtf_of(from)
                 .and_then(|e| f.intern(e.precision))
-                .map_or(Value::Null, Value::Str),
-            _ => Value::Null,
+                .map_or(Value::NULL, Value::str),
+            _ => Value::NULL,
         };
     }
     row

@@ -439,7 +439,7 @@ fn document(c: &Contract, l: &Laid, spans: &DocSpans) -> Vec<Vec<Value>> {
     tokens.extend(names(chars).into_iter().filter(|t| body[t.start]));
     tokens.sort_by_key(|t| (t.start, t.kind));
     tokens.dedup_by_key(|t| (t.start, t.kind));
-    let doc_id = Value::Str(doc.into());
+    let doc_id = Value::str(doc.into());
     // A document repeats its numbers, names and what covers them: each text is held once
     // (1.1 M separate strings at 1,000 documents otherwise).
     let mut texts: HashMap<String, Value> = HashMap::new();
@@ -468,29 +468,27 @@ fn document(c: &Contract, l: &Laid, spans: &DocSpans) -> Vec<Vec<Value>> {
             2
         }];
         let token: String = chars[t.start..t.end].iter().collect();
-        let int = |x: usize| Value::Int(x as i64);
-        out.push(
-            c.coverage_rows.row([
-                doc_id.clone(),
-                int(t.start),
-                int(t.end),
-                l.layout.page_of(t.start).map_or(Value::Null, Value::Int),
-                kind.clone(),
-                shared(&mut texts, crate::text::collapse(&token)),
-                status.clone(),
-                if by.is_empty() {
-                    Value::Null
-                } else {
-                    // In the order of the text `table/id`, each once.
-                    let mut labels: Vec<String> =
-                        by.iter().map(|(t, id)| format!("{t}/{id}")).collect();
-                    labels.sort();
-                    labels.dedup();
-                    shared(&mut texts, labels.join(" "))
-                },
-                note.map_or(Value::Null, |n| Value::Str(n.into())),
-            ]),
-        );
+        let int = |x: usize| Value::int(x as i64);
+        out.push(c.coverage_rows.row([
+            doc_id.clone(),
+            int(t.start),
+            int(t.end),
+            l.layout.page_of(t.start).map_or(Value::NULL, Value::int),
+            kind.clone(),
+            shared(&mut texts, crate::text::collapse(&token)),
+            status.clone(),
+            if by.is_empty() {
+                Value::NULL
+            } else {
+                // In the order of the text `table/id`, each once.
+                let mut labels: Vec<String> =
+                    by.iter().map(|(t, id)| format!("{t}/{id}")).collect();
+                labels.sort();
+                labels.dedup();
+                shared(&mut texts, labels.join(" "))
+            },
+            note.map_or(Value::NULL, |n| Value::str(n.into())),
+        ]));
     }
     out
 }
@@ -499,7 +497,7 @@ fn document(c: &Contract, l: &Laid, spans: &DocSpans) -> Vec<Vec<Value>> {
 fn shared(texts: &mut HashMap<String, Value>, text: String) -> Value {
     texts
         .entry(text)
-        .or_insert_with_key(|t| Value::Str(t.as_str().into()))
+        .or_insert_with_key(|t| Value::str(t.as_str().into()))
         .clone()
 }
 

@@ -31,9 +31,9 @@ pub fn generate(c: &Contract, laid: &[Laid], tables: &Tables) -> Vec<Vec<Value>>
                 let text = crate::text::collapse(t);
                 aliases.push(Alias {
                     entity_type: e.kind.clone(),
-                    entity_id: Value::Str(o.into()),
-                    alias_id: Value::Str(a.into()),
-                    quote: Value::Str(text.as_str().into()),
+                    entity_id: Value::str(o.into()),
+                    alias_id: Value::str(a.into()),
+                    quote: Value::str(text.as_str().into()),
                     text,
                 });
             }
@@ -46,7 +46,7 @@ pub fn generate(c: &Contract, laid: &[Laid], tables: &Tables) -> Vec<Vec<Value>>
     let mut out = Vec::new();
     for l in laid {
         let text = &l.doc.norm.text;
-        let doc_id = Value::Str(l.doc.doc_id.as_str().into());
+        let doc_id = Value::str(l.doc.doc_id.as_str().into());
         let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
         let mut found: Vec<(usize, usize, usize)> = ac
             .find_overlapping_iter(text)
@@ -71,14 +71,14 @@ pub fn generate(c: &Contract, laid: &[Laid], tables: &Tables) -> Vec<Vec<Value>>
                 None if l.layout.in_furniture(start) => Region::Furniture,
                 None => Region::Body,
             };
-            let int = |x: usize| Value::Int(x as i64);
+            let int = |x: usize| Value::int(x as i64);
             out.push(c.mentions.row([
                 doc_id.clone(),
                 int(start),
                 int(end),
-                l.layout.page_of(start).map_or(Value::Null, Value::Int),
+                l.layout.page_of(start).map_or(Value::NULL, Value::int),
                 c.regions[region as usize].clone(),
-                note.map_or(Value::Null, Value::Int),
+                note.map_or(Value::NULL, Value::int),
                 a.entity_type.clone(),
                 a.entity_id.clone(),
                 a.alias_id.clone(),

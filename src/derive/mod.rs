@@ -223,18 +223,18 @@ pub fn layout_of(p: &Project, doc: &Doc) -> Option<Layout> {
 
 /// The `pages` rows of a laid-out document.
 pub fn pages(b: &RowBuilder, l: &Laid) -> Vec<Vec<Value>> {
-    let doc_id = Value::Str(Text::from(l.doc.doc_id.as_str()));
-    let int = |x: usize| Value::Int(x as i64);
+    let doc_id = Value::str(Text::from(l.doc.doc_id.as_str()));
+    let int = |x: usize| Value::int(x as i64);
     l.layout
         .pages
         .iter()
         .map(|pg| {
             b.row([
                 doc_id.clone(),
-                Value::Int(pg.number),
+                Value::int(pg.number),
                 int(pg.start),
                 int(pg.end),
-                pg.printed_at.map_or(Value::Null, int),
+                pg.printed_at.map_or(Value::NULL, int),
             ])
         })
         .collect()

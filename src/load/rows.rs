@@ -232,7 +232,7 @@ pub fn typed_row<'a>(
 ) -> Row {
     let names = &at.0.names;
     let mut keys: Vec<(u16, u32, u32)> = Vec::with_capacity(names.len());
-    let mut values = vec![Value::Null; schema.fields.len()];
+    let mut values = vec![Value::NULL; schema.fields.len()];
     let mut inputs = Vec::new();
     let mut unread = Vec::new();
     for (key, value) in entries {
@@ -387,7 +387,7 @@ pub fn convert(
                 diags.push(loc(), Code::Formula, format!("'{name}' starts with '{}', which spreadsheets run as a formula; start the text at a word", s.chars().next().unwrap().escape_default()));
                 return None;
             }
-            Value::Str(field.intern(&s).unwrap_or_else(|| Text::from(s.as_ref())))
+            Value::str(field.intern(&s).unwrap_or_else(|| Text::from(s.as_ref())))
         }
         (FieldType::Integer | FieldType::Number, Raw::Int(None)) => {
             diags.push(
@@ -405,10 +405,10 @@ pub fn convert(
             );
             return None;
         }
-        (FieldType::Integer, Raw::Int(Some(i))) => Value::Int(i),
-        (FieldType::Number, Raw::Int(Some(i))) => Value::Num(i as f64),
-        (FieldType::Number, Raw::Float(Some(f))) if f.is_finite() => Value::Num(f),
-        (FieldType::Boolean, Raw::Bool(b)) => Value::Bool(b),
+        (FieldType::Integer, Raw::Int(Some(i))) => Value::int(i),
+        (FieldType::Number, Raw::Int(Some(i))) => Value::num(i as f64),
+        (FieldType::Number, Raw::Float(Some(f))) if f.is_finite() => Value::num(f),
+        (FieldType::Boolean, Raw::Bool(b)) => Value::bool(b),
         (t, other) => {
             diags.push(
                 loc(),
@@ -428,7 +428,7 @@ pub fn convert(
 
 pub fn check_constraints(field: &Field, v: &Value, loc: &dyn Fn() -> Loc, diags: &mut Diags) {
     let name = &field.name;
-    if let Value::Str(s) = v {
+    if let Some(s) = v.as_str() {
         if !field.allows(s) {
             let allowed: Vec<&str> = field
                 .vocabulary

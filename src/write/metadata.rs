@@ -3,7 +3,6 @@
 
 use crate::model::{Dataset, Table};
 use crate::schema::FieldType;
-use crate::value::Value;
 use rayon::prelude::*;
 use serde_json::{json, Value as Json};
 use std::collections::HashMap;
@@ -200,7 +199,7 @@ pub fn codebook(ds: &Dataset) -> String {
                     .find(|v| !v.is_null())
                     .map_or(String::new(), |v| {
                         let mut e: String = v.to_text().chars().take(60).collect();
-                        if matches!(v, Value::Str(x) if x.chars().count() > 60) {
+                        if v.as_str().is_some_and(|x| x.chars().count() > 60) {
                             e.push('…');
                         }
                         format!("`{}`", e.replace('|', "\\|").replace('`', "'"))

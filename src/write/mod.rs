@@ -19,7 +19,7 @@ pub mod sqlite;
 use crate::model::RELEASE_NOTES;
 use crate::model::{Dataset, Table};
 use crate::schema::{FieldType, Schema};
-use crate::value::Value;
+use crate::value::{Cell, Value};
 use arrow_array::types::Int32Type;
 use arrow_array::{
     ArrayRef, BooleanArray, Date32Array, DictionaryArray, Float64Array, Int32Array, Int64Array,
@@ -524,15 +524,15 @@ fn csv_to<W: Write>(t: &Table, out: W) -> io::Result<W> {
     let mut cell = String::new();
     for row in &t.rows {
         for v in row {
-            match v {
-                Value::Str(s) => w.write_field(s.as_bytes())?,
-                Value::Null => w.write_field(b"")?,
-                Value::Int(i) => {
+            match v.view() {
+                Cell::Str(s) => w.write_field(s.as_bytes())?,
+                Cell::Null => w.write_field(b"")?,
+                Cell::Int(i) => {
                     cell.clear();
                     let _ = std::fmt::Write::write_fmt(&mut cell, format_args!("{i}"));
                     w.write_field(cell.as_bytes())?
                 }
-                other => w.write_field(other.to_text().as_bytes())?,
+                _ => w.write_field(v.to_text().as_bytes())?,
             }
         }
         w.write_record(None::<&[u8]>)?;
@@ -594,20 +594,8 @@ fn column(f: &crate::schema::Field, rows: &[&[Value]], i: usize) -> ArrayRef {
         FieldType::String => Arc::new(vals.map(Value::as_str).collect::<StringArray>()),
         FieldType::Integer => Arc::new(vals.map(Value::as_int).collect::<Int64Array>()),
         FieldType::Number => Arc::new(vals.map(Value::as_f64).collect::<Float64Array>()),
-        FieldType::Boolean => Arc::new(
-            vals.map(|v| match v {
-                Value::Bool(b) => Some(*b),
-                _ => None,
-            })
-            .collect::<BooleanArray>(),
-        ),
-        FieldType::Date => Arc::new(
-            vals.map(|v| match v {
-                Value::Date(d) => Some(*d),
-                _ => None,
-            })
-            .collect::<Date32Array>(),
-        ),
+        FieldType::Boolean => Arc::new(vals.map(Value::as_bool).collect::<BooleanArray>()),
+        FieldType::Date => Arc::new(vals.map(Value::as_date).collect::<Date32Array>()),
     }
 }
 

@@ -1,5 +1,5 @@
 //! Property tests: the quote resolver on arbitrary Unicode text and whitespace with quotes
-//! cut at any code-point boundary, and the loaders on arbitrary input (no panics).
+//! cut at any code-point boundary, the loaders on arbitrary input (no panics), and cells.
 
 use kdata::diag::Diags;
 use kdata::prove::{resolve_all, Miss, Request};
@@ -118,5 +118,26 @@ proptest! {
         // offset has a page.
         prop_assert_eq!(layout.pages.is_empty(), !printed);
         prop_assert_eq!(layout.page_of(0).is_none(), !printed);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    /// A cell is a tagged word: every integer, float, date and string comes back exactly,
+    /// through clones and drops, and orders as its value does.
+    #[test]
+    fn every_cell_comes_back_exactly(i in any::<i64>(), j in any::<i64>(), bits in any::<u64>(), d in any::<i32>(), s in ".*") {
+        use kdata::value::{Text, Value};
+        let (a, b) = (Value::int(i), Value::int(j));
+        prop_assert_eq!(a.clone().as_int(), Some(i));
+        prop_assert_eq!(a.cmp_key(&b), i.cmp(&j));
+        let n = f64::from_bits(bits);
+        prop_assert_eq!(Value::num(n).clone().as_f64().map(f64::to_bits), Some(bits));
+        prop_assert_eq!(Value::date(d).clone().as_date(), Some(d));
+        let t = Value::str(Text::from(s.as_str()));
+        let copies: Vec<Value> = (0..3).map(|_| t.clone()).collect();
+        drop(t);
+        prop_assert!(copies.iter().all(|c| c.as_str() == Some(s.as_str())));
     }
 }
