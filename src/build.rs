@@ -136,6 +136,8 @@ pub fn build_with_progress<'p>(
         tables.insert(name.as_str(), (rows, origins));
     }
 
+    // Every row holds its span now.
+    drop(spans);
     crate::timings::mark("derived columns");
     // 4. Generated tables.
     let page_rows = laid

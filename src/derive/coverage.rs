@@ -397,7 +397,13 @@ pub fn generate(c: &Contract, laid: &[Laid], tables: &Tables) -> Vec<Vec<Value>>
         .par_iter()
         .map(|l| document(c, l, by_doc.get(l.doc.doc_id.as_str()).unwrap_or(&empty)))
         .collect();
-    per_doc.into_iter().flatten().collect()
+    // The spans are done with before the rows are joined, so they are not held together.
+    drop(by_doc);
+    let mut rows = Vec::with_capacity(per_doc.iter().map(Vec::len).sum());
+    for doc in per_doc {
+        rows.extend(doc);
+    }
+    rows
 }
 
 /// The running text of a document: not footnote text, markers, furniture or URLs.
