@@ -95,10 +95,11 @@ pub fn load(root: &Path, out_root: &Path, diags: &mut Diags) -> Option<Project> 
                 return (doc_id, None, Vec::new(), Vec::new(), d);
             };
             let (mut tables, mut broken) = (Vec::new(), Vec::new());
+            let mut strings = load::Strings::default();
             for s in schemas.values().filter(|s| s.scope == Scope::Document) {
                 let path = folder.join(format!("{}.toml", s.name));
                 let before = d.len();
-                tables.push((s.name.clone(), load_table(&path, &shown(&path), s, &mut d)));
+                tables.push((s.name.clone(), load_table(&path, &shown(&path), s, &mut strings, &mut d)));
                 if unreadable(&d, before) {
                     broken.push(s.name.clone());
                 }
@@ -128,7 +129,13 @@ pub fn load(root: &Path, out_root: &Path, diags: &mut Diags) -> Option<Project> 
         let path = raw.join("registry").join(format!("{}.toml", s.name));
         let doc_col = s.index("doc_id");
         let before = diags.len();
-        for row in load_table(&path, &shown(&path), s, diags) {
+        for row in load_table(
+            &path,
+            &shown(&path),
+            s,
+            &mut load::Strings::default(),
+            diags,
+        ) {
             let doc = doc_col
                 .and_then(|i| row.values[i].as_str())
                 .unwrap_or_default()
@@ -330,7 +337,13 @@ fn check_citation_version(text: &str, version: &str, shown: &str, diags: &mut Di
     }
 }
 
-fn load_table(path: &Path, shown: &str, schema: &Schema, diags: &mut Diags) -> Vec<Row> {
+fn load_table(
+    path: &Path,
+    shown: &str,
+    schema: &Schema,
+    strings: &mut load::Strings,
+    diags: &mut Diags,
+) -> Vec<Row> {
     let Some(text) = load::read_text(path, shown, diags) else {
         return Vec::new();
     };
@@ -342,7 +355,7 @@ fn load_table(path: &Path, shown: &str, schema: &Schema, diags: &mut Diags) -> V
     } else {
         &[]
     };
-    load::parse_rows(&text, path, shown, schema, inputs, diags)
+    load::parse_rows(&text, path, shown, schema, inputs, strings, diags)
 }
 
 fn load_doc(
@@ -397,7 +410,15 @@ fn load_doc(
             Box::new(move || load::relocate(&path, None, &names)),
         ))
     };
-    let record = load::typed_row(0, map, &index, (&file, 0), schema, &["source"], diags);
+    let record = load::typed_row(
+        0,
+        map,
+        &index,
+        (&file, 0),
+        schema,
+        &mut load::Strings::default(),
+        diags,
+    );
     let Some(source) = record.input("source").map(str::to_string) else {
         diags.push(
             record.origin.row_loc(),

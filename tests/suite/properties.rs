@@ -89,7 +89,7 @@ proptest! {
     fn the_toml_loader_never_panics(s in "(\\[\\[figures\\]\\]\n)?([a-z_]{1,12} = (\"\\PC{0,12}\"|-?[0-9]{1,4}|true|\\[\\]|\\{\\})\n){0,8}\\PC{0,10}") {
         let schemas = kdata::load::load_schemas(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas"), "schemas", &mut Diags::default());
         let mut diags = Diags::default();
-        let rows = kdata::load::rows::parse_rows(&s, std::path::Path::new("f.toml"), "f.toml", &schemas["figures"], &["quote_prefix"], &mut diags);
+        let rows = kdata::load::rows::parse_rows(&s, std::path::Path::new("f.toml"), "f.toml", &schemas["figures"], &["quote_prefix"], &mut Default::default(), &mut diags);
         prop_assert!(rows.len() <= 1);
     }
 
@@ -102,7 +102,7 @@ proptest! {
         prop_assert_eq!(text.is_some(), diags.is_empty());
         if let Some(t) = text {
             let schemas = kdata::load::load_schemas(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas"), "schemas", &mut Diags::default());
-            let _ = kdata::load::rows::parse_rows(&t, std::path::Path::new("f.toml"), "f.toml", &schemas["events"], &[], &mut diags);
+            let _ = kdata::load::rows::parse_rows(&t, std::path::Path::new("f.toml"), "f.toml", &schemas["events"], &[], &mut Default::default(), &mut diags);
         }
     }
 
