@@ -241,7 +241,8 @@ pub fn key_names(schema: &Schema, input_only: &[&str]) -> Arc<[String]> {
 }
 
 /// One row's keys as typed values in schema order, located as row `at.1` of file `at.0`.
-/// `start` is where the row's table starts, for a row without keys.
+/// `start` is where the row's table starts, for a row without keys. The file's key names
+/// after the columns are read as inputs only.
 pub fn typed_row<'a>(
     start: usize,
     entries: impl IntoIterator<Item = Entry<'a>>,
