@@ -176,6 +176,14 @@ impl Value {
         }
     }
 
+    /// The cell's text, borrowed when the cell is a string.
+    pub fn as_text(&self) -> std::borrow::Cow<'_, str> {
+        match self.view() {
+            Cell::Str(s) => s.into(),
+            _ => self.to_text().into(),
+        }
+    }
+
     /// The text of the cell in CSV (and in diagnostics): nulls are empty.
     pub fn to_text(&self) -> String {
         match self.view() {
@@ -245,10 +253,15 @@ impl std::fmt::Debug for Value {
 
 /// `YYYY-MM-DD` of a day count since 1970-01-01 (an Arrow `date32`).
 pub fn iso_date(days: i32) -> String {
+    use chrono::Datelike;
     let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("a real date");
-    (epoch + chrono::TimeDelta::days(i64::from(days)))
-        .format("%Y-%m-%d")
-        .to_string()
+    let d = epoch + chrono::TimeDelta::days(i64::from(days));
+    // As chrono's `%Y-%m-%d` writes it, without parsing the format for every cell.
+    let year = match d.year() {
+        y @ 0..=9999 => format!("{y:04}"),
+        y => format!("{y:+05}"),
+    };
+    format!("{year}-{:02}-{:02}", d.month(), d.day())
 }
 
 #[cfg(test)]
@@ -317,6 +330,19 @@ mod tests {
         drop(w);
         assert_eq!(Text::strong_count(&t), Some(1));
         assert_eq!(Value::str(Text::from("")).as_str(), Some(""));
+    }
+
+    #[test]
+    fn dates_are_written_as_chrono_writes_them() {
+        let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+        for days in [
+            -800_000, -719_529, -1, 0, 19_000, 2_932_896, 2_932_897, 3_000_000,
+        ] {
+            let want = (epoch + chrono::TimeDelta::days(days))
+                .format("%Y-%m-%d")
+                .to_string();
+            assert_eq!(iso_date(days as i32), want, "{days}");
+        }
     }
 
     #[test]

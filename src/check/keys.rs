@@ -3,10 +3,11 @@
 use crate::diag::{Code, Diags, Loc};
 use crate::model::{Project, Tables};
 use crate::value::{Cell, Value};
+use foldhash::fast::FixedState;
 use rayon::prelude::*;
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasher, BuildHasherDefault};
+use std::hash::BuildHasher;
 
 /// One column of a key, borrowed from the row (no copy, no reference count).
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -84,9 +85,9 @@ impl<'a> Key<'a> {
 struct KeyIndex<'a> {
     rows: &'a [Vec<Value>],
     idx: Vec<usize>,
-    by_hash: HashMap<u64, u32, BuildHasherDefault<Fx>>,
-    collided: HashMap<Key<'a>, usize, BuildHasherDefault<Fx>>,
-    /// FxHash of the key; a field only so the unit test can give every key the same hash.
+    by_hash: HashMap<u64, u32, FixedState>,
+    collided: HashMap<Key<'a>, usize, FixedState>,
+    /// The key's hash; a field only so the unit test can give every key the same hash.
     hash: fn(&Key) -> u64,
 }
 
@@ -97,7 +98,7 @@ impl<'a> KeyIndex<'a> {
             collided: HashMap::default(),
             rows,
             idx,
-            hash: |key| BuildHasherDefault::<Fx>::default().hash_one(key),
+            hash: |key| FixedState::default().hash_one(key),
         }
     }
     /// The first row with `key`.
@@ -265,24 +266,6 @@ pub fn check_keys(p: &Project, tables: &Tables, diags: &mut Diags) {
         .collect();
     for f in found {
         diags.0.extend(f.0);
-    }
-}
-
-/// FxHash (as in rustc): keys are trusted ids, so a fast non-cryptographic hash is fine.
-#[derive(Default, Clone, Copy)]
-struct Fx(u64);
-
-impl std::hash::Hasher for Fx {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut w = [0u8; 8];
-            w[..chunk.len()].copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w))
-                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-        }
-    }
-    fn finish(&self) -> u64 {
-        self.0
     }
 }
 

@@ -165,13 +165,13 @@ fn id_history(p: &Project, tables: &Tables, diags: &mut Diags) {
             continue;
         }
         let key_name = &schema.fields[*pk].name;
-        let current: HashSet<String> = rows.iter().map(|r| r[*pk].to_text()).collect();
-        for (r, row) in rows.iter().enumerate() {
-            let id = row[*pk].to_text();
+        let current: foldhash::HashSet<_> = rows.iter().map(|r| r[*pk].as_text()).collect();
+        for (r, row) in rows.iter().enumerate().filter(|_| !p.retired.is_empty()) {
+            let id = row[*pk].as_text();
             if let Some((ret, at)) = p
                 .retired
                 .iter()
-                .find(|(x, _)| x.table == *name && x.id == id)
+                .find(|(x, _)| x.table == *name && x.id == *id)
             {
                 diags.push(origins[r].row.origin.at(key_name), Code::ReusedId, format!("{name}: '{id}' was retired in {} (at {at}); ids are never reused, choose a new one", ret.version));
             }
@@ -186,7 +186,11 @@ fn id_history(p: &Project, tables: &Tables, diags: &mut Diags) {
         if p.broken_tables.contains(&name.to_string()) || !p.broken_docs.is_empty() {
             continue;
         }
-        for id in released.rows.keys().filter(|id| !current.contains(*id)) {
+        for id in released
+            .rows
+            .keys()
+            .filter(|id| !current.contains(id.as_str()))
+        {
             if !p
                 .retired
                 .iter()

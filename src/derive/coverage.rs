@@ -11,8 +11,8 @@
 use crate::contract::Contract;
 use crate::model::{Laid, Tables};
 use crate::value::Value;
+use foldhash::{HashMap, HashMapExt};
 use rayon::prelude::*;
-use std::collections::HashMap;
 
 const NUMBER_WORDS: &[&str] = &[
     "one",

@@ -120,7 +120,7 @@ impl<'a> Raw<'a> {
 /// to, places, dates): 1.5 M strings fewer at 1,000 documents. Longer strings (quotes,
 /// summaries) are nearly all distinct and are not looked up.
 #[derive(Default)]
-pub struct Strings(std::collections::HashSet<Text>);
+pub struct Strings(foldhash::HashSet<Text>);
 
 impl Strings {
     const LONGEST: usize = 64;
