@@ -8,7 +8,7 @@ use crate::diag::Diags;
 use crate::model::Span;
 use crate::model::{Curated, Dataset, Doc, Fixes, Laid, Project, Table};
 use crate::schema::Scope;
-use crate::value::{Text, Value};
+use crate::value::{Cells, Text, Value};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 
@@ -76,7 +76,7 @@ pub fn build_with_progress<'p>(
 
     // 3. Derived columns, table by table (corrected cells from the errata first).
     let fixes = fixes_of(p, &vals);
-    let mut tables: BTreeMap<&str, (Vec<Vec<Value>>, Vec<&Curated>)> = BTreeMap::new();
+    let mut tables: BTreeMap<&str, (Vec<Cells>, Vec<&Curated>)> = BTreeMap::new();
     for (name, schema) in &p.schemas {
         let mut rows = Vec::new();
         let mut origins = Vec::new();
@@ -104,7 +104,7 @@ pub fn build_with_progress<'p>(
                 let curated = curated.get(name).map_or(&[][..], Vec::as_slice);
                 // On all cores; each row's diagnostics are kept with it (an empty list
                 // allocates nothing).
-                let derived: Vec<(Vec<Value>, Diags)> = values
+                let derived: Vec<(Cells, Diags)> = values
                     .into_par_iter()
                     .zip(curated.par_iter())
                     .enumerate()

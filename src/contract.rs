@@ -6,7 +6,7 @@
 
 use crate::diag::{Code, Diags, Loc};
 use crate::schema::{Field, Schema};
-use crate::value::Value;
+use crate::value::{Cells, Value};
 use std::collections::BTreeMap;
 
 /// Resolves columns of one table, reporting each missing one.
@@ -542,12 +542,12 @@ impl RowBuilder {
 
     /// A row in schema order from values in the builder's column order; columns the
     /// builder does not fill are null.
-    pub fn row<const N: usize>(&self, values: [Value; N]) -> Vec<Value> {
+    pub fn row<const N: usize>(&self, values: [Value; N]) -> Cells {
         debug_assert_eq!(N, self.slots.len());
         let mut row = vec![Value::NULL; self.width];
         for (&slot, v) in self.slots.iter().zip(values) {
             row[slot] = v;
         }
-        row
+        row.into()
     }
 }

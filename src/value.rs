@@ -20,6 +20,10 @@ pub struct Value(*const ());
 // The tags need the low bits of a 64-bit word.
 const _: () = assert!(usize::BITS == 64);
 
+/// A row's cells in schema order. A boxed slice: millions of rows are held, and a
+/// vector's capacity word is never needed once a row is made.
+pub type Cells = Box<[Value]>;
+
 /// A cell as a plain enum, borrowed from the `Value`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Cell<'a> {

@@ -2,7 +2,7 @@
 
 use crate::diag::{Code, Diags, Loc};
 use crate::model::{Project, Tables};
-use crate::value::{Cell, Value};
+use crate::value::{Cell, Cells, Value};
 use foldhash::fast::FixedState;
 use rayon::prelude::*;
 use std::collections::hash_map::Entry;
@@ -83,7 +83,7 @@ impl<'a> Key<'a> {
 /// first row with it; a row whose key shares a hash with a different key (rare) goes to
 /// a map by the key itself. At corpus scale a map by whole keys held ten times the bytes.
 struct KeyIndex<'a> {
-    rows: &'a [Vec<Value>],
+    rows: &'a [Cells],
     idx: Vec<usize>,
     by_hash: HashMap<u64, u32, FixedState>,
     collided: HashMap<Key<'a>, usize, FixedState>,
@@ -92,7 +92,7 @@ struct KeyIndex<'a> {
 }
 
 impl<'a> KeyIndex<'a> {
-    fn new(rows: &'a [Vec<Value>], idx: Vec<usize>) -> Self {
+    fn new(rows: &'a [Cells], idx: Vec<usize>) -> Self {
         KeyIndex {
             by_hash: HashMap::with_capacity_and_hasher(rows.len(), Default::default()),
             collided: HashMap::default(),

@@ -8,14 +8,14 @@ use crate::model::{row_key, Curated, Project};
 use crate::model::{Laid, Tables};
 use crate::schema::Schema;
 use crate::text::collapse;
-use crate::value::Value;
+use crate::value::{Cells, Value};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 
 /// A curated table's rows read through contract handles, with each row's origin for
 /// diagnostics.
 struct View<'t, 'a> {
-    rows: &'t [Vec<Value>],
+    rows: &'t [Cells],
     origins: &'t [&'a Curated],
     schema: &'t Schema,
 }

@@ -6,7 +6,7 @@ use crate::edtf;
 use crate::model::{row_key, Fixes, Laid, Origin, Span};
 use crate::schema::{Derive, Schema};
 use crate::text::collapse;
-use crate::value::{Text, Value};
+use crate::value::{Cells, Text, Value};
 
 /// What a row's derived columns come from besides the row itself.
 pub struct Context<'a> {
@@ -20,12 +20,7 @@ pub struct Context<'a> {
 }
 
 /// Computes a row's derived columns; curated columns are kept as they are.
-pub fn derive_row(
-    schema: &Schema,
-    values: Vec<Value>,
-    cx: &Context,
-    diags: &mut Diags,
-) -> Vec<Value> {
+pub fn derive_row(schema: &Schema, values: Cells, cx: &Context, diags: &mut Diags) -> Cells {
     let Context {
         doc_id,
         span,

@@ -10,7 +10,7 @@
 
 use crate::contract::Contract;
 use crate::model::{Laid, Tables};
-use crate::value::Value;
+use crate::value::{Cells, Value};
 use foldhash::{HashMap, HashMapExt};
 use rayon::prelude::*;
 
@@ -338,7 +338,7 @@ struct DocSpans<'t> {
 }
 
 /// The coverage rows of every laid-out document.
-pub fn generate(c: &Contract, laid: &[Laid], tables: &Tables) -> Vec<Vec<Value>> {
+pub fn generate(c: &Contract, laid: &[Laid], tables: &Tables) -> Vec<Cells> {
     let h = &c.coverage;
     let rows_of = |t: &str| tables.get(t).map_or(&[][..], |x| x.0.as_slice());
     let span =
@@ -393,7 +393,7 @@ pub fn generate(c: &Contract, laid: &[Laid], tables: &Tables) -> Vec<Vec<Value>>
         d.mentions.sort();
     }
     let empty = DocSpans::default();
-    let per_doc: Vec<Vec<Vec<Value>>> = laid
+    let per_doc: Vec<Vec<Cells>> = laid
         .par_iter()
         .map(|l| document(c, l, by_doc.get(l.doc.doc_id.as_str()).unwrap_or(&empty)))
         .collect();
@@ -436,7 +436,7 @@ fn running_text(l: &Laid, chars: &[char]) -> Vec<bool> {
     body
 }
 
-fn document(c: &Contract, l: &Laid, spans: &DocSpans) -> Vec<Vec<Value>> {
+fn document(c: &Contract, l: &Laid, spans: &DocSpans) -> Vec<Cells> {
     let h = &c.coverage;
     let chars = &l.doc.chars();
     let doc = l.doc.doc_id.as_str();

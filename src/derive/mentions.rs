@@ -5,7 +5,7 @@
 
 use crate::contract::{Contract, Region};
 use crate::model::{Laid, Tables};
-use crate::value::Value;
+use crate::value::{Cells, Value};
 use aho_corasick::AhoCorasick;
 use rayon::prelude::*;
 
@@ -17,7 +17,7 @@ struct Alias {
     quote: Value,
 }
 
-pub fn generate(c: &Contract, laid: &[Laid], tables: &Tables) -> Vec<Vec<Value>> {
+pub fn generate(c: &Contract, laid: &[Laid], tables: &Tables) -> Vec<Cells> {
     let mut aliases = Vec::new();
     for e in &c.entities {
         for row in tables
@@ -45,7 +45,7 @@ pub fn generate(c: &Contract, laid: &[Laid], tables: &Tables) -> Vec<Vec<Value>>
     }
     let ac = AhoCorasick::new(aliases.iter().map(|a| a.text.as_str())).expect("alias automaton");
     // Each document on its own, on all cores; rows joined in document order.
-    let per_doc: Vec<Vec<Vec<Value>>> = laid
+    let per_doc: Vec<Vec<Cells>> = laid
         .par_iter()
         .map(|l| {
             let mut out = Vec::new();

@@ -13,11 +13,11 @@ use crate::contract::RowBuilder;
 use crate::diag::{Code, Diags};
 use crate::model::{Doc, Laid, Layout, Project, Rows, Span};
 use crate::prove::{self, Miss, Request};
-use crate::value::{Text, Value};
+use crate::value::{Cells, Text, Value};
 use std::collections::{BTreeMap, HashMap};
 
 /// Curated values by table, in the project's row order.
-pub type Values = BTreeMap<String, Vec<Vec<Value>>>;
+pub type Values = BTreeMap<String, Vec<Cells>>;
 
 /// Quote rows of each document: (table, row index), in table and row order.
 pub fn rows_by_doc<'c>(p: &Project, curated: &'c Rows) -> HashMap<&'c str, Vec<(&'c str, usize)>> {
@@ -222,7 +222,7 @@ pub fn layout_of(p: &Project, doc: &Doc) -> Option<Layout> {
 }
 
 /// The `pages` rows of a laid-out document.
-pub fn pages(b: &RowBuilder, l: &Laid) -> Vec<Vec<Value>> {
+pub fn pages(b: &RowBuilder, l: &Laid) -> Vec<Cells> {
     let doc_id = Value::str(Text::from(l.doc.doc_id.as_str()));
     let int = |x: usize| Value::int(x as i64);
     l.layout

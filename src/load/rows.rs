@@ -324,8 +324,8 @@ pub fn typed_row<'a>(
         }
     }
     Row {
-        values,
-        inputs,
+        values: values.into(),
+        inputs: inputs.into(),
         unread: unread.into(),
         origin,
     }

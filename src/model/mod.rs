@@ -8,7 +8,7 @@ pub mod layout;
 use crate::diag::Loc;
 use crate::schema::Schema;
 use crate::text::Normalized;
-use crate::value::Value;
+use crate::value::{Cells, Value};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -243,9 +243,9 @@ impl Origin {
 /// A curated row: values in schema order (derived columns still null).
 #[derive(Clone, Debug)]
 pub struct Row {
-    pub values: Vec<Value>,
+    pub values: Cells,
     /// Keys read from the file that are not columns (`quote_prefix`, `source`).
-    pub inputs: Vec<(String, String)>,
+    pub inputs: Box<[(String, String)]>,
     /// Columns the curator wrote whose value could not be read (reported already).
     pub unread: Box<[u16]>,
     pub origin: Origin,
@@ -263,7 +263,7 @@ impl Row {
 /// An output table: rows of typed values in schema order, sorted by primary key.
 pub struct Table<'a> {
     pub schema: &'a Schema,
-    pub rows: Vec<Vec<Value>>,
+    pub rows: Vec<Cells>,
 }
 
 pub struct Dataset<'a> {
@@ -315,7 +315,7 @@ pub struct Laid<'p> {
 }
 
 /// Output rows by table, with the curated row each came from (none for generated rows).
-pub type Tables<'a> = BTreeMap<&'a str, (Vec<Vec<Value>>, Vec<&'a Curated>)>;
+pub type Tables<'a> = BTreeMap<&'a str, (Vec<Cells>, Vec<&'a Curated>)>;
 
 /// A released version holds its changelog entry; its other files never change.
 pub const RELEASE_NOTES: &str = "CHANGES.md";

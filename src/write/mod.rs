@@ -208,7 +208,7 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<Vec<Written>> {
     let batch_of = |t: &Table| {
         record_batch(
             t.schema,
-            &t.rows.iter().map(Vec::as_slice).collect::<Vec<_>>(),
+            &t.rows.iter().map(AsRef::as_ref).collect::<Vec<_>>(),
         )
     };
     let batches: Vec<Option<RecordBatch>> = ds
