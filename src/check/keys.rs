@@ -278,7 +278,7 @@ mod tests {
 
     #[test]
     fn keys_that_share_a_hash_are_still_told_apart() {
-        let row = |id: &str| vec![Value::str(id.into())];
+        let row = |id: &str| -> Cells { Box::new([Value::str(id.into())]) };
         let rows = vec![row("a"), row("b"), row("a"), row("b"), row("c")];
         let mut index = KeyIndex::new(&rows, vec![0]);
         index.hash = |_| 7;
