@@ -21,6 +21,9 @@ pub struct TableDiff {
     pub changed: Vec<(String, Vec<ColumnChange>)>,
     pub columns_added: Vec<String>,
     pub columns_removed: Vec<String>,
+    /// Only one of the two versions has the table.
+    pub table_added: bool,
+    pub table_removed: bool,
 }
 
 impl TableDiff {
@@ -105,6 +108,8 @@ pub fn diff(old: &Version, new: &Version) -> Vec<TableDiff> {
         let b = new.tables.get(name).unwrap_or(&empty);
         let mut d = TableDiff {
             table: name.clone(),
+            table_added: !old.tables.contains_key(name),
+            table_removed: !new.tables.contains_key(name),
             ..Default::default()
         };
         d.columns_added = b
@@ -205,11 +210,17 @@ pub fn to_markdown(
             d.removed.len(),
             d.changed.len()
         );
-        if !d.columns_added.is_empty() {
-            let _ = writeln!(s, "- columns added: {}", ids(&d.columns_added));
-        }
-        if !d.columns_removed.is_empty() {
-            let _ = writeln!(s, "- columns removed: {}", ids(&d.columns_removed));
+        if d.table_added {
+            let _ = writeln!(s, "- new table, with columns {}", ids(&d.columns_added));
+        } else if d.table_removed {
+            let _ = writeln!(s, "- table removed");
+        } else {
+            if !d.columns_added.is_empty() {
+                let _ = writeln!(s, "- columns added: {}", ids(&d.columns_added));
+            }
+            if !d.columns_removed.is_empty() {
+                let _ = writeln!(s, "- columns removed: {}", ids(&d.columns_removed));
+            }
         }
         if !d.added.is_empty() {
             let _ = writeln!(s, "- added: {}", ids(&d.added));
@@ -234,4 +245,50 @@ pub fn to_markdown(
         s.push('\n');
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::VersionTable;
+
+    fn version(tables: &[(&str, &[&str])]) -> Version {
+        let tables = tables
+            .iter()
+            .map(|(name, ids)| {
+                let rows = ids.iter().map(|id| (id.to_string(), vec![id.to_string()]));
+                let table = VersionTable {
+                    key: vec!["id".into()],
+                    columns: vec!["id".into()],
+                    rows: rows.collect(),
+                    ..Default::default()
+                };
+                (name.to_string(), table)
+            })
+            .collect();
+        Version {
+            tables,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_new_or_removed_table_is_named_as_such_in_the_changelog() {
+        let old = version(&[("actors", &["a1"]), ("notes", &["n1"])]);
+        let new = version(&[("actors", &["a1", "a2"]), ("places", &["p1"])]);
+        let md = to_markdown("1.1.0", &diff(&old, &new), &BTreeMap::new());
+        assert!(
+            md.contains("### places (+1 −0 ~0)\n\n- new table, with columns `id`\n"),
+            "{md}"
+        );
+        assert!(
+            md.contains("### notes (+0 −1 ~0)\n\n- table removed\n"),
+            "{md}"
+        );
+        assert!(
+            md.contains("### actors (+1 −0 ~0)\n\n- added: `a2`\n"),
+            "{md}"
+        );
+        assert!(!md.contains("columns added"), "{md}");
+    }
 }
