@@ -17,8 +17,9 @@ pub type Text = arcstr::ArcStr;
 /// One cell: null, a string, an integer, a float, a boolean or a date.
 pub struct Value(*const ());
 
-// The tags need the low bits of a 64-bit word.
+// The tags need the low bits of a 64-bit word, and boxed numbers aligned to 8 bytes.
 const _: () = assert!(usize::BITS == 64);
+const _: () = assert!(std::mem::align_of::<i64>() >= 8 && std::mem::align_of::<f64>() >= 8);
 
 /// A row's cells in schema order. A boxed slice: millions of rows are held, and a
 /// vector's capacity word is never needed once a row is made.

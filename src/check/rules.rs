@@ -264,7 +264,13 @@ fn entity_rules(p: &Project, tables: &Tables, e: &Entity, diags: &mut Diags) {
 
 /// Alias surface forms map to one entity across actors and places, and occur in their quote.
 fn alias_rules(p: &Project, tables: &Tables, diags: &mut Diags) {
-    let mut first: HashMap<String, (Loc, usize)> = HashMap::new();
+    // Where a form was first seen: (entity, row). Located only for a diagnostic, as a
+    // location reads its file again.
+    let mut first: HashMap<String, (usize, usize)> = HashMap::new();
+    let loc_of = |k: usize, r: usize| {
+        let e = &p.contract.entities[k];
+        View::new(p, tables, &e.aliases).map(|v| v.at(r, e.alias))
+    };
     for (k, e) in p.contract.entities.iter().enumerate() {
         let Some(v) = View::new(p, tables, &e.aliases) else {
             continue;
@@ -294,14 +300,17 @@ fn alias_rules(p: &Project, tables: &Tables, diags: &mut Diags) {
             match first.get(&form) {
                 // Reported at the later entity table's row; forms repeated within one
                 // table are the same entity's or caught by the alias table's own keys.
-                Some((loc, owner)) if *owner != k => diags.push(
-                    v.at(r, e.alias),
-                    Code::DuplicateKey,
-                    format!("alias '{alias}' is already an {} alias (at {loc}); one surface form names one entity", p.contract.entities[*owner].kind.as_str().unwrap_or_default()),
-                ),
+                Some(&(owner, at)) if owner != k => {
+                    let loc = loc_of(owner, at).map_or(String::new(), |l| l.to_string());
+                    diags.push(
+                        v.at(r, e.alias),
+                        Code::DuplicateKey,
+                        format!("alias '{alias}' is already an {} alias (at {loc}); one surface form names one entity", p.contract.entities[owner].kind.as_str().unwrap_or_default()),
+                    )
+                }
                 Some(_) => {}
                 None => {
-                    first.insert(form, (v.at(r, e.alias), k));
+                    first.insert(form, (k, r));
                 }
             }
         }

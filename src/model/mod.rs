@@ -188,12 +188,6 @@ impl CuratedFile {
             relocate,
         }
     }
-    /// A file holding one row whose key positions are already known.
-    pub fn with_keys(shown: Arc<str>, names: Arc<[String]>, keys: KeyPositions) -> CuratedFile {
-        let file = CuratedFile::new(shown, names, Box::new(Vec::new));
-        let _ = file.keys.set(vec![keys]);
-        file
-    }
     fn keys(&self, row: u32) -> &[(u16, u32, u32)] {
         let all = self.keys.get_or_init(|| (self.relocate)());
         all.get(row as usize).map_or(&[], |k| k)
