@@ -1,6 +1,7 @@
 //! The integration tests, in one binary (one link, one run): end-to-end runs of the real
 //! binary (`cli`), the bad-input corpus (`bad_input`), property tests of the resolver
-//! and loaders (`properties`), and the documentation checks (`docs`).
+//! and loaders (`properties`), where diagnostics locate keys (`locations`), and the
+//! documentation checks (`docs`).
 
 #[path = "suite/common.rs"]
 mod common;
@@ -11,5 +12,7 @@ mod bad_input;
 mod cli;
 #[path = "suite/docs.rs"]
 mod docs;
+#[path = "suite/locations.rs"]
+mod locations;
 #[path = "suite/properties.rs"]
 mod properties;

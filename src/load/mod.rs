@@ -403,11 +403,11 @@ fn load_doc(
     };
     let names = load::key_names(schema, &["source"]);
     let file = {
-        let (path, names) = (path.clone(), names.clone());
+        let (path, names, seen) = (path.clone(), names.clone(), load::fingerprint(&text));
         Arc::new(crate::model::CuratedFile::new(
             index.file.clone(),
             names.clone(),
-            Box::new(move || load::relocate(&path, None, &names)),
+            Box::new(move || load::relocate(&path, seen, None, &names)),
         ))
     };
     let record = load::typed_row(

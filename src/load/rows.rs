@@ -170,10 +170,11 @@ pub fn parse_rows(
     let names = key_names(schema, input_only);
     let file = {
         let (path, names, table) = (path.to_path_buf(), names.clone(), schema.name.clone());
+        let seen = fingerprint(text);
         Arc::new(CuratedFile::new(
             index.file.clone(),
             names.clone(),
-            Box::new(move || relocate(&path, Some(&table), &names)),
+            Box::new(move || relocate(&path, seen, Some(&table), &names)),
         ))
     };
     let mut rows = Vec::new();
@@ -333,12 +334,21 @@ pub fn typed_row<'a>(
 
 /// Where each row's keys were written in the file at `path`, row by row (rows of the
 /// array `table`, or the file's own table when `table` is None, as in `document.toml`).
-/// For diagnostics only: a file that can no longer be read gives no positions, and its
+/// For diagnostics only: a file that can no longer be read, or that is no longer the text
+/// that was loaded (its `fingerprint` differs from `seen`), gives no positions, and its
 /// rows are then located at their first key.
-pub fn relocate(path: &Path, table: Option<&str>, names: &[String]) -> Vec<KeyPositions> {
+pub fn relocate(
+    path: &Path,
+    seen: u64,
+    table: Option<&str>,
+    names: &[String],
+) -> Vec<KeyPositions> {
     let Ok(text) = std::fs::read_to_string(path) else {
         return Vec::new();
     };
+    if fingerprint(&text) != seen {
+        return Vec::new();
+    }
     let Ok(doc) = DeTable::parse(&text) else {
         return Vec::new();
     };
@@ -367,6 +377,12 @@ pub fn relocate(path: &Path, table: Option<&str>, names: &[String]) -> Vec<KeyPo
             .collect(),
         _ => Vec::new(),
     }
+}
+
+/// A hash of a file's text, to tell whether it changed after it was loaded.
+pub fn fingerprint(text: &str) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::default().hash_one(text)
 }
 
 fn curated_names(schema: &Schema) -> String {
