@@ -255,22 +255,23 @@ pub fn typed_row<'a>(
 ) -> Row {
     let names = &at.0.names;
     // The names after the columns are the keys read as inputs only.
-    let input_only = &names[schema.fields.len()..];
-    let mut keys: Vec<(u16, u32, u32)> = Vec::with_capacity(names.len());
-    let mut values = vec![Value::NULL; schema.fields.len()];
+    let columns = schema.fields.len();
+    let mut values = vec![Value::NULL; columns];
     let mut inputs = Vec::new();
     let mut unread = Vec::new();
+    // Where the row's first known key's value starts: the row's own position.
+    let mut first = usize::MAX;
     for (key, value) in entries {
         let kspan = key.span();
         let key = key.into_inner();
         let vspan = value.span();
         let value = Raw::of(value.into_inner());
-        let (line, col) = index.line_col(vspan.start);
         let loc = || index.loc(vspan.start);
-        if let Some(n) = names.iter().position(|n| *n == key) {
-            keys.push((n as u16, line as u32, col as u32));
+        let known = names.iter().position(|n| *n == key);
+        if known.is_some() {
+            first = first.min(vspan.start);
         }
-        if input_only.iter().any(|n| *n == key) {
+        if known.is_some_and(|n| n >= columns) {
             match value {
                 Raw::Str(s) if !s.trim().is_empty() => {
                     inputs.push((key.into_owned(), s.into_owned()))
@@ -283,7 +284,7 @@ pub fn typed_row<'a>(
             }
             continue;
         }
-        match schema.index(&key) {
+        match known {
             None => diags.push(
                 index.loc(kspan.start),
                 Code::UnknownColumn,
@@ -305,18 +306,17 @@ pub fn typed_row<'a>(
         }
     }
     // The row is located at its first key (the [[table]] header's span is not kept).
-    let first = keys.iter().map(|k| (k.1, k.2)).min().unwrap_or_else(|| {
-        let (line, col) = index.line_col(start);
-        (line as u32, col as u32)
-    });
+    let (line, col) = index.line_col(if first == usize::MAX { start } else { first });
     let origin = Origin {
         file: at.0.clone(),
         ordinal: at.1,
-        row: first,
+        row: (line as u32, col as u32),
     };
-    let written = |i: usize| keys.iter().any(|k| k.0 as usize == i);
+    // A required column the curator wrote but whose value could not be read is reported
+    // already.
     for (i, f) in schema.fields.iter().enumerate() {
-        if f.required && f.derive.is_none() && values[i].is_null() && !written(i) {
+        if f.required && f.derive.is_none() && values[i].is_null() && !unread.contains(&(i as u16))
+        {
             diags.push(
                 origin.row_loc(),
                 Code::Required,
