@@ -3,7 +3,7 @@
 
 use crate::diag::{Code, Diags, Loc};
 use crate::model::Span;
-use crate::text::{collapse, Normalized};
+use crate::text::{collapse, collapsed, Normalized};
 use aho_corasick::AhoCorasick;
 use std::collections::HashMap;
 
@@ -39,11 +39,11 @@ const HEAD_BYTES: usize = 24;
 
 /// Resolves every request against one normalised text; each gets a span or the reason not.
 pub fn resolve_all(norm: &Normalized, requests: &[Request]) -> Vec<Result<Span, Miss>> {
-    let quotes: Vec<String> = requests.iter().map(|r| collapse(r.quote)).collect();
+    let quotes: Vec<std::borrow::Cow<str>> = requests.iter().map(|r| collapsed(r.quote)).collect();
     let mut pattern_of: HashMap<&str, usize> = HashMap::new();
     let mut patterns: Vec<&str> = Vec::new();
     for q in quotes.iter().filter(|q| !q.is_empty()) {
-        pattern_of.entry(q.as_str()).or_insert_with(|| {
+        pattern_of.entry(q).or_insert_with(|| {
             patterns.push(q);
             patterns.len() - 1
         });
@@ -85,7 +85,7 @@ pub fn resolve_all(norm: &Normalized, requests: &[Request]) -> Vec<Result<Span, 
             if q.is_empty() {
                 return Err(Miss::Empty);
             }
-            let all = &hits[pattern_of[q.as_str()]];
+            let all = &hits[pattern_of[&**q]];
             let chosen: Vec<usize> = match req.prefix.map(collapse) {
                 None => all.clone(),
                 Some(p) => all

@@ -23,6 +23,26 @@ pub fn collapse(s: &str) -> String {
     out
 }
 
+/// `collapse(s)`, borrowing `s` when it is collapsed already (most curated quotes are):
+/// no copy of the text.
+pub fn collapsed(s: &str) -> std::borrow::Cow<'_, str> {
+    let mut after_space = true;
+    for c in s.chars() {
+        if is_ws(c) {
+            if c != ' ' || after_space {
+                return collapse(s).into();
+            }
+            after_space = true;
+        } else {
+            after_space = false;
+        }
+    }
+    if after_space && !s.is_empty() {
+        return collapse(s).into();
+    }
+    s.into()
+}
+
 /// A source text with whitespace collapsed, and the way back to the original.
 pub struct Normalized {
     /// The collapsed text (a leading run of whitespace becomes one space too).

@@ -5,7 +5,7 @@ use crate::diag::{Code, Diags};
 use crate::edtf;
 use crate::model::{row_key, Fixes, Laid, Origin, Span};
 use crate::schema::{Derive, Schema};
-use crate::text::collapse;
+use crate::text::collapsed;
 use crate::value::{Cells, Text, Value};
 
 /// What a row's derived columns come from besides the row itself.
@@ -70,7 +70,9 @@ pub fn derive_row(schema: &Schema, values: Cells, cx: &Context, diags: &mut Diag
         let Some(d) = &f.derive else {
             if f.name == "quote" {
                 if let Some(q) = row[i].as_str() {
-                    row[i] = Value::str(Text::from(collapse(q)));
+                    if let std::borrow::Cow::Owned(c) = collapsed(q) {
+                        row[i] = Value::str(Text::from(c));
+                    }
                 }
             }
             continue;
