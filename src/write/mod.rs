@@ -220,8 +220,9 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<Vec<Written>> {
                 .transpose()
         })
         .collect::<io::Result<_>>()?;
-    // CSV and Parquet of each table are separate jobs, each taken by whichever core is
-    // free (`with_max_len(1)`), so the largest table's two files are made on both cores.
+    // CSV and Parquet of each table are separate jobs, taken largest first by whichever
+    // core is free (`par_bridge` hands them out in order), so the cores finish together
+    // instead of one making the largest table's files alone at the end.
     #[derive(Clone, Copy)]
     enum Job {
         Csv,
@@ -239,10 +240,8 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<Vec<Written>> {
                 .chain(hive)
         })
         .collect();
-    let per_job: Vec<io::Result<Vec<Written>>> = jobs
-        .into_par_iter()
-        .with_max_len(1)
-        .map(|(t, batch, job)| match job {
+    let run = |(t, batch, job): (&Table, &Option<RecordBatch>, Job)| -> io::Result<Vec<Written>> {
+        match job {
             // Streamed to the file, hashed on the way: the largest table's CSV is over
             // 100 MB at corpus scale.
             Job::Csv => Ok(vec![write_csv(
@@ -267,10 +266,20 @@ pub fn write_files(ds: &Dataset, dir: &Path) -> io::Result<Vec<Written>> {
                     put(path, bytes)
                 })
                 .collect(),
-        })
+        }
+    };
+    let size = |i: &usize| jobs[*i].0.rows.len() * jobs[*i].0.schema.fields.len();
+    let mut order: Vec<usize> = (0..jobs.len()).collect();
+    order.sort_by_key(|i| std::cmp::Reverse(size(i)));
+    let mut per_job: Vec<(usize, io::Result<Vec<Written>>)> = order
+        .into_iter()
+        .par_bridge()
+        .map(|i| (i, run(jobs[i])))
         .collect();
+    // Back in the order of the tables, whatever order they were made in.
+    per_job.sort_by_key(|(i, _)| *i);
     let mut written: Vec<Written> = Vec::new();
-    for files in per_job {
+    for (_, files) in per_job {
         written.extend(files?);
     }
     crate::timings::mark("CSV, Parquet");
