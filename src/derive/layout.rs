@@ -147,7 +147,7 @@ pub fn derive(input: &Input) -> (Layout, Vec<String>) {
             pages,
             notes,
             furniture,
-            not_body,
+            not_body: not_body.as_slice().into(),
             sentence_ends,
             markers,
         },
