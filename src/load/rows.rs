@@ -415,7 +415,12 @@ pub fn convert(
                 );
                 return None;
             }
-            let n = s.chars().count();
+            // A string of at most MAX_CELL_CHARS bytes has at most as many characters.
+            let n = if s.len() <= MAX_CELL_CHARS {
+                s.len()
+            } else {
+                s.chars().count()
+            };
             if n > MAX_CELL_CHARS {
                 diags.push(
                     loc(),
