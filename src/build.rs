@@ -8,7 +8,7 @@ use crate::diag::Diags;
 use crate::model::Span;
 use crate::model::{Curated, Dataset, Doc, Fixes, Laid, Project, Table};
 use crate::schema::Scope;
-use crate::value::{Cells, Text, Value};
+use crate::value::{Cells, Value};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 
@@ -83,7 +83,7 @@ pub fn build_with_progress<'p>(
         match schema.scope {
             Scope::DocumentRecord => {
                 for d in &laid {
-                    let id = Value::str(Text::from(d.doc.doc_id.as_str()));
+                    let id = Value::str(d.doc.id.clone());
                     let cx = derive::Context {
                         doc_id: &id,
                         span: None,

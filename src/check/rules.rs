@@ -166,13 +166,10 @@ fn id_history(p: &Project, tables: &Tables, diags: &mut Diags) {
         }
         let key_name = &schema.fields[*pk].name;
         let current: foldhash::HashSet<_> = rows.iter().map(|r| r[*pk].as_text()).collect();
-        for (r, row) in rows.iter().enumerate().filter(|_| !p.retired.is_empty()) {
+        let retired: Vec<_> = p.retired.iter().filter(|(x, _)| x.table == *name).collect();
+        for (r, row) in rows.iter().enumerate() {
             let id = row[*pk].as_text();
-            if let Some((ret, at)) = p
-                .retired
-                .iter()
-                .find(|(x, _)| x.table == *name && x.id == *id)
-            {
+            if let Some((ret, at)) = retired.iter().find(|(x, _)| x.id == *id) {
                 diags.push(origins[r].row.origin.at(key_name), Code::ReusedId, format!("{name}: '{id}' was retired in {} (at {at}); ids are never reused, choose a new one", ret.version));
             }
         }

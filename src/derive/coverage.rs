@@ -399,11 +399,7 @@ pub fn generate(c: &Contract, laid: &[Laid], tables: &Tables) -> Vec<Cells> {
         .collect();
     // The spans are done with before the rows are joined, so they are not held together.
     drop(by_doc);
-    let mut rows = Vec::with_capacity(per_doc.iter().map(Vec::len).sum());
-    for doc in per_doc {
-        rows.extend(doc);
-    }
-    rows
+    super::joined(per_doc)
 }
 
 /// The running text of a document: not footnote text, markers, furniture or URLs.
@@ -439,13 +435,12 @@ fn running_text(l: &Laid, chars: &[char]) -> Vec<bool> {
 fn document(c: &Contract, l: &Laid, spans: &DocSpans) -> Vec<Cells> {
     let h = &c.coverage;
     let chars = &l.doc.chars();
-    let doc = l.doc.doc_id.as_str();
     let body = running_text(l, chars);
     let mut tokens = numbers(chars, &body);
     tokens.extend(names(chars).into_iter().filter(|t| body[t.start]));
     tokens.sort_by_key(|t| (t.start, t.kind));
     tokens.dedup_by_key(|t| (t.start, t.kind));
-    let doc_id = Value::str(doc.into());
+    let doc_id = Value::str(l.doc.id.clone());
     // A document repeats its numbers, names and what covers them: each text is held once
     // (1.1 M separate strings at 1,000 documents otherwise).
     let mut texts: HashMap<String, Value> = HashMap::new();

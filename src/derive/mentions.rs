@@ -50,7 +50,7 @@ pub fn generate(c: &Contract, laid: &[Laid], tables: &Tables) -> Vec<Cells> {
         .map(|l| {
             let mut out = Vec::new();
             let text = &l.doc.norm.text;
-            let doc_id = Value::str(l.doc.doc_id.as_str().into());
+            let doc_id = Value::str(l.doc.id.clone());
             let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
             let mut found: Vec<(usize, usize, usize)> = ac
                 .find_overlapping_iter(text)
@@ -92,9 +92,5 @@ pub fn generate(c: &Contract, laid: &[Laid], tables: &Tables) -> Vec<Cells> {
             out
         })
         .collect();
-    let mut rows = Vec::with_capacity(per_doc.iter().map(Vec::len).sum());
-    for doc in per_doc {
-        rows.extend(doc);
-    }
-    rows
+    super::joined(per_doc)
 }

@@ -13,7 +13,7 @@ use crate::contract::RowBuilder;
 use crate::diag::{Code, Diags};
 use crate::model::{Doc, Laid, Layout, Project, Rows, Span};
 use crate::prove::{self, Miss, Request};
-use crate::value::{Cells, Text, Value};
+use crate::value::{Cells, Value};
 use std::collections::{BTreeMap, HashMap};
 
 /// Curated values by table, in the project's row order.
@@ -221,9 +221,19 @@ pub fn layout_of(p: &Project, doc: &Doc) -> Option<Layout> {
     (!diags.0.iter().any(|d| d.code == Code::PageMap)).then_some(laid.layout)
 }
 
+/// Each document's rows, made on all cores, joined in document order into one vector of
+/// the exact size (collecting a flattened iterator grows it by doubling).
+pub fn joined(per_doc: Vec<Vec<Cells>>) -> Vec<Cells> {
+    let mut rows = Vec::with_capacity(per_doc.iter().map(Vec::len).sum());
+    for doc in per_doc {
+        rows.extend(doc);
+    }
+    rows
+}
+
 /// The `pages` rows of a laid-out document.
 pub fn pages(b: &RowBuilder, l: &Laid) -> Vec<Cells> {
-    let doc_id = Value::str(Text::from(l.doc.doc_id.as_str()));
+    let doc_id = Value::str(l.doc.id.clone());
     let int = |x: usize| Value::int(x as i64);
     l.layout
         .pages

@@ -114,12 +114,11 @@ pub fn load(root: &Path, out_root: &Path, diags: &mut Diags) -> Option<Project> 
             broken_docs.push(doc_id);
             continue;
         };
-        let shared = crate::value::Text::from(doc_id.as_str());
         for (table, table_rows) in tables {
             rows.entry(table)
                 .or_default()
                 .extend(table_rows.into_iter().map(|row| Curated {
-                    doc: shared.clone(),
+                    doc: doc.id.clone(),
                     row,
                 }));
         }
@@ -402,14 +401,7 @@ fn load_doc(
         }
     };
     let names = load::key_names(schema, &["source"]);
-    let file = {
-        let (path, names, seen) = (path.clone(), names.clone(), load::fingerprint(&text));
-        Arc::new(crate::model::CuratedFile::new(
-            index.file.clone(),
-            names.clone(),
-            Box::new(move || load::relocate(&path, seen, None, &names)),
-        ))
-    };
+    let file = load::curated_file(&path, &text, &index, None, names);
     let record = load::typed_row(
         0,
         map,
@@ -462,6 +454,7 @@ fn load_doc(
     let source_rel = crate::diag::display_path(&source_path, &root.join("raw"));
     Some(Doc {
         doc_id: doc_id.to_string(),
+        id: doc_id.into(),
         record,
         layout,
         layout_loc,

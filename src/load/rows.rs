@@ -1,5 +1,6 @@
 //! Loading the curated TOML files: each row becomes typed values in schema column order,
-//! and keeps where each of its keys was written so later checks can point at it.
+//! and keeps where it was written; where each of its keys was written is found again
+//! from the file when a later check points at one.
 
 use crate::diag::{Code, Diags, LineIndex, Loc};
 use crate::model::{CuratedFile, KeyPositions, Origin, Row};
@@ -168,15 +169,7 @@ pub fn parse_rows(
         }
     };
     let names = key_names(schema, input_only);
-    let file = {
-        let (path, names, table) = (path.to_path_buf(), names.clone(), schema.name.clone());
-        let seen = fingerprint(text);
-        Arc::new(CuratedFile::new(
-            index.file.clone(),
-            names.clone(),
-            Box::new(move || relocate(&path, seen, Some(&table), &names)),
-        ))
-    };
+    let file = curated_file(path, text, &index, Some(&schema.name), names);
     let mut rows = Vec::new();
     let mut found = false;
     for (key, value) in doc {
@@ -330,6 +323,28 @@ pub fn typed_row<'a>(
         unread: unread.into(),
         origin,
     }
+}
+
+/// The file at `path`, loaded as `text`, whose rows' key positions `relocate` finds
+/// again when a diagnostic asks (rows of the array `table`, or the file's own table).
+pub fn curated_file(
+    path: &Path,
+    text: &str,
+    index: &LineIndex,
+    table: Option<&str>,
+    names: Arc<[String]>,
+) -> Arc<CuratedFile> {
+    let (path, table, seen) = (
+        path.to_path_buf(),
+        table.map(str::to_string),
+        fingerprint(text),
+    );
+    let keys_of = names.clone();
+    Arc::new(CuratedFile::new(
+        index.file.clone(),
+        names,
+        Box::new(move || relocate(&path, seen, table.as_deref(), &keys_of)),
+    ))
 }
 
 /// Where each row's keys were written in the file at `path`, row by row (rows of the

@@ -99,6 +99,8 @@ pub struct NotPageStart {
 /// One source document: its record, its text and how the text is laid out.
 pub struct Doc {
     pub doc_id: String,
+    /// The same id as every cell of its rows holds it (shared, made once).
+    pub id: crate::value::Text,
     /// The documents-table row.
     pub record: Row,
     /// How the source shows its printed pages; None for a source without them.

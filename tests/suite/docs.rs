@@ -5,26 +5,32 @@ use super::common::manifest;
 use kdata::diag::Code;
 use std::collections::{BTreeMap, BTreeSet};
 
-#[test]
-fn readme_lists_every_diagnostic_code_and_no_other() {
+/// The body rows of the README table whose header starts with `header`, as cells.
+fn readme_table(header: &str) -> Vec<Vec<String>> {
     let readme = std::fs::read_to_string(manifest().join("README.md")).unwrap();
     let start = readme
-        .find("| code | rule |")
-        .expect("the README has a table of codes");
-    let table: String = readme[start..]
+        .find(header)
+        .unwrap_or_else(|| panic!("the README has a table headed {header}"));
+    readme[start..]
         .lines()
         .skip(2)
         .take_while(|l| l.starts_with('|'))
-        .collect::<Vec<_>>()
-        .join("\n");
-    let documented: BTreeSet<String> = table
-        .lines()
-        .filter_map(|l| l.split('|').nth(1))
-        .flat_map(|cell| {
-            cell.split(',')
-                .map(|c| c.trim().trim_matches('`').to_string())
-        })
-        .filter(|c| !c.is_empty())
+        .map(|l| l.split('|').map(|c| c.trim().to_string()).collect())
+        .collect()
+}
+
+/// The names a cell lists, separated by commas, without their backticks.
+fn names(cell: &str) -> impl Iterator<Item = String> + '_ {
+    cell.split(',')
+        .map(|c| c.trim().trim_matches('`').to_string())
+        .filter(|c| !c.is_empty() && c != "—")
+}
+
+#[test]
+fn readme_lists_every_diagnostic_code_and_no_other() {
+    let documented: BTreeSet<String> = readme_table("| code | rule |")
+        .iter()
+        .flat_map(|cells| names(&cells[1]).collect::<Vec<_>>())
         .collect();
     let known: BTreeSet<String> = Code::ALL.iter().map(|c| c.name().to_string()).collect();
     assert_eq!(
@@ -97,25 +103,13 @@ fn imports_in_source(stages: &[String]) -> BTreeMap<String, BTreeSet<String>> {
 
 #[test]
 fn readme_lists_each_stage_s_imports_and_they_form_no_cycle() {
-    let readme = std::fs::read_to_string(manifest().join("README.md")).unwrap();
-    let start = readme
-        .find("| module | its one job |")
-        .expect("the README has a table of modules");
-    let mut documented: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for line in readme[start..]
-        .lines()
-        .skip(2)
-        .take_while(|l| l.starts_with('|'))
-    {
-        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-        let module = cells[1].trim_matches('`').to_string();
-        let imports = cells[cells.len() - 2]
-            .split(',')
-            .map(|c| c.trim().trim_matches('`').to_string())
-            .filter(|c| !c.is_empty() && c != "—")
-            .collect();
-        documented.insert(module, imports);
-    }
+    let documented: BTreeMap<String, BTreeSet<String>> = readme_table("| module | its one job |")
+        .iter()
+        .map(|cells| {
+            let module = cells[1].trim_matches('`').to_string();
+            (module, names(&cells[cells.len() - 2]).collect())
+        })
+        .collect();
     let stages: Vec<String> = documented.keys().cloned().collect();
     let mut found = imports_in_source(&stages);
     for s in &stages {
