@@ -2,6 +2,7 @@
 //! curated tables) and the shared registry. Nothing is checked across files here; that is
 //! `build`'s job. Everything read is kept with its location for diagnostics.
 
+mod plain;
 pub mod release;
 pub mod rows;
 
@@ -404,7 +405,7 @@ fn load_doc(
     let file = load::curated_file(&path, &text, &index, None, names);
     let record = load::typed_row(
         0,
-        map,
+        load::keys(map),
         &index,
         (&file, 0),
         schema,

@@ -9,8 +9,7 @@ use crate::value::{Text, Value};
 use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
-use toml::de::{DeString, DeTable, DeValue};
-use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 
 /// Reads a file as UTF-8 text, reporting a missing file, a byte order mark or invalid
 /// UTF-8 at the exact position.
@@ -81,6 +80,7 @@ pub const FORMULA_LEAD: &[char] = &['=', '+', '-', '@', '\t', '\r'];
 
 /// A TOML value as a row cell needs it: scalars borrowed from the file's text where it
 /// has no escapes, anything else by its type name (for the diagnostic).
+#[derive(Debug, PartialEq)]
 pub enum Raw<'a> {
     Str(Cow<'a, str>),
     /// None: outside the 64-bit range.
@@ -139,8 +139,23 @@ impl Strings {
     }
 }
 
-/// One key of a row as parsed: its name, where the key and its value start, its value.
-pub type Entry<'a> = (Spanned<DeString<'a>>, Spanned<DeValue<'a>>);
+/// One key of a row as parsed: its name, where it starts, its value and where that starts.
+pub struct Key<'a> {
+    pub name: Cow<'a, str>,
+    pub at: usize,
+    pub value: Raw<'a>,
+    pub value_at: usize,
+}
+
+/// The keys of a table the `toml` crate parsed.
+pub fn keys(table: DeTable<'_>) -> impl Iterator<Item = Key<'_>> {
+    table.into_iter().map(|(key, value)| Key {
+        at: key.span().start,
+        name: key.into_inner(),
+        value_at: value.span().start,
+        value: Raw::of(value.into_inner()),
+    })
+}
 
 /// Parses a TOML text holding one array of tables named after the schema's table. The
 /// text is parsed once, into values that borrow from it; `path` is read again only if a
@@ -155,6 +170,18 @@ pub fn parse_rows(
     diags: &mut Diags,
 ) -> Vec<Row> {
     let index = LineIndex::new(shown, text);
+    let names = key_names(schema, input_only);
+    let file = curated_file(path, text, &index, Some(&schema.name), names);
+    if let Some(items) = super::plain::rows(text, &schema.name) {
+        return items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let at = (&file, i as u32);
+                typed_row(item.start, item.keys, &index, at, schema, strings, diags)
+            })
+            .collect();
+    }
     let hint = || format!(" (each row is a [[{}]] table)", schema.name);
     let doc = match DeTable::parse(text) {
         Ok(d) => d.into_inner(),
@@ -168,8 +195,6 @@ pub fn parse_rows(
             return Vec::new();
         }
     };
-    let names = key_names(schema, input_only);
-    let file = curated_file(path, text, &index, Some(&schema.name), names);
     let mut rows = Vec::new();
     let mut found = false;
     for (key, value) in doc {
@@ -201,7 +226,15 @@ pub fn parse_rows(
                 DeValue::Table(t) => {
                     let ordinal = rows.len() as u32;
                     let at = (&file, ordinal);
-                    rows.push(typed_row(span.start, t, &index, at, schema, strings, diags))
+                    rows.push(typed_row(
+                        span.start,
+                        keys(t),
+                        &index,
+                        at,
+                        schema,
+                        strings,
+                        diags,
+                    ))
                 }
                 other => diags.push(
                     index.loc(span.start),
@@ -239,7 +272,7 @@ pub fn key_names(schema: &Schema, input_only: &[&str]) -> Arc<[String]> {
 /// after the columns are read as inputs only.
 pub fn typed_row<'a>(
     start: usize,
-    entries: impl IntoIterator<Item = Entry<'a>>,
+    entries: impl IntoIterator<Item = Key<'a>>,
     index: &LineIndex,
     at: (&Arc<CuratedFile>, u32),
     schema: &Schema,
@@ -254,15 +287,17 @@ pub fn typed_row<'a>(
     let mut unread = Vec::new();
     // Where the row's first known key's value starts: the row's own position.
     let mut first = usize::MAX;
-    for (key, value) in entries {
-        let kspan = key.span();
-        let key = key.into_inner();
-        let vspan = value.span();
-        let value = Raw::of(value.into_inner());
-        let loc = || index.loc(vspan.start);
+    for Key {
+        name: key,
+        at: key_at,
+        value,
+        value_at,
+    } in entries
+    {
+        let loc = || index.loc(value_at);
         let known = names.iter().position(|n| *n == key);
         if known.is_some() {
-            first = first.min(vspan.start);
+            first = first.min(value_at);
         }
         if known.is_some_and(|n| n >= columns) {
             match value {
@@ -279,7 +314,7 @@ pub fn typed_row<'a>(
         }
         match known {
             None => diags.push(
-                index.loc(kspan.start),
+                index.loc(key_at),
                 Code::UnknownColumn,
                 format!(
                     "'{key}' is not a column of {} (columns: {})",
@@ -288,7 +323,7 @@ pub fn typed_row<'a>(
                 ),
             ),
             Some(i) if schema.fields[i].derive.is_some() => diags.push(
-                index.loc(kspan.start),
+                index.loc(key_at),
                 Code::DerivedColumn,
                 format!("'{key}' is computed by the pipeline; remove it"),
             ),
