@@ -180,8 +180,7 @@ fn numbers(chars: &[char], body: &[bool]) -> Vec<Token> {
             while i < chars.len() && word(c(i)) {
                 i += 1;
             }
-            let w: String = (start..i).map(|k| c(k).to_ascii_lowercase()).collect();
-            if NUMBER_WORDS.contains(&w.as_str()) {
+            if number_word((start..i).map(c)) {
                 out.push(Token {
                     start,
                     end: i,
@@ -193,6 +192,21 @@ fn numbers(chars: &[char], body: &[bool]) -> Vec<Token> {
         i += 1;
     }
     out
+}
+
+/// Whether a word's characters spell a number word, in any ASCII case (no allocation:
+/// this runs for every word of every source).
+fn number_word(w: impl Iterator<Item = char>) -> bool {
+    let mut buf = [0u8; 9]; // the longest number word
+    let mut n = 0;
+    for ch in w {
+        if n == buf.len() || !ch.is_ascii() {
+            return false;
+        }
+        buf[n] = ch.to_ascii_lowercase() as u8;
+        n += 1;
+    }
+    NUMBER_WORDS.iter().any(|x| x.as_bytes() == &buf[..n])
 }
 
 /// All-capitals tokens (`[A-Z][A-Z0-9]+(-[A-Z0-9]+)*` not inside a word) and capitalised
@@ -469,6 +483,7 @@ fn document(c: &Contract, l: &Laid, spans: &DocSpans) -> Vec<Cells> {
             2
         }];
         let token: String = chars[t.start..t.end].iter().collect();
+        let token = crate::text::collapsed(&token);
         let int = |x: usize| Value::int(x as i64);
         out.push(c.coverage_rows.row([
             doc_id.clone(),
@@ -476,17 +491,23 @@ fn document(c: &Contract, l: &Laid, spans: &DocSpans) -> Vec<Cells> {
             int(t.end),
             l.layout.page_of(t.start).map_or(Value::NULL, Value::int),
             kind.clone(),
-            shared(&mut texts, crate::text::collapse(&token)),
+            shared(&mut texts, &token),
             status.clone(),
             if by.is_empty() {
                 Value::NULL
             } else {
                 // In the order of the text `table/id`, each once.
-                let mut labels: Vec<String> =
-                    by.iter().map(|(t, id)| format!("{t}/{id}")).collect();
-                labels.sort();
-                labels.dedup();
-                shared(&mut texts, labels.join(" "))
+                let mut by = by;
+                by.sort_by(|a, b| label_text(a).cmp(label_text(b)));
+                by.dedup();
+                let mut labels = String::new();
+                for (i, (t, id)) in by.iter().enumerate() {
+                    if i > 0 {
+                        labels.push(' ');
+                    }
+                    labels.extend([*t, "/", *id]);
+                }
+                shared(&mut texts, &labels)
             },
             note.map_or(Value::NULL, |n| Value::str(n.into())),
         ]));
@@ -494,12 +515,19 @@ fn document(c: &Contract, l: &Laid, spans: &DocSpans) -> Vec<Cells> {
     out
 }
 
-/// The document's one copy of `text`.
-fn shared(texts: &mut HashMap<String, Value>, text: String) -> Value {
-    texts
-        .entry(text)
-        .or_insert_with_key(|t| Value::str(t.as_str().into()))
-        .clone()
+/// The document's one copy of `text` (copied only the first time).
+fn shared(texts: &mut HashMap<String, Value>, text: &str) -> Value {
+    if let Some(v) = texts.get(text) {
+        return v.clone();
+    }
+    let v = Value::str(text.into());
+    texts.insert(text.to_string(), v.clone());
+    v
+}
+
+/// A label's bytes as written, `table/id`, to order labels as their text orders.
+fn label_text<'a>(l: &'a Label) -> impl Iterator<Item = u8> + 'a {
+    l.0.bytes().chain(*b"/").chain(l.1.bytes())
 }
 
 #[cfg(test)]
@@ -512,6 +540,16 @@ mod tests {
             .iter()
             .map(|t| chars[t.start..t.end].iter().collect())
             .collect()
+    }
+
+    #[test]
+    fn number_words_are_found_in_any_case_and_only_whole() {
+        assert!(NUMBER_WORDS.iter().all(|w| w.len() <= 9));
+        let all = |c: &[char]| numbers(c, &vec![true; c.len()]);
+        assert_eq!(
+            found(all, "Thousands, THREE, oneself, tenfold, Twenty-two, née"),
+            ["Thousands", "THREE", "Twenty", "two"]
+        );
     }
 
     #[test]
