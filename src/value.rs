@@ -128,6 +128,12 @@ impl Value {
         })
     }
 
+    /// Whether two values are the same cell: the same inline value, or the same shared
+    /// string or box. Identical values are equal (equal ones need not be identical), so
+    /// a check passed for one holds for the other without reading the string.
+    pub fn is_identical(&self, other: &Value) -> bool {
+        self.0 == other.0
+    }
     pub fn is_null(&self) -> bool {
         self.tag() == NULL
     }
@@ -276,6 +282,22 @@ mod tests {
     #[test]
     fn a_cell_is_one_word() {
         assert_eq!(std::mem::size_of::<Value>(), 8);
+    }
+
+    #[test]
+    fn identical_cells_are_copies_of_one_value() {
+        let s = Value::str("p1".into());
+        assert!(s.is_identical(&s.clone()));
+        // Equal, but two strings: a check must read them.
+        assert!(!s.is_identical(&Value::str("p1".into())));
+        assert!(Value::int(7).is_identical(&Value::int(7)));
+        assert!(!Value::int(7).is_identical(&Value::int(8)));
+        assert!(!Value::int(7).is_identical(&Value::num(7.0)));
+        let wide = Value::int(i64::MAX);
+        // A wide integer's clone is a box of its own: equal, not identical.
+        assert!(!wide.is_identical(&wide.clone()));
+        assert!(wide.is_identical(&wide));
+        assert!(!wide.is_identical(&Value::int(i64::MAX - 1)));
     }
 
     #[test]

@@ -237,12 +237,21 @@ pub fn check_keys(p: &Project, tables: &Tables, diags: &mut Diags) {
                     Some(set) => checks.push((fk, set)),
                 }
             }
+            // The last key each foreign key found, by identity: a document's rows share
+            // one copy of the ids they repeat (its own id above all), so most lookups are
+            // answered without hashing or reading the string.
+            let mut last_found: Vec<Option<&Cells>> = vec![None; checks.len()];
             for (r, row) in rows.iter().enumerate() {
-                for (fk, set) in &checks {
+                for ((fk, set), last) in checks.iter().zip(&mut last_found) {
+                    let same = |a: &Cells| fk.fields.iter().all(|&i| a[i].is_identical(&row[i]));
+                    if last.is_some_and(same) {
+                        continue;
+                    }
                     let Some(key) = Key::of(row, &fk.fields) else {
                         continue;
                     };
                     if set.get(&key).is_some() {
+                        *last = Some(row);
                         continue;
                     }
                     if fk.table == "documents" && p.broken_docs.contains(&key.parts()[0].text()) {

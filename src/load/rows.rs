@@ -172,13 +172,15 @@ pub fn parse_rows(
     let index = LineIndex::new(shown, text);
     let names = key_names(schema, input_only);
     let file = curated_file(path, text, &index, Some(&schema.name), names);
-    if let Some(items) = super::plain::rows(text, &schema.name) {
+    if let Some((items, keys)) = super::plain::rows(text, &schema.name) {
+        let mut keys = keys.into_iter();
         return items
-            .into_iter()
+            .iter()
             .enumerate()
             .map(|(i, item)| {
+                let row = keys.by_ref().take(item.keys);
                 let at = (&file, i as u32);
-                typed_row(item.start, item.keys, &index, at, schema, strings, diags)
+                typed_row(item.start, row, &index, at, schema, strings, diags)
             })
             .collect();
     }
