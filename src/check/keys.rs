@@ -92,14 +92,20 @@ struct KeyIndex<'a> {
 }
 
 impl<'a> KeyIndex<'a> {
-    fn new(rows: &'a [Cells], idx: Vec<usize>) -> Self {
+    /// An index for up to `capacity` keys before it grows (clearing it costs as much).
+    fn new(rows: &'a [Cells], idx: Vec<usize>, capacity: usize) -> Self {
         KeyIndex {
-            by_hash: HashMap::with_capacity_and_hasher(rows.len(), Default::default()),
+            by_hash: HashMap::with_capacity_and_hasher(capacity, Default::default()),
             collided: HashMap::default(),
             rows,
             idx,
             hash: |key| FixedState::default().hash_one(key),
         }
+    }
+    /// Forgets every key (keeping the memory).
+    fn clear(&mut self) {
+        self.by_hash.clear();
+        self.collided.clear();
     }
     /// The first row with `key`.
     fn get(&self, key: &Key<'a>) -> Option<usize> {
@@ -175,31 +181,23 @@ pub fn check_keys(p: &Project, tables: &Tables, diags: &mut Diags) {
         .into_par_iter()
         .map(|(name, schema, rows, idx)| {
             let mut found = Diags::default();
-            let mut seen = KeyIndex::new(rows, idx.clone());
-            for (r, row) in rows.iter().enumerate() {
-                let Some(key) = Key::of(row, &idx) else {
-                    continue;
-                };
-                if let Some(first) = seen.insert(&key, r) {
-                    let names: Vec<&str> = idx
-                        .iter()
-                        .map(|&i| schema.fields[i].name.as_str())
-                        .collect();
-                    found.push(
-                        loc(name, r, names[0]),
-                        Code::DuplicateKey,
-                        format!(
-                            "{name}: {} = {} is used twice (first at {})",
-                            names.join("+"),
-                            key.text(),
-                            loc(name, first, names[0])
-                        ),
-                    );
-                }
+            let target = targets.contains(&(name, idx.clone()));
+            // A key no foreign key points at is checked run by run when its first column
+            // splits the rows into runs that differ there (a document's rows, by their
+            // document's id): a small index per run stays in cache, where one index of a
+            // million keys missed it at every insert.
+            let whole = std::iter::once(0..rows.len()).collect();
+            let runs = match target {
+                true => whole,
+                false => runs(rows, idx[0]).unwrap_or(whole),
+            };
+            let longest = runs.iter().map(|r| r.len()).max().unwrap_or(0);
+            let mut seen = KeyIndex::new(rows, idx.clone(), longest);
+            for run in runs {
+                seen.clear();
+                check_unique(name, schema, &idx, run, &mut seen, &loc, &mut found);
             }
-            let kept = targets
-                .contains(&(name, idx.clone()))
-                .then_some(((name, idx), seen));
+            let kept = target.then_some(((name, idx), seen));
             (found, kept)
         })
         .collect();
@@ -278,6 +276,60 @@ pub fn check_keys(p: &Project, tables: &Tables, diags: &mut Diags) {
     }
 }
 
+/// Reports the rows of `run` whose key `idx` an earlier row of the run has.
+fn check_unique<'a>(
+    name: &str,
+    schema: &crate::schema::Schema,
+    idx: &[usize],
+    run: std::ops::Range<usize>,
+    seen: &mut KeyIndex<'a>,
+    loc: &dyn Fn(&str, usize, &str) -> Loc,
+    found: &mut Diags,
+) {
+    let rows = seen.rows;
+    for r in run {
+        let Some(key) = Key::of(&rows[r], idx) else {
+            continue;
+        };
+        if let Some(first) = seen.insert(&key, r) {
+            let names: Vec<&str> = idx
+                .iter()
+                .map(|&i| schema.fields[i].name.as_str())
+                .collect();
+            found.push(
+                loc(name, r, names[0]),
+                Code::DuplicateKey,
+                format!(
+                    "{name}: {} = {} is used twice (first at {})",
+                    names.join("+"),
+                    key.text(),
+                    loc(name, first, names[0])
+                ),
+            );
+        }
+    }
+}
+
+/// The rows split into runs of one string value in column `col` (by identity, as a
+/// document's rows share its id), when no two runs have equal values there, so no key
+/// starting with that column can repeat across runs; None otherwise.
+fn runs(rows: &[Cells], col: usize) -> Option<Vec<std::ops::Range<usize>>> {
+    let mut out: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut values: HashSet<&str, FixedState> = HashSet::default();
+    for (r, row) in rows.iter().enumerate() {
+        match out.last_mut() {
+            Some(run) if rows[run.start][col].is_identical(&row[col]) => run.end = r + 1,
+            _ => {
+                if !values.insert(row[col].as_str()?) {
+                    return None;
+                }
+                out.push(r..r + 1);
+            }
+        }
+    }
+    Some(out)
+}
+
 /// A key kept for the foreign keys that point at it: (table, columns) and its rows.
 type KeySet<'a> = ((&'a str, Vec<usize>), KeyIndex<'a>);
 
@@ -286,10 +338,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn rows_split_into_runs_only_when_no_value_comes_back() {
+        let (a, b) = (Value::str("doc-a".into()), Value::str("doc-b".into()));
+        let row = |v: &Value| -> Cells { Box::new([v.clone()]) };
+        let rows = vec![row(&a), row(&a), row(&b), row(&b), row(&b)];
+        assert_eq!(runs(&rows, 0), Some(vec![0..2, 2..5]));
+        // `doc-a` again after `doc-b`, as the same or as an equal copy: a key could repeat
+        // across the two runs, so the table is checked whole.
+        let back = vec![row(&a), row(&b), row(&a)];
+        assert_eq!(runs(&back, 0), None);
+        let copy = vec![row(&a), row(&b), row(&Value::str("doc-a".into()))];
+        assert_eq!(runs(&copy, 0), None);
+        // A null or a number there: checked whole.
+        assert_eq!(runs(&[row(&a), row(&Value::NULL)], 0), None);
+        assert_eq!(runs(&[row(&Value::int(1))], 0), None);
+        assert_eq!(runs(&[], 0), Some(vec![]));
+    }
+
+    #[test]
     fn keys_that_share_a_hash_are_still_told_apart() {
         let row = |id: &str| -> Cells { Box::new([Value::str(id.into())]) };
         let rows = vec![row("a"), row("b"), row("a"), row("b"), row("c")];
-        let mut index = KeyIndex::new(&rows, vec![0]);
+        let mut index = KeyIndex::new(&rows, vec![0], rows.len());
         index.hash = |_| 7;
         let key = |r: usize| Key::of(&rows[r], &[0]).unwrap();
         let firsts: Vec<Option<usize>> =
