@@ -9,8 +9,9 @@ use crate::model::Span;
 use crate::model::{Curated, Dataset, Doc, Fixes, Laid, Project, Table};
 use crate::schema::Scope;
 use crate::value::{Cells, Value};
+use foldhash::{HashMap, HashMapExt};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// Builds the dataset. The curated values are moved out of the project into the output
 /// rows, so they exist once; the curated rows (with their origins, for diagnostics) and

@@ -5,7 +5,7 @@ use crate::diag::{Code, Diags, Loc};
 use crate::model::Span;
 use crate::text::{collapse, collapsed, Normalized};
 use aho_corasick::AhoCorasick;
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 #[derive(Debug, PartialEq)]
 pub enum Miss {

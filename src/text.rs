@@ -26,15 +26,31 @@ pub fn collapse(s: &str) -> String {
 /// `collapse(s)`, borrowing `s` when it is collapsed already (most curated quotes are):
 /// no copy of the text.
 pub fn collapsed(s: &str) -> std::borrow::Cow<'_, str> {
+    // Byte by byte: ASCII is tested without decoding; only the lead byte of another
+    // character is decoded, to see whether it is whitespace (then never a plain space).
+    let b = s.as_bytes();
     let mut after_space = true;
-    for c in s.chars() {
-        if is_ws(c) {
-            if c != ' ' || after_space {
+    let mut i = 0;
+    while i < b.len() {
+        if b[i].is_ascii() {
+            if b[i] == b' ' {
+                if after_space {
+                    return collapse(s).into();
+                }
+                after_space = true;
+            } else if is_ws(b[i] as char) {
+                return collapse(s).into();
+            } else {
+                after_space = false;
+            }
+            i += 1;
+        } else {
+            let c = s[i..].chars().next().expect("i is a character boundary");
+            if is_ws(c) {
                 return collapse(s).into();
             }
-            after_space = true;
-        } else {
             after_space = false;
+            i += c.len_utf8();
         }
     }
     if after_space && !s.is_empty() {

@@ -9,8 +9,8 @@ use crate::model::{Laid, Tables};
 use crate::schema::Schema;
 use crate::text::collapse;
 use crate::value::{Cells, Value};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use rayon::prelude::*;
-use std::collections::{HashMap, HashSet};
 
 /// A curated table's rows read through contract handles, with each row's origin for
 /// diagnostics.
@@ -374,7 +374,7 @@ impl<'t> RowKeys<'t> {
     /// generated mentions and coverage, which no row names).
     fn new(p: &'t Project, tables: &'t Tables) -> RowKeys<'t> {
         let c = &p.contract;
-        let mut named: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        let mut named: HashSet<&str> = HashSet::new();
         let cells = |t: &str, cols: &[usize]| -> Vec<&'t str> {
             let rows = tables.get(t).map_or(&[][..], |x| x.0.as_slice());
             rows.iter()

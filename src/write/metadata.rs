@@ -3,9 +3,9 @@
 
 use crate::model::{Dataset, Table};
 use crate::schema::FieldType;
+use foldhash::{HashMap, HashMapExt};
 use rayon::prelude::*;
 use serde_json::{json, Value as Json};
-use std::collections::HashMap;
 use std::fmt::Write as _;
 
 const CROISSANT_CONTEXT: &str = r#"{

@@ -10,8 +10,8 @@ use proptest::prelude::*;
 /// and non-ASCII letters, quotes and dashes.
 fn text() -> impl Strategy<Value = String> {
     let pieces = prop::sample::select(vec![
-        "a", "b", "ab", "ISK", " ", "  ", "\n", "\t", "\r\n", "\u{a0}", "\u{2003}", "\u{1f}", "“",
-        "”", "’", "−", "é", "ق", "😀", ".1", "2",
+        "a", "b", "ab", "ISK", " ", "  ", "\n", "\t", "\r\n", "\u{a0}", "\u{2003}", "\u{1f}",
+        "\u{85}", "\u{3000}", "\u{b}", "“", "”", "’", "−", "é", "ق", "😀", ".1", "2",
     ]);
     prop::collection::vec(pieces, 0..60).prop_map(|v| v.concat())
 }
