@@ -238,6 +238,15 @@ mod tests {
     }
 
     #[test]
+    fn reads_edge_numerals_as_toml_does() {
+        let text = "[[events]]\na = 99999999999999999999\nb = -0\nc = 0.0000000000000000000000000001\nd = 1999999999999999999999999999999999999.5\n";
+        assert!(agree(text, "events").unwrap());
+        let (_, keys) = rows(text, "events").unwrap();
+        assert_eq!(keys[0].value, Raw::Int(None)); // outside i64: a `range` diagnostic
+        assert_eq!(keys[1].value, Raw::Int(Some(0)));
+    }
+
+    #[test]
     fn leaves_every_other_form_to_toml() {
         for text in [
             "",
@@ -266,6 +275,8 @@ mod tests {
             "[[events]]\na = truex\n",
             "[[events]]\na = \"x\" y\n",
             "[[events]]\na = \"x\u{1}\"\n",
+            "[[events]]\na = \"\u{7f}\"\n",
+            "[[events]]\na = \"x\" # \u{7f}\n",
             "[[events]]\n[events.b]\nc = 1\n",
             "events = []\n",
         ] {
