@@ -121,13 +121,17 @@ def main():
     lines += [
         "",
         f"Profile of the best {big['docs']:,}-document run (`kdata build --timings`): each phase's wall time, "
+        f"its CPU time (all threads; {os.cpu_count()} cores), the cores it kept busy on average, "
         "the resident memory at its end and the peak so far.",
         "",
-        "| phase | s | RSS at its end (MiB) | peak so far (MiB) |",
-        "|---|---:|---:|---:|",
+        "| phase | s | CPU s | cores busy | RSS at its end (MiB) | peak so far (MiB) |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for ph in big["phases"]:
-        lines.append(f"| {ph['phase']} | {ph['s']:.2f} | {ph['rss_mib'] or ''} | {ph['peak_mib'] or ''} |")
+        cpu = ph.get("cpu_s")
+        busy = f"{cpu / ph['s']:.2f}" if cpu is not None and ph["s"] > 0 else ""
+        cpu = f"{cpu:.2f}" if cpu is not None else ""
+        lines.append(f"| {ph['phase']} | {ph['s']:.2f} | {cpu} | {busy} | {ph['rss_mib'] or ''} | {ph['peak_mib'] or ''} |")
     lines += [
         "",
         "Targets (issue 9): 1,000 documents ≤ 10 s and ≤ 1 GiB; ≤ 5× DuckDB's CSV→Parquet on the same rows; "

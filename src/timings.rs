@@ -1,6 +1,6 @@
-//! Phase marks for `build --timings`: when each stage ended and the process's resident
-//! memory then, so `make bench` can print where time and memory go. Off (and free)
-//! unless switched on.
+//! Phase marks for `build --timings`: when each stage ended, the CPU time spent by then
+//! and the process's resident memory then, so `make bench` can print where time and
+//! memory go, and which phases leave a core idle. Off (and free) unless switched on.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -15,6 +15,8 @@ static MARKS: Mutex<Vec<Mark>> = Mutex::new(Vec::new());
 pub struct Mark {
     pub phase: &'static str,
     pub at: Instant,
+    /// User and system CPU seconds of all threads so far (none where unavailable).
+    pub cpu_s: Option<f64>,
     pub rss_mib: Option<u64>,
     pub peak_mib: Option<u64>,
 }
@@ -44,6 +46,7 @@ pub fn mark(phase: &'static str) {
     let m = Mark {
         phase,
         at: Instant::now(),
+        cpu_s: cpu_seconds(),
         rss_mib: kib("VmRSS:").map(|k| k / 1024),
         peak_mib: kib("VmHWM:").map(|k| k / 1024),
     };
@@ -59,10 +62,31 @@ pub fn phases_json() -> serde_json::Value {
             serde_json::json!({
                 "phase": w[1].phase,
                 "s": (w[1].at - w[0].at).as_secs_f64(),
+                "cpu_s": w[1].cpu_s.zip(w[0].cpu_s).map(|(b, a)| b - a),
                 "rss_mib": w[1].rss_mib,
                 "peak_mib": w[1].peak_mib,
             })
         })
         .collect();
     serde_json::Value::Array(phases)
+}
+
+/// The process's user and system CPU time, in seconds.
+#[cfg(unix)]
+fn cpu_seconds() -> Option<f64> {
+    let mut u = std::mem::MaybeUninit::<libc::rusage>::uninit();
+    // SAFETY: getrusage fills the struct it is given when it returns 0.
+    let u = unsafe {
+        if libc::getrusage(libc::RUSAGE_SELF, u.as_mut_ptr()) != 0 {
+            return None;
+        }
+        u.assume_init()
+    };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    Some(secs(u.ru_utime) + secs(u.ru_stime))
+}
+
+#[cfg(not(unix))]
+fn cpu_seconds() -> Option<f64> {
+    None
 }
