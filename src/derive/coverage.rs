@@ -206,7 +206,12 @@ fn number_word(w: impl Iterator<Item = char>) -> bool {
         buf[n] = ch.to_ascii_lowercase() as u8;
         n += 1;
     }
-    NUMBER_WORDS.iter().any(|x| x.as_bytes() == &buf[..n])
+    // First letter and length first: most words fail there, without a call to compare.
+    let w = &buf[..n];
+    NUMBER_WORDS
+        .iter()
+        .map(|x| x.as_bytes())
+        .any(|x| x.len() == n && x.first() == w.first() && x == w)
 }
 
 /// All-capitals tokens (`[A-Z][A-Z0-9]+(-[A-Z0-9]+)*` not inside a word) and capitalised

@@ -188,7 +188,9 @@ fn find_markers(input: &Input, not_body: &[bool], errors: &mut Vec<String>) -> V
         // glued one follows: body numerals ("3 people") are free-standing too.
         let candidate = |glued: bool| {
             (pos..chars.len().saturating_sub(digits.len() - 1)).find(|&c| {
-                chars[c..].starts_with(&digits)
+                // The first digit alone first: most places fail there, without a call.
+                chars[c] == digits[0]
+                    && chars[c..].starts_with(&digits)
                     && !not_body[c]
                     && is_bare_number(chars, c, digits.len())
                     && c.checked_sub(1).is_some_and(|b| !is_ws(chars[b])) == glued
