@@ -197,14 +197,23 @@ impl Value {
 
     /// The text of the cell in CSV (and in diagnostics): nulls are empty.
     pub fn to_text(&self) -> String {
-        match self.view() {
-            Cell::Null => String::new(),
-            Cell::Str(s) => s.to_string(),
-            Cell::Int(i) => i.to_string(),
-            Cell::Num(n) => n.to_string(),
-            Cell::Bool(b) => b.to_string(),
-            Cell::Date(d) => iso_date(d),
-        }
+        let mut out = String::new();
+        self.write_text(&mut out);
+        out
+    }
+    /// Appends the cell's text (as `to_text` makes it) to `out`: the CSV writer reuses
+    /// one buffer instead of a new string per cell.
+    pub fn write_text(&self, out: &mut String) {
+        use std::fmt::Write;
+        // Writing to a String cannot fail.
+        let _ = match self.view() {
+            Cell::Null => Ok(()),
+            Cell::Str(s) => out.write_str(s),
+            Cell::Int(i) => write!(out, "{i}"),
+            Cell::Num(n) => write!(out, "{n}"),
+            Cell::Bool(b) => write!(out, "{b}"),
+            Cell::Date(d) => write_iso_date(d, out),
+        };
     }
 }
 
@@ -264,15 +273,23 @@ impl std::fmt::Debug for Value {
 
 /// `YYYY-MM-DD` of a day count since 1970-01-01 (an Arrow `date32`).
 pub fn iso_date(days: i32) -> String {
+    let mut out = String::new();
+    let _ = write_iso_date(days, &mut out);
+    out
+}
+
+/// Appends `iso_date(days)` to `out`.
+fn write_iso_date(days: i32, out: &mut String) -> std::fmt::Result {
     use chrono::Datelike;
+    use std::fmt::Write;
     let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("a real date");
     let d = epoch + chrono::TimeDelta::days(i64::from(days));
     // As chrono's `%Y-%m-%d` writes it, without parsing the format for every cell.
-    let year = match d.year() {
-        y @ 0..=9999 => format!("{y:04}"),
-        y => format!("{y:+05}"),
-    };
-    format!("{year}-{:02}-{:02}", d.month(), d.day())
+    match d.year() {
+        y @ 0..=9999 => write!(out, "{y:04}")?,
+        y => write!(out, "{y:+05}")?,
+    }
+    write!(out, "-{:02}-{:02}", d.month(), d.day())
 }
 
 #[cfg(test)]

@@ -536,12 +536,11 @@ fn csv_to<W: Write>(t: &Table, out: W) -> io::Result<W> {
             match v.view() {
                 Cell::Str(s) => w.write_field(s.as_bytes())?,
                 Cell::Null => w.write_field(b"")?,
-                Cell::Int(i) => {
+                _ => {
                     cell.clear();
-                    let _ = std::fmt::Write::write_fmt(&mut cell, format_args!("{i}"));
+                    v.write_text(&mut cell);
                     w.write_field(cell.as_bytes())?
                 }
-                _ => w.write_field(v.to_text().as_bytes())?,
             }
         }
         w.write_record(None::<&[u8]>)?;
