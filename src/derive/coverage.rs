@@ -329,21 +329,23 @@ impl<'t> Spans<'t> {
         self.items.sort();
     }
     /// Labels of the spans that hold [start, end) whole (or, with `overlap`, share a
-    /// code point with it).
-    fn at(&self, start: usize, end: usize, overlap: bool) -> Vec<Label<'t>> {
+    /// code point with it), into `out` (one buffer for all of a document's tokens).
+    fn at(&self, start: usize, end: usize, overlap: bool, out: &mut Vec<Label<'t>>) {
+        out.clear();
         let upto = self.items.partition_point(|s| s.0 < end.max(start + 1));
         let from = self.items[..upto].partition_point(|s| s.0 + self.longest < start);
-        self.items[from..upto]
-            .iter()
-            .filter(|s| {
-                if overlap {
-                    s.0 < end && start < s.1
-                } else {
-                    s.0 <= start && end <= s.1
-                }
-            })
-            .map(|s| s.2)
-            .collect()
+        out.extend(
+            self.items[from..upto]
+                .iter()
+                .filter(|s| {
+                    if overlap {
+                        s.0 < end && start < s.1
+                    } else {
+                        s.0 <= start && end <= s.1
+                    }
+                })
+                .map(|s| s.2),
+        );
     }
 }
 
@@ -356,6 +358,37 @@ struct DocSpans<'t> {
     notes: Vec<(usize, usize, &'t str, &'t str)>,
 }
 
+/// What covers tokens, by document. A document's rows share one copy of its id, and
+/// come together: the document is looked up by name only when that copy changes.
+#[derive(Default)]
+struct ByDoc<'t> {
+    index: HashMap<&'t str, usize>,
+    docs: Vec<DocSpans<'t>>,
+    last: Option<(&'t Value, usize)>,
+}
+
+impl<'t> ByDoc<'t> {
+    /// The spans of the document whose id is `doc` (None for a null id).
+    fn of(&mut self, doc: &'t Value) -> Option<&mut DocSpans<'t>> {
+        let i = match self.last {
+            Some((v, i)) if v.is_identical(doc) => i,
+            _ => {
+                let next = self.docs.len();
+                let i = *self.index.entry(doc.as_str()?).or_insert(next);
+                if i == next {
+                    self.docs.push(DocSpans::default());
+                }
+                self.last = Some((doc, i));
+                i
+            }
+        };
+        Some(&mut self.docs[i])
+    }
+    fn get(&self, doc: &str) -> Option<&DocSpans<'t>> {
+        self.index.get(doc).map(|&i| &self.docs[i])
+    }
+}
+
 /// The coverage rows of every laid-out document.
 pub fn generate(c: &Contract, laid: &[Laid], tables: &Tables) -> Vec<Cells> {
     let h = &c.coverage;
@@ -363,54 +396,57 @@ pub fn generate(c: &Contract, laid: &[Laid], tables: &Tables) -> Vec<Cells> {
     let span =
         |r: &[Value], s: usize, e: usize| Some((r[s].as_int()? as usize, r[e].as_int()? as usize));
     // One pass over each table, grouping what covers by document.
-    let mut by_doc: HashMap<&str, DocSpans> = HashMap::new();
+    let mut by_doc = ByDoc::default();
     for s in &h.facts {
         for r in rows_of(&s.table) {
             if s.date.is_some_and(|d| r[d].is_null()) {
                 continue;
             }
-            if let (Some((a, b)), Some(id), Some(doc)) = (
-                span(r, s.char_start, s.char_end),
-                r[s.id].as_str(),
-                r[s.doc_id].as_str(),
-            ) {
-                by_doc
-                    .entry(doc)
-                    .or_default()
-                    .facts
-                    .push(a, b, (s.table.as_str(), id));
+            if let (Some((a, b)), Some(id)) = (span(r, s.char_start, s.char_end), r[s.id].as_str())
+            {
+                if let Some(d) = by_doc.of(&r[s.doc_id]) {
+                    d.facts.push(a, b, (s.table.as_str(), id));
+                }
             }
         }
     }
+    let mut entity: Option<(&Value, &str)> = None;
     for r in rows_of("mentions") {
-        let entity = c.entities.iter().find(|e| e.kind == r[h.mention_kind]);
-        if let (Some((a, b)), Some(e), Some(id), Some(doc)) = (
+        // Mentions of one kind share their kind's cell: the entity is looked up anew
+        // only when the kind changes.
+        let kind = &r[h.mention_kind];
+        if !entity.is_some_and(|(k, _)| k.is_identical(kind)) {
+            entity = c
+                .entities
+                .iter()
+                .find(|e| e.kind == *kind)
+                .map(|e| (kind, e.table.as_str()));
+        }
+        if let (Some((a, b)), Some((_, table)), Some(id)) = (
             span(r, h.mention_start, h.mention_end),
             entity,
             r[h.mention_entity].as_str(),
-            r[h.mention_doc].as_str(),
         ) {
-            by_doc
-                .entry(doc)
-                .or_default()
-                .mentions
-                .push(a, b, (e.table.as_str(), id));
+            if let Some(d) = by_doc.of(&r[h.mention_doc]) {
+                d.mentions.push(a, b, (table, id));
+            }
         }
     }
     for r in rows_of("audit_notes") {
-        if let (Some((a, b)), Some(kind), Some(id), Some(doc)) = (
+        if let (Some((a, b)), Some(kind), Some(id)) = (
             span(r, h.note_start, h.note_end),
             r[h.note_kind].as_str(),
             r[h.note_id].as_str(),
-            r[h.note_doc].as_str(),
         ) {
-            by_doc.entry(doc).or_default().notes.push((a, b, kind, id));
+            if let Some(d) = by_doc.of(&r[h.note_doc]) {
+                d.notes.push((a, b, kind, id));
+            }
         }
     }
-    for d in by_doc.values_mut() {
+    by_doc.docs.par_iter_mut().for_each(|d| {
         d.facts.sort();
         d.mentions.sort();
-    }
+    });
     let empty = DocSpans::default();
     let per_doc: Vec<Vec<Cells>> = laid
         .par_iter()
@@ -464,17 +500,18 @@ fn document(c: &Contract, l: &Laid, spans: &DocSpans) -> Vec<Cells> {
     // (1.1 M separate strings at 1,000 documents otherwise).
     let mut texts: HashMap<String, Value> = HashMap::new();
     let mut out = Vec::with_capacity(tokens.len());
+    let (mut by, mut token) = (Vec::new(), String::new());
     for t in tokens {
         let (kind, note_kind) = match t.kind {
             Kind::Number => (&h.kinds[0], "number"),
             Kind::Capitals => (&h.kinds[1], "name"),
             Kind::Name => (&h.kinds[2], "name"),
         };
-        let by = if t.kind == Kind::Number {
-            spans.facts.at(t.start, t.end, false)
+        if t.kind == Kind::Number {
+            spans.facts.at(t.start, t.end, false, &mut by);
         } else {
-            spans.mentions.at(t.start, t.end, true)
-        };
+            spans.mentions.at(t.start, t.end, true, &mut by);
+        }
         let note = spans
             .notes
             .iter()
@@ -487,7 +524,8 @@ fn document(c: &Contract, l: &Laid, spans: &DocSpans) -> Vec<Cells> {
         } else {
             2
         }];
-        let token: String = chars[t.start..t.end].iter().collect();
+        token.clear();
+        token.extend(&chars[t.start..t.end]);
         let token = crate::text::collapsed(&token);
         let int = |x: usize| Value::int(x as i64);
         out.push(c.coverage_rows.row([
@@ -502,7 +540,6 @@ fn document(c: &Contract, l: &Laid, spans: &DocSpans) -> Vec<Cells> {
                 Value::NULL
             } else {
                 // In the order of the text `table/id`, each once.
-                let mut by = by;
                 by.sort_by(|a, b| label_text(a).cmp(label_text(b)));
                 by.dedup();
                 let mut labels = String::new();
