@@ -77,7 +77,32 @@ impl Normalized {
         let mut shifts = Vec::new();
         let mut shift = 0i64;
         let mut in_ws = false;
-        for (ci, c) in original.chars().enumerate() {
+        let bytes = original.as_bytes();
+        let (mut i, mut ci) = (0, 0);
+        while i < bytes.len() {
+            // A run of ASCII that is not whitespace is copied whole: its shift is the shift
+            // of its first character.
+            let run = bytes[i..]
+                .iter()
+                .take_while(|&&b| b.is_ascii() && !is_ws(b as char))
+                .count();
+            if run > 0 {
+                let wanted = ci as i64 - text.len() as i64;
+                if wanted != shift {
+                    shifts.push((text.len() as u32, wanted));
+                    shift = wanted;
+                }
+                text.push_str(&original[i..i + run]);
+                in_ws = false;
+                (i, ci) = (i + run, ci + run);
+                continue;
+            }
+            let c = original[i..]
+                .chars()
+                .next()
+                .expect("i is a character boundary");
+            let this = ci;
+            (i, ci) = (i + c.len_utf8(), ci + 1);
             if is_ws(c) {
                 if in_ws {
                     continue;
@@ -87,7 +112,7 @@ impl Normalized {
                 in_ws = false;
             }
             let at = text.len();
-            let wanted = ci as i64 - at as i64;
+            let wanted = this as i64 - at as i64;
             if wanted != shift {
                 shifts.push((at as u32, wanted));
                 shift = wanted;
