@@ -165,9 +165,8 @@ fn id_history(p: &Project, tables: &Tables, diags: &mut Diags) {
             continue;
         }
         let key_name = &schema.fields[*pk].name;
-        let current: foldhash::HashSet<_> = rows.iter().map(|r| r[*pk].as_text()).collect();
         let retired: Vec<_> = p.retired.iter().filter(|(x, _)| x.table == *name).collect();
-        for (r, row) in rows.iter().enumerate() {
+        for (r, row) in rows.iter().enumerate().filter(|_| !retired.is_empty()) {
             let id = row[*pk].as_text();
             if let Some((ret, at)) = retired.iter().find(|(x, _)| x.id == *id) {
                 diags.push(origins[r].row.origin.at(key_name), Code::ReusedId, format!("{name}: '{id}' was retired in {} (at {at}); ids are never reused, choose a new one", ret.version));
@@ -183,6 +182,7 @@ fn id_history(p: &Project, tables: &Tables, diags: &mut Diags) {
         if p.broken_tables.contains(&name.to_string()) || !p.broken_docs.is_empty() {
             continue;
         }
+        let current: foldhash::HashSet<_> = rows.iter().map(|r| r[*pk].as_text()).collect();
         for id in released
             .rows
             .keys()

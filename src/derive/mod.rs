@@ -35,21 +35,26 @@ pub fn rows_by_doc<'c>(p: &Project, curated: &'c Rows) -> HashMap<&'c str, Vec<(
     by_doc
 }
 
-/// The `quote` column of each table that has one.
-fn quote_columns(p: &Project) -> HashMap<&str, usize> {
-    p.schemas
-        .iter()
-        .filter_map(|(t, s)| Some((t.as_str(), s.index("quote")?)))
-        .collect()
-}
-
-fn quote_of<'v>(
-    cols: &HashMap<&str, usize>,
+/// The quoted rows `reqs` (table by table, as `rows_by_doc` lists them), each with its
+/// curated row and its quote: the tables' rows and columns are looked up once per table,
+/// not once per row.
+fn quoted_rows<'p, 'v>(
+    p: &Project,
+    curated: &'p Rows,
     vals: &'v Values,
-    t: &str,
-    i: usize,
-) -> Option<&'v str> {
-    cols.get(t).and_then(|&q| vals[t][i][q].as_str())
+    reqs: &[(&'p str, usize)],
+) -> Vec<(&'p crate::model::Curated, Option<&'v str>)> {
+    let mut out = Vec::with_capacity(reqs.len());
+    for run in reqs.chunk_by(|a, b| a.0 == b.0) {
+        let t = run[0].0;
+        let rows = &curated[t];
+        let quotes = p.schemas[t].index("quote").zip(vals.get(t));
+        for &(_, i) in run {
+            let quote = quotes.and_then(|(q, v)| v[i][q].as_str());
+            out.push((&rows[i], quote));
+        }
+    }
+    out
 }
 
 /// One document's stage: resolve all its quotes in one pass, then derive its layout.
@@ -63,16 +68,13 @@ pub fn lay_out<'p>(
     doc: &'p Doc,
     reqs: &[(&'p str, usize)],
 ) -> Staged<'p> {
-    let quote_cols = quote_columns(p);
+    let quoted = quoted_rows(p, curated, vals, reqs);
     let mut diags = Diags::default();
-    let mut requests: Vec<Request> = reqs
+    let mut requests: Vec<Request> = quoted
         .iter()
-        .map(|&(t, i)| {
-            let c = &curated[t][i];
-            Request {
-                quote: quote_of(&quote_cols, vals, t, i).unwrap_or(""),
-                prefix: c.row.input("quote_prefix"),
-            }
+        .map(|(c, quote)| Request {
+            quote: quote.unwrap_or(""),
+            prefix: c.row.input("quote_prefix"),
         })
         .collect();
     let config = doc.layout.as_ref();
@@ -88,19 +90,19 @@ pub fn lay_out<'p>(
     // Passages other than the quote (`x-passage` columns, such as a date's evidence)
     // are proved in the same pass; only whether they are found matters.
     let mut passages = Vec::new();
-    for &(t, i) in reqs {
-        for (col, f) in p.schemas[t]
-            .fields
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| f.passage)
-        {
-            if let Some(text) = vals[t][i][col].as_str() {
-                passages.push((t, i, f.name.as_str()));
-                requests.push(Request {
-                    quote: text,
-                    prefix: None,
-                });
+    for run in reqs.chunk_by(|a, b| a.0 == b.0) {
+        let t = run[0].0;
+        let (fields, rows) = (&p.schemas[t].fields, &vals[t]);
+        let cols: Vec<usize> = (0..fields.len()).filter(|&c| fields[c].passage).collect();
+        for &(_, i) in run {
+            for &col in &cols {
+                if let Some(text) = rows[i][col].as_str() {
+                    passages.push((t, i, fields[col].name.as_str()));
+                    requests.push(Request {
+                        quote: text,
+                        prefix: None,
+                    });
+                }
             }
         }
     }
@@ -127,8 +129,8 @@ pub fn lay_out<'p>(
                 prove::report(&mut diags, doc.layout_loc.clone(), &doc.source_shown, miss)
             }
             (Some(&(t, i)), res) => {
-                let c = &curated[t][i];
-                if quote_of(&quote_cols, vals, t, i).is_none() {
+                let (c, quote) = quoted[k];
+                if quote.is_none() {
                     continue; // already reported as a missing required value
                 }
                 match res {
