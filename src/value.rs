@@ -379,14 +379,34 @@ mod tests {
     #[test]
     fn dates_are_written_as_chrono_writes_them() {
         let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
-        for days in [
+        let edges = [
             -800_000, -719_529, -1, 0, 19_000, 2_932_896, 2_932_897, 3_000_000,
-        ] {
+        ];
+        for days in edges.into_iter().chain((-800_000..3_000_000).step_by(997)) {
             let want = (epoch + chrono::TimeDelta::days(days))
                 .format("%Y-%m-%d")
                 .to_string();
             assert_eq!(iso_date(days as i32), want, "{days}");
         }
+    }
+
+    #[test]
+    fn integers_and_booleans_are_written_as_display_writes_them() {
+        for i in [
+            0,
+            1,
+            -1,
+            9,
+            10,
+            -10,
+            4_611_686_018_427_387_903,
+            i64::MAX,
+            i64::MIN,
+        ] {
+            assert_eq!(Value::int(i).to_text(), i.to_string());
+        }
+        assert_eq!(Value::bool(true).to_text(), "true");
+        assert_eq!(Value::bool(false).to_text(), "false");
     }
 
     #[test]
