@@ -26,9 +26,24 @@ pub fn collapse(s: &str) -> String {
 /// `collapse(s)`, borrowing `s` when it is collapsed already (most curated quotes are):
 /// no copy of the text.
 pub fn collapsed(s: &str) -> std::borrow::Cow<'_, str> {
+    let b = s.as_bytes();
+    // Printable ASCII and single inner spaces only (most quotes): a test over blocks of
+    // bytes and a search for two spaces in a row decide it.
+    let plain = !b.chunks(32).any(|c| {
+        c.iter()
+            .fold(false, |seen, &x| seen | !(b' '..0x7f).contains(&x))
+    });
+    if plain {
+        if b.first() == Some(&b' ')
+            || b.last() == Some(&b' ')
+            || memchr::memmem::find(b, b"  ").is_some()
+        {
+            return collapse(s).into();
+        }
+        return s.into();
+    }
     // Byte by byte: ASCII is tested without decoding; only the lead byte of another
     // character is decoded, to see whether it is whitespace (then never a plain space).
-    let b = s.as_bytes();
     let mut after_space = true;
     let mut i = 0;
     while i < b.len() {

@@ -94,6 +94,15 @@ proptest! {
         prop_assert_eq!(matches!(c, std::borrow::Cow::Borrowed(_)), want == t);
     }
 
+    /// The same on printable ASCII with many spaces, which `collapsed` decides without
+    /// its byte-by-byte loop.
+    #[test]
+    fn collapsed_is_collapse_on_plain_ascii(t in "[ ab~]{0,12}") {
+        let (c, want) = (kdata::text::collapsed(&t), collapse(&t));
+        prop_assert_eq!(c.as_ref(), want.as_str());
+        prop_assert_eq!(matches!(c, std::borrow::Cow::Borrowed(_)), want == t);
+    }
+
     #[test]
     fn the_toml_loader_never_panics(s in "(\\[\\[figures\\]\\]\n)?([a-z_]{1,12} = (\"\\PC{0,12}\"|-?[0-9]{1,4}|true|\\[\\]|\\{\\})\n){0,8}\\PC{0,10}") {
         let schemas = kdata::load::load_schemas(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas"), "schemas", &mut Diags::default());
