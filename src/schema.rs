@@ -422,6 +422,10 @@ pub fn parse(text: &str, stem: &str, file: &str, diags: &mut Diags) -> Option<Sc
     }
     let pos = |n: &str, fields: &[Field]| fields.iter().position(|f| f.name == n);
     let mut primary_key = Vec::new();
+    if raw.primary_key.is_empty() {
+        // Every table's rows are sorted, told apart and named by their key.
+        bad("'primaryKey' names no field; every table needs a primary key".to_string());
+    }
     for k in &raw.primary_key {
         match pos(k, &fields) {
             Some(i) => primary_key.push(i),

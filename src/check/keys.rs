@@ -175,6 +175,8 @@ pub fn check_keys(p: &Project, tables: &Tables, diags: &mut Diags) {
                 .map(|(i, _)| vec![i]),
         );
         uniques.dedup();
+        // A schema without a primary key is reported at load; there is nothing to check.
+        uniques.retain(|idx| !idx.is_empty());
         unique_jobs.extend(uniques.into_iter().map(|idx| (*name, schema, rows, idx)));
     }
     let checked: Vec<(Diags, Option<KeySet>)> = unique_jobs
