@@ -223,6 +223,36 @@ pub const MENTION_COLUMNS: [&str; 10] = [
 /// Resolves the contract; None (with diagnostics) when schemas/ breaks it.
 pub fn resolve(schemas: &BTreeMap<String, Schema>, diags: &mut Diags) -> Option<Contract> {
     let mut ok = true;
+    // What the stages assume of every schema: the documents' records are the one table
+    // scoped to them, and every foreign key points at a table that has a schema.
+    for (name, s) in schemas {
+        let here = || Loc::file_only(&format!("schemas/{name}.json"));
+        let record = s.scope == crate::schema::Scope::DocumentRecord;
+        if record != (name == "documents") {
+            ok = false;
+            let msg = if record {
+                format!("x-scope 'document_record' belongs to the documents table only, not to '{name}'")
+            } else {
+                "the documents table must have x-scope 'document_record'".to_string()
+            };
+            diags.push(here(), Code::Schema, msg);
+        }
+        for fk in s
+            .foreign_keys
+            .iter()
+            .filter(|fk| !schemas.contains_key(&fk.table))
+        {
+            ok = false;
+            diags.push(
+                here(),
+                Code::Schema,
+                format!(
+                    "a foreign key points at table '{}', which has no schema",
+                    fk.table
+                ),
+            );
+        }
+    }
     let mut r = Resolver::table(schemas, "documents", diags);
     let documents = Documents {
         doc_id: r.col("doc_id"),
