@@ -34,6 +34,19 @@ pub enum FieldType {
     Date,
 }
 
+impl FieldType {
+    /// The name a Table Schema writes for the type.
+    pub fn name(self) -> &'static str {
+        match self {
+            FieldType::String => "string",
+            FieldType::Integer => "integer",
+            FieldType::Number => "number",
+            FieldType::Boolean => "boolean",
+            FieldType::Date => "date",
+        }
+    }
+}
+
 /// How the pipeline computes a derived column.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Derive {
@@ -56,6 +69,21 @@ pub enum Derive {
     EdtfUncertain(String),
     /// The cell of the named column with the errata that point at it applied.
     Corrected(String),
+}
+
+impl Derive {
+    /// The type of the values the rule makes (None: the type of the column it corrects).
+    pub fn output_type(&self) -> Option<FieldType> {
+        use Derive::*;
+        Some(match self {
+            DocId | SourcePath | EdtfPrecision(_) => FieldType::String,
+            Page | CharStart | CharEnd | Footnote | MarkerStart | MarkerPage | SourceBytes
+            | SourceChars => FieldType::Integer,
+            EdtfStart(_) | EdtfEnd(_) => FieldType::Date,
+            EdtfApproximate(_) | EdtfUncertain(_) => FieldType::Boolean,
+            Corrected(_) => return None,
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -394,6 +422,23 @@ pub fn parse(text: &str, stem: &str, file: &str, diags: &mut Diags) -> Option<Sc
                 None
             }
         });
+        // The pipeline fills a derived column with values of one type; a schema that
+        // declares another would make every cell unwritable.
+        if let Some(want) = derive.as_ref().and_then(Derive::output_type) {
+            if f.ftype != want {
+                bad(format!(
+                    "field '{}': the pipeline derives it as {}, but its type is {}",
+                    f.name,
+                    want.name(),
+                    f.ftype.name()
+                ));
+            }
+        }
+        if fields.iter().any(|x: &Field| x.name == f.name) {
+            // Reported once; the copy is left out, so nothing cascades from it.
+            bad(format!("field '{}' is declared twice", f.name));
+            continue;
+        }
         if f.description.trim().is_empty() {
             bad(format!("field '{}' has no description", f.name));
         }
