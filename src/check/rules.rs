@@ -35,15 +35,24 @@ impl<'t, 'a> View<'t, 'a> {
     fn str(&self, r: usize, col: usize) -> Option<&str> {
         self.get(r, col).as_str()
     }
+    /// Where row `r` wrote `col`; a table whose rows have no curated origin (the
+    /// documents' records, should a schema give them a rule) is pointed at by its schema.
     fn at(&self, r: usize, col: usize) -> Loc {
-        self.origins[r].row.origin.at(&self.schema.fields[col].name)
+        match self.origins.get(r) {
+            Some(c) => c.row.origin.at(&self.schema.fields[col].name),
+            None => Loc::file_only(&format!("schemas/{}.json", self.schema.name)),
+        }
     }
     fn len(&self) -> usize {
         self.rows.len()
     }
     /// The curator wrote `col` but its value could not be read (reported already).
     fn failed(&self, r: usize, col: usize) -> bool {
-        self.get(r, col).is_null() && self.origins[r].row.unread.contains(&(col as u16))
+        self.get(r, col).is_null()
+            && self
+                .origins
+                .get(r)
+                .is_some_and(|c| c.row.unread.contains(&(col as u16)))
     }
 }
 
