@@ -43,6 +43,16 @@ pub fn load(root: &Path, out_root: &Path, diags: &mut Diags) -> Option<Project> 
     let meta_path = raw.join("dataset.toml");
     let meta = load::read_text(&meta_path, &shown(&meta_path), diags).and_then(|t| {
         match toml::from_str::<DatasetMeta>(&t) {
+            // The name becomes the version's folder and archive names: an id, no path.
+            Ok(m) if !schema::Pattern::new(schema::Pattern::ID).is_ok_and(|p| p.is_match(&m.name)) => {
+                let line = t.lines().position(|l| l.trim_start().starts_with("name")).unwrap_or(0);
+                diags.push(
+                    Loc { file: Arc::from(shown(&meta_path)), line: line + 1, col: 1 },
+                    Code::Path,
+                    format!("'name' = '{}' must be lower-case letters and digits joined by hyphens; it names the version's folder and archive", m.name),
+                );
+                None
+            }
             Ok(m) => Some(m),
             Err(e) => {
                 let idx = LineIndex::new(&shown(&meta_path), t.as_str());
