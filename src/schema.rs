@@ -284,19 +284,26 @@ impl Pattern {
         })
     }
     pub fn is_match(&self, s: &str) -> bool {
-        if !self.id {
-            return self.regex.is_match(s);
+        if self.id {
+            is_id(s)
+        } else {
+            self.regex.is_match(s)
         }
-        s.split('-').all(|run| {
-            !run.is_empty()
-                && run
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        })
     }
     pub fn as_str(&self) -> &str {
         self.regex.as_str()
     }
+}
+
+/// Whether `s` matches `Pattern::ID`: runs of lower-case letters and digits joined by
+/// single hyphens.
+pub fn is_id(s: &str) -> bool {
+    s.split('-').all(|run| {
+        !run.is_empty()
+            && run
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    })
 }
 
 /// Compiles `pattern` once per distinct pattern: 46 of the 54 shipped patterns are the

@@ -35,26 +35,39 @@ pub fn rows_by_doc<'c>(p: &Project, curated: &'c Rows) -> HashMap<&'c str, Vec<(
     by_doc
 }
 
+/// A passage to prove besides a quote: (table, row, column name) and its text.
+type Passage<'p, 'v> = ((&'p str, usize, &'p str), &'v str);
+
 /// The quoted rows `reqs` (table by table, as `rows_by_doc` lists them), each with its
-/// curated row and its quote: the tables' rows and columns are looked up once per table,
-/// not once per row.
+/// curated row and its quote, and the other passages (`x-passage` cells, such as a
+/// date's evidence) of those rows: each table's rows and columns are looked up once per
+/// run of its rows, not once per row.
 fn quoted_rows<'p, 'v>(
-    p: &Project,
+    p: &'p Project,
     curated: &'p Rows,
     vals: &'v Values,
     reqs: &[(&'p str, usize)],
-) -> Vec<(&'p crate::model::Curated, Option<&'v str>)> {
-    let mut out = Vec::with_capacity(reqs.len());
+) -> (
+    Vec<(&'p crate::model::Curated, Option<&'v str>)>,
+    Vec<Passage<'p, 'v>>,
+) {
+    let (mut quoted, mut passages) = (Vec::with_capacity(reqs.len()), Vec::new());
     for run in reqs.chunk_by(|a, b| a.0 == b.0) {
         let t = run[0].0;
-        let rows = &curated[t];
-        let quotes = p.schemas[t].index("quote").zip(vals.get(t));
+        let (rows, fields, values) = (&curated[t], &p.schemas[t].fields, vals.get(t));
+        let quote = p.schemas[t].index("quote");
+        let cols: Vec<usize> = (0..fields.len()).filter(|&c| fields[c].passage).collect();
         for &(_, i) in run {
-            let quote = quotes.and_then(|(q, v)| v[i][q].as_str());
-            out.push((&rows[i], quote));
+            let cell = |c: usize| values.and_then(|v| v[i][c].as_str());
+            quoted.push((&rows[i], quote.and_then(cell)));
+            for &c in &cols {
+                if let Some(text) = cell(c) {
+                    passages.push(((t, i, fields[c].name.as_str()), text));
+                }
+            }
         }
     }
-    out
+    (quoted, passages)
 }
 
 /// One document's stage: resolve all its quotes in one pass, then derive its layout.
@@ -68,7 +81,7 @@ pub fn lay_out<'p>(
     doc: &'p Doc,
     reqs: &[(&'p str, usize)],
 ) -> Staged<'p> {
-    let quoted = quoted_rows(p, curated, vals, reqs);
+    let (quoted, passages) = quoted_rows(p, curated, vals, reqs);
     let mut diags = Diags::default();
     let mut requests: Vec<Request> = quoted
         .iter()
@@ -87,32 +100,18 @@ pub fn lay_out<'p>(
                 prefix: n.quote_prefix.as_deref(),
             }),
     );
-    // Passages other than the quote (`x-passage` columns, such as a date's evidence)
-    // are proved in the same pass; only whether they are found matters.
-    let mut passages = Vec::new();
-    for run in reqs.chunk_by(|a, b| a.0 == b.0) {
-        let t = run[0].0;
-        let (fields, rows) = (&p.schemas[t].fields, &vals[t]);
-        let cols: Vec<usize> = (0..fields.len()).filter(|&c| fields[c].passage).collect();
-        for &(_, i) in run {
-            for &col in &cols {
-                if let Some(text) = rows[i][col].as_str() {
-                    passages.push((t, i, fields[col].name.as_str()));
-                    requests.push(Request {
-                        quote: text,
-                        prefix: None,
-                    });
-                }
-            }
-        }
-    }
+    // The other passages are proved in the same pass; only whether they are found matters.
+    requests.extend(passages.iter().map(|&(_, text)| Request {
+        quote: text,
+        prefix: None,
+    }));
     let results = prove::resolve_all(&doc.norm, &requests);
     let first_passage = requests.len() - passages.len();
     let mut not_page_starts = Vec::new();
     let mut spans = Vec::new();
     for (k, res) in results.into_iter().enumerate() {
         if k >= first_passage {
-            let (t, i, col) = passages[k - first_passage];
+            let ((t, i, col), _) = passages[k - first_passage];
             if let Err(miss) = res {
                 prove::report(
                     &mut diags,

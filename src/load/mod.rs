@@ -44,7 +44,7 @@ pub fn load(root: &Path, out_root: &Path, diags: &mut Diags) -> Option<Project> 
     let meta = load::read_text(&meta_path, &shown(&meta_path), diags).and_then(|t| {
         match toml::from_str::<DatasetMeta>(&t) {
             // The name becomes the version's folder and archive names: an id, no path.
-            Ok(m) if !schema::Pattern::new(schema::Pattern::ID).is_ok_and(|p| p.is_match(&m.name)) => {
+            Ok(m) if !schema::is_id(&m.name) => {
                 let line = t.lines().position(|l| l.trim_start().starts_with("name")).unwrap_or(0);
                 diags.push(
                     Loc { file: Arc::from(shown(&meta_path)), line: line + 1, col: 1 },
