@@ -17,12 +17,16 @@
 //! writer version), cut every `data_page_row_count_limit` rows, compressed with ZSTD or
 //! not at all (the codecs this crate is built with); row groups are cut by
 //! `max_row_group_row_count` only.
+//!
+//! [`Encoder`] takes the rows batch by batch, as `ArrowWriter` does, so a table is
+//! written as its documents finish: only the open row group's encoded pages are held.
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int32Type;
-use arrow_array::{Array, DictionaryArray, Int32Array, RecordBatch, StringArray};
+use arrow_array::{Array, ArrayRef, DictionaryArray, Int32Array, RecordBatch, StringArray};
+use arrow_schema::{DataType, SchemaRef};
 use bytes::Bytes;
-use parquet::arrow::arrow_writer::{compute_leaves, ArrowRowGroupWriterFactory};
+use parquet::arrow::arrow_writer::{compute_leaves, ArrowColumnWriter, ArrowRowGroupWriterFactory};
 use parquet::arrow::{add_encoded_arrow_schema_to_metadata, ArrowSchemaConverter};
 use parquet::basic::{BoundaryOrder, Compression, Encoding, EncodingMask, PageType};
 use parquet::column::page::{CompressedPage, Page, PageWriter};
@@ -35,7 +39,8 @@ use parquet::file::metadata::{
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::file::statistics::{Statistics, ValueStatistics};
 use parquet::file::writer::{SerializedFileWriter, SerializedPageWriter, TrackedWrite};
-use parquet::schema::types::ColumnDescPtr;
+use parquet::schema::types::{ColumnDescPtr, SchemaDescriptor};
+use std::io::Write;
 use std::sync::Arc;
 
 type Result<T> = std::result::Result<T, ParquetError>;
@@ -43,48 +48,168 @@ type Result<T> = std::result::Result<T, ParquetError>;
 /// Encodes `batch` as one Parquet file, as `ArrowWriter::try_new(.., batch.schema(),
 /// Some(props))` would, except that top-level `Dictionary(Int32, Utf8)` columns keep
 /// their dictionary as it is (see the module documentation). Same input, same bytes.
-pub fn encode(batch: &RecordBatch, mut props: WriterProperties) -> Result<Vec<u8>> {
-    let schema = batch.schema();
-    let parquet_schema = ArrowSchemaConverter::new()
-        .with_coerce_types(props.coerce_types())
-        .convert(&schema)?;
-    add_encoded_arrow_schema_to_metadata(&schema, &mut props);
-    let props = Arc::new(props);
-    let mut out = Vec::new();
-    let mut file =
-        SerializedFileWriter::new(&mut out, parquet_schema.root_schema_ptr(), props.clone())?;
-    let factory = ArrowRowGroupWriterFactory::new(&file, schema.clone());
-    let group_rows = props.max_row_group_row_count().unwrap_or(usize::MAX).max(1);
-    for (index, start) in (0..batch.num_rows()).step_by(group_rows).enumerate() {
-        let rows = batch.slice(start, group_rows.min(batch.num_rows() - start));
-        let mut writers = factory.create_column_writers(index)?.into_iter();
-        let mut group = file.next_row_group()?;
-        let mut leaf = 0;
-        for (field, array) in schema.fields().iter().zip(rows.columns()) {
-            if let Some(dict) = vocabulary_column(array.as_ref()) {
-                if !field.is_nullable() && dict.null_count() > 0 {
-                    return Err(ParquetError::General(format!(
-                        "null in the non-nullable column {}",
-                        field.name()
-                    )));
-                }
-                writers.next(); // the ordinary writer of this column is not used
-                let (chunk, close) = dictionary_chunk(parquet_schema.column(leaf), &props, dict)?;
-                group.append_column(&chunk, close)?;
-                leaf += 1;
-                continue;
+pub fn encode(batch: &RecordBatch, props: WriterProperties) -> Result<Vec<u8>> {
+    let mut file = Encoder::new(Vec::new(), batch.schema(), props)?;
+    file.append(batch)?;
+    file.finish()
+}
+
+/// A Parquet file written batch by batch, as `ArrowWriter` writes one: rows go into the
+/// open row group, which is closed every `max_row_group_row_count` rows, so only that
+/// group's encoded pages (and its vocabulary columns' keys) are held, never the table.
+/// Every batch must have the schema the encoder was made with (flat: one leaf a field).
+pub struct Encoder<W: Write + Send> {
+    file: SerializedFileWriter<W>,
+    factory: ArrowRowGroupWriterFactory,
+    schema: SchemaRef,
+    parquet_schema: Arc<SchemaDescriptor>,
+    props: Arc<WriterProperties>,
+    group_rows: usize,
+    groups: usize,
+    open: Option<Group>,
+}
+
+/// The row group being filled: each field's column writer, or, for a vocabulary
+/// column, its keys so far and its dictionary (written whole when the group closes).
+struct Group {
+    rows: usize,
+    columns: Vec<GroupColumn>,
+}
+
+enum GroupColumn {
+    Ordinary(Box<ArrowColumnWriter>),
+    Vocabulary(Vec<Int32Array>, Option<ArrayRef>),
+}
+
+impl<W: Write + Send> Encoder<W> {
+    pub fn new(out: W, schema: SchemaRef, mut props: WriterProperties) -> Result<Self> {
+        let parquet_schema = ArrowSchemaConverter::new()
+            .with_coerce_types(props.coerce_types())
+            .convert(&schema)?;
+        add_encoded_arrow_schema_to_metadata(&schema, &mut props);
+        let props = Arc::new(props);
+        let file = SerializedFileWriter::new(out, parquet_schema.root_schema_ptr(), props.clone())?;
+        let factory = ArrowRowGroupWriterFactory::new(&file, schema.clone());
+        Ok(Encoder {
+            group_rows: props.max_row_group_row_count().unwrap_or(usize::MAX).max(1),
+            file,
+            factory,
+            schema,
+            parquet_schema: Arc::new(parquet_schema),
+            props,
+            groups: 0,
+            open: None,
+        })
+    }
+
+    /// Adds the rows of `batch`, closing row groups as they fill.
+    pub fn append(&mut self, batch: &RecordBatch) -> Result<()> {
+        let mut start = 0;
+        while start < batch.num_rows() {
+            if self.open.is_none() {
+                self.open = Some(self.new_group()?);
             }
-            for column in compute_leaves(field, array)? {
-                let mut writer = writers.next().expect("one writer per leaf");
-                writer.write(&column)?;
-                writer.close()?.append_to_row_group(&mut group)?;
-                leaf += 1;
+            let group = self.open.as_mut().expect("opened above");
+            let n = (self.group_rows - group.rows).min(batch.num_rows() - start);
+            let rows = batch.slice(start, n);
+            let fields = self.schema.fields().iter().zip(rows.columns());
+            for ((field, array), column) in fields.zip(&mut group.columns) {
+                match column {
+                    GroupColumn::Vocabulary(keys, values) => {
+                        let Some(dict) = vocabulary_column(array.as_ref()) else {
+                            return Err(ParquetError::General(format!(
+                                "column {} is not a dictionary of strings",
+                                field.name()
+                            )));
+                        };
+                        if !field.is_nullable() && dict.null_count() > 0 {
+                            return Err(ParquetError::General(format!(
+                                "null in the non-nullable column {}",
+                                field.name()
+                            )));
+                        }
+                        // The dictionary page is the first batch's dictionary: every batch
+                        // must index the same one.
+                        match values {
+                            Some(v) if v.as_ref() != dict.values().as_ref() => {
+                                return Err(ParquetError::General(format!(
+                                    "column {} changes its dictionary between batches",
+                                    field.name()
+                                )))
+                            }
+                            Some(_) => {}
+                            None => *values = Some(dict.values().clone()),
+                        }
+                        keys.push(dict.keys().clone());
+                    }
+                    GroupColumn::Ordinary(writer) => {
+                        for leaf in compute_leaves(field, array)? {
+                            writer.write(&leaf)?;
+                        }
+                    }
+                }
+            }
+            group.rows += n;
+            start += n;
+            if group.rows == self.group_rows {
+                self.close_group()?;
             }
         }
-        group.close()?;
+        Ok(())
     }
-    file.close()?;
-    Ok(out)
+
+    /// Closes the open row group, if any, and the file; returns what it was written to.
+    pub fn finish(mut self) -> Result<W> {
+        self.close_group()?;
+        self.file.into_inner()
+    }
+
+    fn new_group(&mut self) -> Result<Group> {
+        let writers = self.factory.create_column_writers(self.groups)?;
+        if writers.len() != self.schema.fields().len() {
+            return Err(ParquetError::General("a nested column".into()));
+        }
+        let columns = writers
+            .into_iter()
+            .zip(self.schema.fields())
+            .map(|(writer, field)| match field.data_type() {
+                // The ordinary writer of a vocabulary column is not used.
+                DataType::Dictionary(k, v) if **k == DataType::Int32 && **v == DataType::Utf8 => {
+                    GroupColumn::Vocabulary(Vec::new(), None)
+                }
+                _ => GroupColumn::Ordinary(Box::new(writer)),
+            })
+            .collect();
+        Ok(Group { rows: 0, columns })
+    }
+
+    fn close_group(&mut self) -> Result<()> {
+        let Some(group) = self.open.take() else {
+            return Ok(());
+        };
+        let mut row_group = self.file.next_row_group()?;
+        for (leaf, column) in group.columns.into_iter().enumerate() {
+            match column {
+                GroupColumn::Vocabulary(keys, values) => {
+                    let keys = match keys.as_slice() {
+                        [one] => one.clone(),
+                        _ => Int32Array::from_iter(keys.iter().flat_map(|k| k.iter())),
+                    };
+                    let values = values.expect("a group has rows");
+                    let dict = DictionaryArray::<Int32Type>::try_new(keys, values)?;
+                    let descr = self.parquet_schema.column(leaf);
+                    let (chunk, close) = dictionary_chunk(descr, &self.props, &dict)?;
+                    row_group.append_column(&chunk, close)?;
+                }
+                GroupColumn::Ordinary(writer) => {
+                    writer.close()?.append_to_row_group(&mut row_group)?;
+                }
+            }
+        }
+        row_group.close()?;
+        self.groups += 1;
+        Ok(())
+    }
 }
 
 /// The columns written here: string dictionaries with Int32 keys and no null values
@@ -528,6 +653,101 @@ mod tests {
                 .collect();
             assert_eq!(got, want[2700..3100], "{size}");
         }
+    }
+
+    /// Appended batch by batch, a file is what ArrowWriter makes of the same batches
+    /// (row groups cut across batches); the vocabulary column's keys, gathered over the
+    /// batches of a group, give the bytes one batch of the same rows gives.
+    #[test]
+    fn batches_appended_make_the_file_of_their_rows() {
+        let field = Field::new(
+            "c",
+            DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
+            true,
+        );
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("n", DataType::Int64, true),
+            Field::new("s", DataType::Utf8, false),
+            field,
+        ]));
+        let rows = 2500;
+        let batch_of = |range: std::ops::Range<i64>| {
+            let n: ArrayRef = Arc::new(Int64Array::from_iter(
+                range.clone().map(|i| (i % 7 != 0).then_some(i * 3)),
+            ));
+            let s: ArrayRef = Arc::new(StringArray::from_iter_values(
+                range.clone().map(|i| format!("row {}", i % 40)),
+            ));
+            let keys = range
+                .map(|i| (i % 5 != 0).then_some((i % 3) as i32))
+                .collect();
+            RecordBatch::try_new(schema.clone(), vec![n, s, dictionary(keys, &VOCABULARY)]).unwrap()
+        };
+        let cuts = [0, 1, 700, 701, 1999, 2000, 2001, 2500];
+        let parts: Vec<RecordBatch> = cuts.windows(2).map(|w| batch_of(w[0]..w[1])).collect();
+        let groups = || {
+            WriterProperties::builder()
+                .set_max_row_group_row_count(Some(1000))
+                .set_data_page_row_count_limit(300)
+                .build()
+        };
+        let mut file = Encoder::new(Vec::new(), schema.clone(), groups()).unwrap();
+        for part in &parts {
+            file.append(part).unwrap();
+        }
+        let streamed = file.finish().unwrap();
+        assert_eq!(
+            SerializedFileReader::new(Bytes::from(streamed.clone()))
+                .unwrap()
+                .num_row_groups(),
+            3
+        );
+        let whole = batch_of(0..rows);
+        let (got, _) = read_back(&streamed, 2);
+        assert_eq!(got, read_back(&encode(&whole, groups()).unwrap(), 2).0);
+        let reader = ParquetRecordBatchReaderBuilder::try_new(Bytes::from(streamed))
+            .unwrap()
+            .build()
+            .unwrap();
+        let read: Vec<RecordBatch> = reader.map(|b| b.unwrap()).collect();
+        for c in 0..2 {
+            let back: Vec<ArrayRef> = read.iter().map(|b| b.column(c).clone()).collect();
+            let back = arrow_select_concat(&back);
+            assert_eq!(back.as_ref(), whole.column(c).as_ref(), "column {c}");
+        }
+
+        // Without the vocabulary column, byte for byte ArrowWriter's of the same batches.
+        let plain = Arc::new(schema.project(&[0, 1]).unwrap());
+        let mut ours = Encoder::new(Vec::new(), plain.clone(), groups()).unwrap();
+        let mut out = Vec::new();
+        let mut theirs = ArrowWriter::try_new(&mut out, plain, Some(groups())).unwrap();
+        for part in &parts {
+            let part = part.project(&[0, 1]).unwrap();
+            ours.append(&part).unwrap();
+            theirs.write(&part).unwrap();
+        }
+        theirs.close().unwrap();
+        assert_eq!(ours.finish().unwrap(), out);
+    }
+
+    /// One array of the arrays' values, in order (Int64 and Utf8 only).
+    fn arrow_select_concat(arrays: &[ArrayRef]) -> ArrayRef {
+        if arrays[0]
+            .as_primitive_opt::<arrow_array::types::Int64Type>()
+            .is_some()
+        {
+            return Arc::new(Int64Array::from_iter(arrays.iter().flat_map(|a| {
+                a.as_primitive::<arrow_array::types::Int64Type>()
+                    .iter()
+                    .collect::<Vec<_>>()
+            })));
+        }
+        Arc::new(StringArray::from_iter(arrays.iter().flat_map(|a| {
+            a.as_string::<i32>()
+                .iter()
+                .map(|v| v.map(String::from))
+                .collect::<Vec<_>>()
+        })))
     }
 
     /// Files without dictionary columns, or without rows, are ArrowWriter's, byte for
