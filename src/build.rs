@@ -6,7 +6,8 @@ use crate::check;
 use crate::derive::{self, mentions, Values};
 use crate::diag::Diags;
 use crate::model::Span;
-use crate::model::{Curated, Dataset, Doc, Fixes, Laid, Project, Table};
+use crate::model::{Curated, Dataset, Doc, Fixes, Laid, Project};
+use crate::schema::Schema;
 use crate::schema::Scope;
 use crate::value::{Cells, Value};
 use foldhash::{HashMap, HashMapExt};
@@ -17,7 +18,13 @@ use std::collections::BTreeMap;
 /// rows, so they exist once; the curated rows (with their origins, for diagnostics) and
 /// the documents are taken from the project and dropped once validated, because the
 /// writer needs neither.
-pub fn build<'p>(p: &'p mut Project, diags: &mut Diags) -> Option<Dataset<'p>> {
+/// The validated tables, each sorted by its primary key, in name order.
+pub type Sorted<'p> = Vec<(&'p Schema, Vec<Cells>)>;
+
+pub fn build<'p>(
+    p: &'p mut Project,
+    diags: &mut Diags,
+) -> Option<(Sorted<'p>, Dataset<'p>, &'p Project)> {
     build_with_progress(p, diags, &indicatif::ProgressBar::hidden())
 }
 
@@ -27,7 +34,7 @@ pub fn build_with_progress<'p>(
     p: &'p mut Project,
     diags: &mut Diags,
     progress: &indicatif::ProgressBar,
-) -> Option<Dataset<'p>> {
+) -> Option<(Sorted<'p>, Dataset<'p>, &'p Project)> {
     let mut curated = std::mem::take(&mut p.rows);
     let docs = std::mem::take(&mut p.docs);
     let mut vals: Values = curated
@@ -174,29 +181,28 @@ pub fn build_with_progress<'p>(
                 .find(|o| o.is_ne())
                 .unwrap_or(std::cmp::Ordering::Equal)
         });
-        out.push(Table { schema, rows });
+        out.push((schema, rows));
     }
     crate::timings::mark("sort");
     let sha = |d: &Doc| d.record.values[p.contract.documents.sha256].to_text();
-    Some(Dataset {
-        project: p,
-        meta: &p.meta,
-        tables: out,
-        sources: docs.iter().map(|d| (d.doc_id.clone(), sha(d))).collect(),
-        includes: p.includes.clone(),
-        partition_by_doc: false,
-        released: &p.released,
-        reasons: reasons(p),
-        site: true,
-        tables_only: false,
-        texts: docs
-            .into_iter()
-            .map(|d| crate::model::SourceDoc {
-                doc_id: d.doc_id,
-                text: d.text,
-            })
-            .collect(),
-    })
+    Some((
+        out,
+        Dataset {
+            meta: &p.meta,
+            sources: docs.iter().map(|d| (d.doc_id.clone(), sha(d))).collect(),
+            includes: p.includes.clone(),
+            released: &p.released,
+            reasons: reasons(p),
+            texts: docs
+                .into_iter()
+                .map(|d| crate::model::SourceDoc {
+                    doc_id: d.doc_id,
+                    text: d.text,
+                })
+                .collect(),
+        },
+        p,
+    ))
 }
 
 /// The curators' reasons for this version's changes and removals.

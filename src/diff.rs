@@ -3,7 +3,7 @@
 //! versions arrive as data (`load::release` reads released folders; the writer passes
 //! the version it is building).
 
-use crate::model::{Dataset, Version, VersionTable};
+use crate::model::{DatasetMeta, Table, Version, VersionTable};
 use crate::schema::FieldType;
 use crate::value::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -36,10 +36,10 @@ impl TableDiff {
     }
 }
 
-/// A dataset being built, as the text cells its CSV files will hold.
-pub fn version_of(ds: &Dataset) -> Version {
-    let tables = ds
-        .tables
+/// A dataset being built, as the text cells its CSV files hold (its tables' rows must
+/// be kept: a release keeps them).
+pub fn version_of(meta: &DatasetMeta, tables: &[Table]) -> Version {
+    let tables = tables
         .iter()
         .map(|t| {
             let s = t.schema;
@@ -69,6 +69,8 @@ pub fn version_of(ds: &Dataset) -> Version {
                 .collect();
             let rows = t
                 .rows
+                .as_deref()
+                .expect("the rows of a version being compared are kept")
                 .iter()
                 .map(|r| {
                     (
@@ -93,8 +95,8 @@ pub fn version_of(ds: &Dataset) -> Version {
         })
         .collect();
     Version {
-        label: format!("{}-{}", ds.meta.name, ds.meta.version),
-        version: ds.meta.version.clone(),
+        label: format!("{}-{}", meta.name, meta.version),
+        version: meta.version.clone(),
         tables,
     }
 }

@@ -49,50 +49,71 @@ pub fn run(root: &Path, args: Option<&BuildArgs>, release: bool) -> u8 {
         Box::leak(Box::new(project::load(root, &out, &mut diags)));
     let loaded = t0.elapsed();
     crate::timings::mark("load");
-    let dataset = project
+    let built = project
         .as_mut()
         .and_then(|p| build::build_with_progress(p, &mut diags, &progress_bar(p.docs.len())));
-    let Some(ds) = dataset.filter(|_| diags.is_empty()) else {
-        let n = diags.len();
-        for d in diags.sorted() {
-            eprintln!("{d}");
-        }
-        eprintln!("error: {n} problem(s) found; nothing was written");
-        return super::EXIT_DATA;
+    let Some((sorted, ds, p)) = built.filter(|_| diags.is_empty()) else {
+        return data_errors(std::mem::take(&mut diags), "nothing was written");
     };
-    let ds = Box::leak(Box::new(ds));
+    let (sorted, ds) = Box::leak(Box::new((sorted, ds)));
+    let p: &crate::model::Project = p;
     // The curated rows and documents were freed inside the build; hand their pages back
     // before the writer's column buffers (fresh mappings) are made, or they add up.
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     unsafe {
         libc::malloc_trim(0);
     }
-    if release {
-        crate::check::release::check(ds.project, &crate::diff::version_of(ds), &mut diags);
-        if !diags.is_empty() {
-            let n = diags.len();
-            for d in diags.sorted() {
-                eprintln!("{d}");
-            }
-            eprintln!("error: {n} problem(s) found; nothing was released");
-            return super::EXIT_DATA;
-        }
-    }
-    let rows: usize = ds.tables.iter().map(|t| t.rows.len()).sum();
+    let rows: usize = sorted.iter().map(|t| t.1.len()).sum();
+    let tables = sorted.len();
     let Some(args) = args else {
         eprintln!(
-            "ok: {} tables, {rows} rows valid ({:.0?})",
-            ds.tables.len(),
+            "ok: {tables} tables, {rows} rows valid ({:.0?})",
             t0.elapsed()
         );
         return 0;
     };
-    ds.partition_by_doc = args.partition_by_doc;
-    ds.site = !args.no_site && !args.tables_only;
-    ds.tables_only = args.tables_only;
-    let dir = out.join(write::version_dir_name(ds));
+    let options = write::Options {
+        partition_by_doc: args.partition_by_doc,
+        site: !args.no_site && !args.tables_only,
+        tables_only: args.tables_only,
+    };
+    let name = write::version_dir_name(ds.meta);
+    let dir = out.join(&name);
     let validated = t0.elapsed();
-    let outcome = write::write_version(ds, &out, release);
+    let schemas: Vec<&crate::schema::Schema> = sorted.iter().map(|t| t.0).collect();
+    let file_meta = |table: &str| write::file_metadata(ds, table);
+    let keep = release || !args.tables_only;
+    let io = |e: std::io::Error| {
+        eprintln!(
+            "{}:1:1: io: {e}; the previous output is unchanged",
+            dir.display()
+        );
+        super::EXIT_USAGE_IO
+    };
+    let closed = write::Draft::begin(&out, &name, &schemas, &file_meta, options, keep).and_then(
+        |mut draft| {
+            use crate::model::Sink;
+            draft.append(
+                sorted
+                    .iter_mut()
+                    .map(|t| std::mem::take(&mut t.1))
+                    .collect(),
+            )?;
+            draft.close()
+        },
+    );
+    let closed = match closed {
+        Ok(c) => c,
+        Err(e) => return io(e),
+    };
+    if release {
+        let version = crate::diff::version_of(ds.meta, &closed.tables);
+        crate::check::release::check(p, &version, &mut diags);
+        if !diags.is_empty() {
+            return data_errors(std::mem::take(&mut diags), "nothing was released");
+        }
+    }
+    let outcome = closed.finish(ds, release);
     crate::timings::mark("metadata, sync, swap");
     if args.timings {
         let parquet = write::PARQUET_NANOS.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1e9;
@@ -139,20 +160,24 @@ pub fn run(root: &Path, args: Option<&BuildArgs>, release: bool) -> u8 {
             let what = if release { "released" } else { "written" };
             eprintln!(
                 "ok: {} tables, {rows} rows {what} to {} ({:.0?})",
-                ds.tables.len(),
+                tables,
                 dir.display(),
                 t0.elapsed()
             );
             0
         }
-        Err(e) => {
-            eprintln!(
-                "{}:1:1: io: {e}; the previous output is unchanged",
-                dir.display()
-            );
-            super::EXIT_USAGE_IO
-        }
+        Err(e) => io(e),
     }
+}
+
+/// Prints every problem, sorted, and what was not done; the exit code for data errors.
+fn data_errors(diags: Diags, not_done: &str) -> u8 {
+    let n = diags.len();
+    for d in diags.sorted() {
+        eprintln!("{d}");
+    }
+    eprintln!("error: {n} problem(s) found; {not_done}");
+    super::EXIT_DATA
 }
 
 /// A progress bar on stderr for long builds; indicatif draws it only on a terminal, and

@@ -256,34 +256,84 @@ impl Row {
     }
 }
 
-/// An output table: rows of typed values in schema order, sorted by primary key.
+/// An output table as written: its schema, what the codebook says of it and, where the
+/// release surface needs them (the card, SQLite, the site, the changelog), its rows in
+/// output order; at corpus scale rows are dropped as soon as they are written.
 pub struct Table<'a> {
     pub schema: &'a Schema,
-    pub rows: Vec<Cells>,
+    pub stats: Stats,
+    pub rows: Option<Vec<Cells>>,
 }
 
+/// A table's counts, kept as its rows pass to the writer.
+#[derive(Debug)]
+pub struct Stats {
+    pub rows: usize,
+    pub nulls: Vec<usize>,
+    /// Per column, the first value that is not null, in output order.
+    pub examples: Vec<Option<Value>>,
+    /// Per enum column, how often each value of its vocabulary occurs (in its order).
+    pub counts: Vec<Vec<usize>>,
+}
+
+impl Stats {
+    pub fn new(schema: &Schema) -> Stats {
+        let n = schema.fields.len();
+        Stats {
+            rows: 0,
+            nulls: vec![0; n],
+            examples: vec![None; n],
+            counts: schema
+                .fields
+                .iter()
+                .map(|f| vec![0; f.vocabulary.as_ref().map_or(0, Vec::len)])
+                .collect(),
+        }
+    }
+
+    /// Counts a run of rows that follows the rows counted so far.
+    pub fn add(&mut self, schema: &Schema, rows: &[Cells]) {
+        self.rows += rows.len();
+        for (i, f) in schema.fields.iter().enumerate() {
+            let voc = f.vocabulary.as_deref();
+            for r in rows {
+                let v = &r[i];
+                if v.is_null() {
+                    self.nulls[i] += 1;
+                    continue;
+                }
+                if self.examples[i].is_none() {
+                    self.examples[i] = Some(v.clone());
+                }
+                if let (Some(voc), Some(s)) = (voc, v.as_str()) {
+                    if let Some(k) = voc.iter().position(|(k, _)| k == s) {
+                        self.counts[i][k] += 1;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Where validated rows go as documents finish: the writer's open files, or nowhere
+/// (`check`). One run of rows per table, tables in schema-name order, each run in output
+/// order and following the runs before it.
+pub trait Sink {
+    fn append(&mut self, tables: Vec<Vec<Cells>>) -> std::io::Result<()>;
+}
+
+/// What the writer needs besides the tables' rows.
 pub struct Dataset<'a> {
-    /// The loaded project the dataset was built from.
-    pub project: &'a Project,
     pub meta: &'a DatasetMeta,
-    /// Every table, in name order.
-    pub tables: Vec<Table<'a>>,
     /// SHA-256 of each source, by doc_id.
     pub sources: Vec<(String, String)>,
     /// Files copied into every version as they are (datasheet, CITATION.cff).
     pub includes: Vec<(String, Vec<u8>)>,
-    /// Also write the Parquet tables in a Hive layout partitioned by document.
-    pub partition_by_doc: bool,
     /// Earlier releases, as loaded.
     pub released: &'a Released,
     /// The curators' reason for each row changed or removed in this version, by
     /// (table, row key).
     pub reasons: BTreeMap<(String, String), String>,
-    /// Write the static site (`site/`).
-    pub site: bool,
-    /// Write only the tables and their metadata: no card, SQLite, GraphML, site or
-    /// archive (corpus-scale runs and benchmarks).
-    pub tables_only: bool,
     /// The source texts, for the site's reader.
     pub texts: Vec<SourceDoc>,
 }

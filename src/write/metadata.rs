@@ -1,10 +1,8 @@
 //! Metadata written beside the tables: the Croissant JSON-LD descriptor (for ML tools)
 //! and the human-readable codebook, both generated from the schemas and the data.
 
-use crate::model::{Dataset, Table};
+use crate::model::{DatasetMeta, Table};
 use crate::schema::FieldType;
-use foldhash::{HashMap, HashMapExt};
-use rayon::prelude::*;
 use serde_json::{json, Value as Json};
 use std::fmt::Write as _;
 
@@ -49,11 +47,15 @@ const CROISSANT_CONTEXT: &str = r#"{
 
 /// Croissant 1.0 metadata for the Parquet files: one FileObject and one RecordSet per
 /// table, typed fields with descriptions, keys, and references for foreign keys.
-pub fn croissant(ds: &Dataset, parquet_sha256: &dyn Fn(&str) -> String, cite_as: &str) -> Json {
-    let m = ds.meta;
+pub fn croissant(
+    m: &DatasetMeta,
+    tables: &[Table],
+    parquet_sha256: &dyn Fn(&str) -> String,
+    cite_as: &str,
+) -> Json {
     let mut distribution = Vec::new();
     let mut record_sets = Vec::new();
-    for t in &ds.tables {
+    for t in tables {
         let name = &t.schema.name;
         let file_id = format!("{name}.parquet");
         distribution.push(json!({
@@ -141,27 +143,22 @@ pub fn croissant(ds: &Dataset, parquet_sha256: &dyn Fn(&str) -> String, cite_as:
 
 /// The codebook: per table, every column with type, description, allowed values with
 /// their definitions, null count and an example value.
-pub fn codebook(ds: &Dataset) -> String {
-    let m = ds.meta;
+pub fn codebook(m: &DatasetMeta, tables: &[Table]) -> String {
     let mut s = format!(
         "# Codebook: {} {}\n\n{}\n\n{}\n\n",
         m.name, m.version, m.title, m.description
     );
     s.push_str("Generated from `schemas/` and the data by `kdata build`; do not edit.\n\n");
     s.push_str("Nulls are empty cells in CSV and nulls in Parquet. Offsets (`char_start`, `char_end`) count Unicode code points of the source text, 0-based, half-open.\n\n## Tables\n\n");
-    for t in &ds.tables {
+    for t in tables {
         let _ = writeln!(
             s,
             "- [`{}`](#{}) ({} rows): {}",
-            t.schema.name,
-            t.schema.name,
-            t.rows.len(),
-            t.schema.title
+            t.schema.name, t.schema.name, t.stats.rows, t.schema.title
         );
     }
-    // Null counts and enum value counts of every table, in one pass over its rows.
-    let stats: Vec<ColumnStats> = ds.tables.par_iter().map(column_stats).collect();
-    for (t, st) in ds.tables.iter().zip(&stats) {
+    for t in tables {
+        let st = &t.stats;
         let sc = t.schema;
         let _ = write!(s, "\n## {}\n\n{}\n\n", sc.name, sc.description);
         let pk: Vec<&str> = sc
@@ -172,7 +169,7 @@ pub fn codebook(ds: &Dataset) -> String {
         let _ = writeln!(
             s,
             "- Rows: {}\n- Primary key: `{}`",
-            t.rows.len(),
+            st.rows,
             pk.join("`, `")
         );
         for fk in &sc.foreign_keys {
@@ -192,18 +189,13 @@ pub fn codebook(ds: &Dataset) -> String {
         s.push_str("\n| column | type | required | nulls | description | example |\n|---|---|---|---|---|---|\n");
         for (i, f) in sc.fields.iter().enumerate() {
             let nulls = st.nulls[i];
-            let example =
-                t.rows
-                    .iter()
-                    .map(|r| &r[i])
-                    .find(|v| !v.is_null())
-                    .map_or(String::new(), |v| {
-                        let mut e: String = v.to_text().chars().take(60).collect();
-                        if v.as_str().is_some_and(|x| x.chars().count() > 60) {
-                            e.push('…');
-                        }
-                        format!("`{}`", e.replace('|', "\\|").replace('`', "'"))
-                    });
+            let example = st.examples[i].as_ref().map_or(String::new(), |v| {
+                let mut e: String = v.to_text().chars().take(60).collect();
+                if v.as_str().is_some_and(|x| x.chars().count() > 60) {
+                    e.push('…');
+                }
+                format!("`{}`", e.replace('|', "\\|").replace('`', "'"))
+            });
             let ty = match (f.ftype, &f.vocabulary) {
                 (_, Some(_)) => "enum",
                 (FieldType::String, _) => "string",
@@ -228,39 +220,10 @@ pub fn codebook(ds: &Dataset) -> String {
         for f in sc.fields.iter().filter(|f| f.vocabulary.is_some()) {
             let _ = writeln!(s, "\nValues of `{}`:\n", f.name);
             let col = sc.index(&f.name).unwrap();
-            for (k, d) in f.vocabulary.as_ref().unwrap() {
-                let n = st.values[col].get(k.as_str()).copied().unwrap_or(0);
+            for ((k, d), n) in f.vocabulary.as_ref().unwrap().iter().zip(&st.counts[col]) {
                 let _ = writeln!(s, "- `{k}` ({n}): {d}");
             }
         }
     }
     s
-}
-
-struct ColumnStats<'a> {
-    nulls: Vec<usize>,
-    /// Per column, how often each value occurs (enum columns only).
-    values: Vec<HashMap<&'a str, usize>>,
-}
-
-fn column_stats<'a>(t: &'a Table) -> ColumnStats<'a> {
-    let fields = &t.schema.fields;
-    let mut st = ColumnStats {
-        nulls: vec![0; fields.len()],
-        values: vec![HashMap::new(); fields.len()],
-    };
-    let enums: Vec<usize> = (0..fields.len())
-        .filter(|&i| fields[i].vocabulary.is_some())
-        .collect();
-    for r in &t.rows {
-        for (n, v) in st.nulls.iter_mut().zip(r) {
-            *n += usize::from(v.is_null());
-        }
-        for &i in &enums {
-            if let Some(x) = r[i].as_str() {
-                *st.values[i].entry(x).or_default() += 1;
-            }
-        }
-    }
-    st
 }

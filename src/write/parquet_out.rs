@@ -48,6 +48,7 @@ type Result<T> = std::result::Result<T, ParquetError>;
 /// Encodes `batch` as one Parquet file, as `ArrowWriter::try_new(.., batch.schema(),
 /// Some(props))` would, except that top-level `Dictionary(Int32, Utf8)` columns keep
 /// their dictionary as it is (see the module documentation). Same input, same bytes.
+#[cfg(test)]
 pub fn encode(batch: &RecordBatch, props: WriterProperties) -> Result<Vec<u8>> {
     let mut file = Encoder::new(Vec::new(), batch.schema(), props)?;
     file.append(batch)?;

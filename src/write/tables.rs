@@ -1,0 +1,409 @@
+//! One table's files, written as its rows arrive: the CSV file streamed and hashed, the
+//! Parquet file through `parquet_out::Encoder` (only the open row group is held), the
+//! Hive partitions of each document, and the counts the codebook reports. A run of rows
+//! (one document's, or a whole registry table) goes in at a time, in output order.
+
+use super::parquet_out::Encoder;
+use super::{failpoint, Written};
+use crate::model::{Stats, Table};
+use crate::schema::{FieldType, Schema};
+use crate::value::{Cell, Cells, Value};
+use arrow_array::builder::{
+    BooleanBuilder, Date32Builder, Float64Builder, Int32Builder, Int64Builder, StringBuilder,
+};
+use arrow_array::types::Int32Type;
+use arrow_array::{ArrayRef, DictionaryArray, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema as ArrowSchema, SchemaRef};
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::WriterProperties;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeSet, HashMap};
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// zstd's own default level: level 9 (used up to 1.1.0) took about three times as long to
+/// encode for files a few per cent smaller, the largest cost of a corpus-sized build.
+const ZSTD_LEVEL: i32 = 3;
+
+/// Time spent encoding Parquet, summed over threads (for `--timings`).
+pub static PARQUET_NANOS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// A writer that hashes and counts the bytes that pass through it.
+pub struct Hashing<W> {
+    inner: W,
+    sha: Sha256,
+    bytes: usize,
+}
+
+impl<W> Hashing<W> {
+    pub fn new(inner: W) -> Self {
+        Hashing {
+            inner,
+            sha: Sha256::new(),
+            bytes: 0,
+        }
+    }
+    /// The file's size and hash, as a file of the version at `path`.
+    fn written(self, path: String) -> Written {
+        Written {
+            sha256: format!("{:x}", self.sha.finalize()),
+            bytes: self.bytes,
+            path,
+        }
+    }
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.sha.update(&buf[..n]);
+        self.bytes += n;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+type FileOut = Hashing<BufWriter<File>>;
+
+fn create(dir: &Path, path: &str) -> io::Result<FileOut> {
+    Ok(Hashing::new(BufWriter::with_capacity(
+        1 << 16,
+        File::create(dir.join(path))?,
+    )))
+}
+
+/// Finishes a file written through `Hashing`: flushed, and named in the version.
+fn close(out: FileOut, path: String) -> io::Result<Written> {
+    let (mut inner, sha, bytes) = (out.inner, out.sha, out.bytes);
+    inner.flush()?;
+    inner.into_inner().map_err(|e| e.into_error())?;
+    Ok(Hashing {
+        inner: (),
+        sha,
+        bytes,
+    }
+    .written(path))
+}
+
+/// Where a table's Hive partitions go: `parquet-by-doc/<table>/doc_id=<id>/part-0.parquet`,
+/// without the `doc_id` column, which readers take from the path.
+struct Hive {
+    dir: PathBuf,
+    doc_col: usize,
+    schema: SchemaRef,
+    done: BTreeSet<String>,
+    written: Vec<Written>,
+}
+
+/// One table's files, open in the version's folder.
+pub struct TableFiles<'s> {
+    pub schema: &'s Schema,
+    csv: Option<csv::Writer<FileOut>>,
+    parquet: Option<Encoder<FileOut>>,
+    /// The batches' schema: descriptions in field metadata, `file_meta` in its own.
+    arrow: SchemaRef,
+    hive: Option<Hive>,
+    file_meta: Vec<(String, String)>,
+    pub stats: Stats,
+    /// Every row, for the release surface (the card, SQLite, the site and the changelog
+    /// read whole tables); None at corpus scale, where rows are dropped once written.
+    kept: Option<Vec<Cells>>,
+}
+
+impl<'s> TableFiles<'s> {
+    /// Opens the table's files in `dir`; `file_meta` goes into every Parquet file.
+    pub fn create(
+        dir: &Path,
+        schema: &'s Schema,
+        file_meta: Vec<(String, String)>,
+        partition_by_doc: bool,
+        keep: bool,
+    ) -> io::Result<TableFiles<'s>> {
+        let name = &schema.name;
+        let mut csv = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(create(dir, &format!("csv/{name}.csv"))?);
+        csv.write_record(schema.fields.iter().map(|f| f.name.as_str()))?;
+        let arrow = Arc::new(arrow_schema(schema, file_meta.iter().cloned().collect()));
+        let parquet = Encoder::new(
+            create(dir, &format!("parquet/{name}.parquet"))?,
+            arrow.clone(),
+            parquet_props(&file_meta),
+        )
+        .map_err(io::Error::other)?;
+        let hive = match (partition_by_doc, schema.index("doc_id")) {
+            (true, Some(doc_col)) => {
+                let keep: Vec<usize> = (0..schema.fields.len()).filter(|&i| i != doc_col).collect();
+                Some(Hive {
+                    dir: dir.join("parquet-by-doc").join(name),
+                    doc_col,
+                    schema: Arc::new(arrow.project(&keep).map_err(io::Error::other)?),
+                    done: BTreeSet::new(),
+                    written: Vec::new(),
+                })
+            }
+            _ => None,
+        };
+        Ok(TableFiles {
+            schema,
+            csv: Some(csv),
+            parquet: Some(parquet),
+            arrow,
+            hive,
+            file_meta,
+            stats: Stats::new(schema),
+            kept: keep.then(Vec::new),
+        })
+    }
+
+    /// Writes a run of rows (in output order) to every file of the table.
+    pub fn append(&mut self, rows: Vec<Cells>) -> io::Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        self.stats.add(self.schema, &rows);
+        let csv = self.csv.as_mut().expect("open until finished");
+        csv_rows(csv, &rows)?;
+        if self.schema.name == "mentions" {
+            // Killed with the table's CSV file half written (the test of atomic builds).
+            csv.flush()?;
+            failpoint("mid-file");
+        }
+        let batch = record_batch(&self.arrow, self.schema, &rows)?;
+        let start = std::time::Instant::now();
+        let parquet = self.parquet.as_mut().expect("open until finished");
+        parquet.append(&batch).map_err(io::Error::other)?;
+        if let Some(hive) = &mut self.hive {
+            hive_partitions(hive, &self.file_meta, &rows, &batch)?;
+        }
+        PARQUET_NANOS.fetch_add(
+            start.elapsed().as_nanos() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        if let Some(kept) = &mut self.kept {
+            kept.extend(rows);
+        }
+        Ok(())
+    }
+
+    /// Closes the files; returns the table and the files written, CSV then Parquet then
+    /// the Hive partitions.
+    pub fn finish(mut self) -> io::Result<(Table<'s>, Vec<Written>)> {
+        let name = &self.schema.name;
+        let csv = self.csv.take().expect("open until finished");
+        let csv = close(
+            csv.into_inner().map_err(|e| e.into_error())?,
+            format!("csv/{name}.csv"),
+        )?;
+        let start = std::time::Instant::now();
+        let parquet = self.parquet.take().expect("open until finished");
+        let parquet = parquet.finish().map_err(io::Error::other)?;
+        PARQUET_NANOS.fetch_add(
+            start.elapsed().as_nanos() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        let mut written = vec![csv, close(parquet, format!("parquet/{name}.parquet"))?];
+        written.extend(self.hive.take().into_iter().flat_map(|h| h.written));
+        let table = Table {
+            schema: self.schema,
+            stats: self.stats,
+            rows: self.kept,
+        };
+        Ok((table, written))
+    }
+}
+
+/// The Parquet writer's settings: fixed, so two builds give the same bytes.
+fn parquet_props(file_meta: &[(String, String)]) -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::ZSTD(
+            ZstdLevel::try_new(ZSTD_LEVEL).expect("a valid zstd level"),
+        ))
+        .set_created_by(format!("kdata {}", env!("CARGO_PKG_VERSION")))
+        .set_key_value_metadata(Some(
+            file_meta
+                .iter()
+                .map(|(k, v)| KeyValue::new(k.clone(), v.clone()))
+                .collect(),
+        ))
+        .build()
+}
+
+/// Each document's rows of the run as its own Parquet file (the Hive layout).
+fn hive_partitions(
+    hive: &mut Hive,
+    file_meta: &[(String, String)],
+    rows: &[Cells],
+    batch: &RecordBatch,
+) -> io::Result<()> {
+    let keep: Vec<usize> = (0..batch.num_columns())
+        .filter(|&i| i != hive.doc_col)
+        .collect();
+    let mut start = 0;
+    while start < rows.len() {
+        let doc = &rows[start][hive.doc_col];
+        let n = rows[start..]
+            .iter()
+            .take_while(|r| r[hive.doc_col] == *doc)
+            .count();
+        let doc = doc.to_text();
+        if !hive.done.insert(doc.clone()) {
+            return Err(io::Error::other(format!(
+                "the rows of document {doc} reached the Hive layout of {} in two runs",
+                hive.dir.display()
+            )));
+        }
+        let part = batch
+            .slice(start, n)
+            .project(&keep)
+            .and_then(|b| b.with_schema(hive.schema.clone()))
+            .map_err(io::Error::other)?;
+        let folder = hive.dir.join(format!("doc_id={doc}"));
+        fs::create_dir_all(&folder)?;
+        let table = hive.dir.file_name().unwrap_or_default().to_string_lossy();
+        let path = format!("parquet-by-doc/{table}/doc_id={doc}/part-0.parquet");
+        let out = Hashing::new(BufWriter::new(File::create(folder.join("part-0.parquet"))?));
+        let mut file = Encoder::new(out, hive.schema.clone(), parquet_props(file_meta))
+            .map_err(io::Error::other)?;
+        file.append(&part).map_err(io::Error::other)?;
+        hive.written
+            .push(close(file.finish().map_err(io::Error::other)?, path)?);
+        start += n;
+    }
+    Ok(())
+}
+
+/// RFC 4180 CSV rows: CRLF line ends, quotes only where needed, nulls empty.
+fn csv_rows<W: Write>(w: &mut csv::Writer<W>, rows: &[Cells]) -> io::Result<()> {
+    let mut cell = String::new();
+    for row in rows {
+        for v in row.iter() {
+            match v.view() {
+                Cell::Str(s) => w.write_field(s.as_bytes())?,
+                Cell::Null => w.write_field(b"")?,
+                _ => {
+                    cell.clear();
+                    v.write_text(&mut cell);
+                    w.write_field(cell.as_bytes())?
+                }
+            }
+        }
+        w.write_record(None::<&[u8]>)?;
+    }
+    Ok(())
+}
+
+fn is_enum(f: &crate::schema::Field) -> bool {
+    f.ftype == FieldType::String && f.vocabulary.is_some()
+}
+
+/// The Arrow schema of a table: types from the table schema, descriptions as metadata.
+pub fn arrow_schema(schema: &Schema, meta: HashMap<String, String>) -> ArrowSchema {
+    let fields: Vec<Field> = schema
+        .fields
+        .iter()
+        .map(|f| {
+            let dt = match f.ftype {
+                FieldType::String if is_enum(f) => {
+                    DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
+                }
+                FieldType::String => DataType::Utf8,
+                FieldType::Integer => DataType::Int64,
+                FieldType::Number => DataType::Float64,
+                FieldType::Boolean => DataType::Boolean,
+                FieldType::Date => DataType::Date32,
+            };
+            // Ranked vocabularies (`x-ordered`) become ordered dictionaries, which readers
+            // sort by rank.
+            Field::new(&f.name, dt, !f.required)
+                .with_dict_is_ordered(f.ordered)
+                .with_metadata(HashMap::from([(
+                    "description".to_string(),
+                    f.description.clone(),
+                )]))
+        })
+        .collect();
+    ArrowSchema::new_with_metadata(fields, meta)
+}
+
+/// One column being filled, row by row: the rows are read once each, in order, rather
+/// than once per column (a pass per column was a tenth of a corpus-sized build, most of
+/// it waiting on memory).
+enum Column<'s> {
+    /// Keys into the field's vocabulary, which is the dictionary.
+    Enum(&'s crate::schema::Field, Int32Builder),
+    Str(StringBuilder),
+    Int(Int64Builder),
+    Num(Float64Builder),
+    Bool(BooleanBuilder),
+    Date(Date32Builder),
+}
+
+impl<'s> Column<'s> {
+    fn new(f: &'s crate::schema::Field, rows: usize) -> Self {
+        match f.ftype {
+            FieldType::String if is_enum(f) => Column::Enum(f, Int32Builder::with_capacity(rows)),
+            FieldType::String => Column::Str(StringBuilder::with_capacity(rows, 0)),
+            FieldType::Integer => Column::Int(Int64Builder::with_capacity(rows)),
+            FieldType::Number => Column::Num(Float64Builder::with_capacity(rows)),
+            FieldType::Boolean => Column::Bool(BooleanBuilder::with_capacity(rows)),
+            FieldType::Date => Column::Date(Date32Builder::with_capacity(rows)),
+        }
+    }
+    fn push(&mut self, v: &Value) {
+        match self {
+            Column::Enum(f, b) => b.append_option(v.as_str().and_then(|s| {
+                let voc = f.vocabulary.as_ref()?;
+                voc.iter().position(|(k, _)| k == s).map(|k| k as i32)
+            })),
+            Column::Str(b) => b.append_option(v.as_str()),
+            Column::Int(b) => b.append_option(v.as_int()),
+            Column::Num(b) => b.append_option(v.as_f64()),
+            Column::Bool(b) => b.append_option(v.as_bool()),
+            Column::Date(b) => b.append_option(v.as_date()),
+        }
+    }
+    fn finish(self) -> ArrayRef {
+        match self {
+            Column::Enum(f, mut b) => {
+                let voc = f.vocabulary.iter().flatten();
+                let dict = StringArray::from_iter_values(voc.map(|(k, _)| k.as_str()));
+                Arc::new(
+                    DictionaryArray::<Int32Type>::try_new(b.finish(), Arc::new(dict))
+                        .expect("keys index the vocabulary"),
+                )
+            }
+            Column::Str(mut b) => Arc::new(b.finish()),
+            Column::Int(mut b) => Arc::new(b.finish()),
+            Column::Num(mut b) => Arc::new(b.finish()),
+            Column::Bool(mut b) => Arc::new(b.finish()),
+            Column::Date(mut b) => Arc::new(b.finish()),
+        }
+    }
+}
+
+/// Rows of a table as one Arrow batch of `arrow` (its `arrow_schema`), typed by its
+/// schema: what Parquet, SQLite, GraphML and the card read.
+pub fn record_batch<R: AsRef<[Value]>>(
+    arrow: &SchemaRef,
+    schema: &Schema,
+    rows: &[R],
+) -> io::Result<RecordBatch> {
+    let mut columns: Vec<Column> = schema
+        .fields
+        .iter()
+        .map(|f| Column::new(f, rows.len()))
+        .collect();
+    for row in rows {
+        for (c, v) in columns.iter_mut().zip(row.as_ref().iter()) {
+            c.push(v);
+        }
+    }
+    let columns: Vec<ArrayRef> = columns.into_iter().map(Column::finish).collect();
+    RecordBatch::try_new(arrow.clone(), columns).map_err(io::Error::other)
+}
