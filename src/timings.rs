@@ -53,6 +53,81 @@ pub fn mark(phase: &'static str) {
     MARKS.lock().unwrap_or_else(|e| e.into_inner()).push(m);
 }
 
+/// The stages of a document's pass and of writing, whose CPU time is summed over the
+/// threads that run them: they interleave as documents stream, so phases cannot show
+/// them apart.
+#[derive(Clone, Copy)]
+pub enum Lap {
+    Load,
+    Prove,
+    Derive,
+    Generate,
+    Check,
+    Sort,
+    Write,
+}
+
+const LAPS: [&str; 7] = [
+    "read sources and tables",
+    "prove quotes, page maps",
+    "derived columns",
+    "pages, mentions, coverage",
+    "keys, rules",
+    "sort",
+    "CSV, Parquet",
+];
+
+static LAP_NANOS: [std::sync::atomic::AtomicU64; 7] =
+    [const { std::sync::atomic::AtomicU64::new(0) }; 7];
+
+thread_local! {
+    static LAST: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+}
+
+/// Starts timing this thread's laps.
+pub fn lap_start() {
+    if ON.load(Ordering::Relaxed) {
+        LAST.set(thread_cpu());
+    }
+}
+
+/// Adds this thread's CPU time since its last lap (or `lap_start`) to `lap`.
+pub fn lap(lap: Lap) {
+    if !ON.load(Ordering::Relaxed) {
+        return;
+    }
+    let now = thread_cpu();
+    let spent = (now - LAST.replace(now)).max(0.0);
+    LAP_NANOS[lap as usize].fetch_add((spent * 1e9) as u64, Ordering::Relaxed);
+}
+
+/// The CPU seconds of each lap, summed over threads, as JSON.
+pub fn laps_json() -> serde_json::Value {
+    let laps: Vec<serde_json::Value> = LAPS
+        .iter()
+        .zip(&LAP_NANOS)
+        .map(|(name, n)| serde_json::json!({"stage": name, "cpu_s": n.load(Ordering::Relaxed) as f64 / 1e9}))
+        .collect();
+    serde_json::Value::Array(laps)
+}
+
+/// This thread's CPU time, in seconds.
+#[cfg(unix)]
+fn thread_cpu() -> f64 {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime fills the struct it is given.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+    t.tv_sec as f64 + t.tv_nsec as f64 / 1e9
+}
+
+#[cfg(not(unix))]
+fn thread_cpu() -> f64 {
+    0.0
+}
+
 /// The phases recorded, each with the seconds since the mark before it, as JSON.
 pub fn phases_json() -> serde_json::Value {
     let marks = MARKS.lock().unwrap_or_else(|e| e.into_inner()).clone();

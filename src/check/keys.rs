@@ -1,5 +1,6 @@
 //! Primary keys, unique columns and foreign keys, as declared in the schemas.
 
+use super::ledger::{ref_columns, unique_keys, Ledger};
 use crate::diag::{Code, Diags, Loc};
 use crate::model::{Project, Tables};
 use crate::value::{Cell, Cells, Value};
@@ -11,7 +12,7 @@ use std::hash::BuildHasher;
 
 /// One column of a key, borrowed from the row (no copy, no reference count).
 #[derive(Clone, PartialEq, Eq, Hash)]
-enum KeyPart<'a> {
+pub(super) enum KeyPart<'a> {
     Absent,
     Str(&'a str),
     Int(i64),
@@ -27,7 +28,7 @@ impl<'a> KeyPart<'a> {
             _ => KeyPart::Text(v.to_text()),
         })
     }
-    fn text(&self) -> String {
+    pub(super) fn text(&self) -> String {
         match self {
             KeyPart::Absent => String::new(),
             KeyPart::Str(s) => s.to_string(),
@@ -40,14 +41,14 @@ impl<'a> KeyPart<'a> {
 /// A key of up to three columns (every key of the schemas) is held inline; longer
 /// ones in a vector.
 #[derive(Clone, PartialEq, Eq, Hash)]
-enum Key<'a> {
+pub(super) enum Key<'a> {
     Small([KeyPart<'a>; 3]),
     Long(Vec<KeyPart<'a>>),
 }
 
 impl<'a> Key<'a> {
     /// The row's values in `idx`; None when one of them is null.
-    fn of(row: &'a [Value], idx: &[usize]) -> Option<Key<'a>> {
+    pub(super) fn of(row: &'a [Value], idx: &[usize]) -> Option<Key<'a>> {
         if idx.len() <= 3 {
             let mut k = [KeyPart::Absent, KeyPart::Absent, KeyPart::Absent];
             for (slot, &i) in k.iter_mut().zip(idx) {
@@ -61,7 +62,7 @@ impl<'a> Key<'a> {
                 .map(Key::Long)
         }
     }
-    fn parts(&self) -> &[KeyPart<'a>] {
+    pub(super) fn parts(&self) -> &[KeyPart<'a>] {
         match self {
             Key::Small(k) => {
                 let n = k.iter().take_while(|p| **p != KeyPart::Absent).count();
@@ -140,9 +141,34 @@ impl<'a> KeyIndex<'a> {
     }
 }
 
-/// Primary keys, unique columns and foreign keys, as declared in the schemas. Each key
-/// and each foreign key is checked on its own, on all cores.
-pub fn check_keys(p: &Project, tables: &Tables, diags: &mut Diags) {
+/// A reference one run of tables could not resolve itself: looked up again once every
+/// document is through.
+pub struct Pending {
+    /// The table and column that refer, the target and its key columns.
+    table: String,
+    field: String,
+    target: String,
+    ref_fields: Vec<String>,
+    ref_cols: Vec<usize>,
+    /// The key's cells, joined by `+` as reported.
+    shown: String,
+    cells: Vec<String>,
+    loc: Loc,
+}
+
+/// Primary keys, unique columns and foreign keys of one run of tables (a document's,
+/// or the registry's), as declared in the schemas. Keys the ledger holds are checked
+/// for uniqueness there, across the corpus; the others here. A reference the run does
+/// not resolve is looked up in the ledger, and one not there yet is returned, to be
+/// looked up again when all documents are in. `broken` lists tables that could not be
+/// read: references into them are not reported (their own error says what is wrong).
+pub fn check_keys(
+    p: &Project,
+    tables: &Tables,
+    ledger: &Ledger,
+    broken: &[String],
+    diags: &mut Diags,
+) -> Vec<Pending> {
     let loc = |table: &str, r: usize, field: &str| -> Loc {
         tables[table].1.get(r).map_or_else(
             || Loc::file_only(&format!("schemas/{table}.json")),
@@ -155,35 +181,30 @@ pub fn check_keys(p: &Project, tables: &Tables, diags: &mut Diags) {
         .values()
         .flat_map(|s| s.foreign_keys.iter())
         .filter_map(|fk| {
-            let t = &p.schemas.get(&fk.table)?;
             Some((
                 fk.table.as_str(),
-                fk.ref_fields.iter().filter_map(|n| t.index(n)).collect(),
+                ref_columns(fk, p.schemas.get(&fk.table)?),
             ))
         })
         .collect();
     let mut unique_jobs = Vec::new();
     for (name, (rows, _)) in tables {
         let schema = &p.schemas[*name];
-        let mut uniques: Vec<Vec<usize>> = vec![schema.primary_key.clone()];
-        uniques.extend(
-            schema
-                .fields
-                .iter()
-                .enumerate()
-                .filter(|(_, f)| f.unique)
-                .map(|(i, _)| vec![i]),
+        unique_jobs.extend(
+            unique_keys(schema)
+                .into_iter()
+                .map(|idx| (*name, schema, rows, idx)),
         );
-        uniques.dedup();
-        // A schema without a primary key is reported at load; there is nothing to check.
-        uniques.retain(|idx| !idx.is_empty());
-        unique_jobs.extend(uniques.into_iter().map(|idx| (*name, schema, rows, idx)));
     }
     let checked: Vec<(Diags, Option<KeySet>)> = unique_jobs
         .into_par_iter()
         .map(|(name, schema, rows, idx)| {
             let mut found = Diags::default();
             let target = targets.contains(&(name, idx.clone()));
+            let report = !ledger.holds(name, &idx);
+            if !target && !report {
+                return (found, None);
+            }
             // A key no foreign key points at is checked run by run when its first column
             // splits the rows into runs that differ there (a document's rows, by their
             // document's id): a small index per run stays in cache, where one index of a
@@ -197,7 +218,8 @@ pub fn check_keys(p: &Project, tables: &Tables, diags: &mut Diags) {
             let mut seen = KeyIndex::new(rows, idx.clone(), longest);
             for run in runs {
                 seen.clear();
-                check_unique(name, schema, &idx, run, &mut seen, &loc, &mut found);
+                let found = report.then_some(&mut found);
+                check_unique(name, schema, &idx, run, &mut seen, &loc, found);
             }
             let kept = target.then_some(((name, idx), seen));
             (found, kept)
@@ -210,31 +232,22 @@ pub fn check_keys(p: &Project, tables: &Tables, diags: &mut Diags) {
     }
     // One job per table, checking all its foreign keys in one pass over its rows (each
     // row is read once, not once per foreign key).
-    let found: Vec<Diags> = tables
+    let found: Vec<(Diags, Vec<Pending>)> = tables
         .par_iter()
         .map(|(name, (rows, _))| {
-            let mut found = Diags::default();
+            let found = Diags::default();
+            let mut pending = Vec::new();
             let schema = &p.schemas[*name];
             let mut checks = Vec::new();
             for fk in &schema.foreign_keys {
                 let target = &p.schemas[&fk.table];
-                let ref_idx: Vec<usize> = fk
-                    .ref_fields
-                    .iter()
-                    .filter_map(|n| target.index(n))
-                    .collect();
-                match keysets.get(&(fk.table.as_str(), ref_idx)) {
-                    None => found.push(
-                        Loc::file_only(&format!("schemas/{name}.json")),
-                        Code::Schema,
-                        format!(
-                            "foreign key to {}{:?} is not a primary or unique key",
-                            fk.table, fk.ref_fields
-                        ),
-                    ),
+                let ref_idx = ref_columns(fk, target);
+                match keysets.get(&(fk.table.as_str(), ref_idx.clone())) {
+                    // Reported once, by the ledger.
+                    _ if !unique_keys(target).contains(&ref_idx) => {}
                     // A table that could not be read is reported already.
-                    Some(_) if p.broken_tables.contains(&fk.table) => {}
-                    Some(set) => checks.push((fk, set)),
+                    _ if broken.contains(&fk.table) => {}
+                    set => checks.push((fk, set, ref_idx)),
                 }
             }
             // The last key each foreign key found, by identity: a document's rows share
@@ -242,7 +255,7 @@ pub fn check_keys(p: &Project, tables: &Tables, diags: &mut Diags) {
             // answered without hashing or reading the string.
             let mut last_found: Vec<Option<&Cells>> = vec![None; checks.len()];
             for (r, row) in rows.iter().enumerate() {
-                for ((fk, set), last) in checks.iter().zip(&mut last_found) {
+                for ((fk, set, ref_idx), last) in checks.iter().zip(&mut last_found) {
                     let same = |a: &Cells| fk.fields.iter().all(|&i| a[i].is_identical(&row[i]));
                     if last.is_some_and(same) {
                         continue;
@@ -250,31 +263,66 @@ pub fn check_keys(p: &Project, tables: &Tables, diags: &mut Diags) {
                     let Some(key) = Key::of(row, &fk.fields) else {
                         continue;
                     };
-                    if set.get(&key).is_some() {
+                    let here = set.is_some_and(|s| s.get(&key).is_some());
+                    if here || ledger.contains(&fk.table, ref_idx, &key) == Some(true) {
                         *last = Some(row);
                         continue;
                     }
-                    if fk.table == "documents" && p.broken_docs.contains(&key.parts()[0].text()) {
-                        continue;
-                    }
                     let field = &schema.fields[fk.fields[0]].name;
-                    found.push(
-                        loc(name, r, field),
-                        Code::ForeignKey,
-                        format!(
-                            "{name}.{field} = '{}' matches no {}.{}",
-                            key.text(),
-                            fk.table,
-                            fk.ref_fields.join("+")
-                        ),
-                    );
+                    pending.push(Pending {
+                        table: name.to_string(),
+                        field: field.clone(),
+                        target: fk.table.clone(),
+                        ref_fields: fk.ref_fields.clone(),
+                        ref_cols: ref_idx.clone(),
+                        shown: key.text(),
+                        cells: key.parts().iter().map(KeyPart::text).collect(),
+                        loc: loc(name, r, field),
+                    });
                 }
             }
-            found
+            (found, pending)
         })
         .collect();
-    for f in found {
+    let mut pending = Vec::new();
+    for (f, p) in found {
         diags.0.extend(f.0);
+        pending.extend(p);
+    }
+    pending
+}
+
+/// Reports the references no run resolved and the ledger, with every document in,
+/// still does not hold (unless their target could not be read, or is a document that
+/// could not be read).
+pub fn resolve(
+    pending: Vec<Pending>,
+    ledger: &Ledger,
+    broken_tables: &[String],
+    broken_docs: &[String],
+    diags: &mut Diags,
+) {
+    for r in pending {
+        let parts: Vec<KeyPart> = r.cells.iter().map(|c| KeyPart::Str(c)).collect();
+        let key = Key::Long(parts);
+        if ledger.contains(&r.target, &r.ref_cols, &key) == Some(true)
+            || broken_tables.contains(&r.target)
+            || (r.target == "documents" && broken_docs.contains(&r.cells[0]))
+        {
+            continue;
+        }
+        diags.push(
+            r.loc,
+            Code::ForeignKey,
+            format!(
+                "{}.{} = '{}' matches no {}.{}",
+                r.table,
+                r.field,
+                r.shown,
+                r.target,
+                r.ref_fields.join("+")
+            ),
+        );
     }
 }
 
@@ -286,14 +334,14 @@ fn check_unique<'a>(
     run: std::ops::Range<usize>,
     seen: &mut KeyIndex<'a>,
     loc: &dyn Fn(&str, usize, &str) -> Loc,
-    found: &mut Diags,
+    mut found: Option<&mut Diags>,
 ) {
     let rows = seen.rows;
     for r in run {
         let Some(key) = Key::of(&rows[r], idx) else {
             continue;
         };
-        if let Some(first) = seen.insert(&key, r) {
+        if let (Some(first), Some(found)) = (seen.insert(&key, r), found.as_deref_mut()) {
             let names: Vec<&str> = idx
                 .iter()
                 .map(|&i| schema.fields[i].name.as_str())

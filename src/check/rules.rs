@@ -2,15 +2,15 @@
 //! parent links without cycles, alias surface forms unique across actors and places,
 //! figure bounds that agree with their qualifier, errata that quote what they correct.
 
+use super::ledger::Ledger;
 use crate::contract::Entity;
 use crate::diag::{Code, Diags, Loc};
 use crate::model::{row_key, Curated, Project};
 use crate::model::{Laid, Tables};
-use crate::schema::Schema;
+use crate::schema::{Schema, Scope};
 use crate::text::collapse;
 use crate::value::{Cells, Value};
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
-use rayon::prelude::*;
 
 /// A curated table's rows read through contract handles, with each row's origin for
 /// diagnostics.
@@ -56,44 +56,117 @@ impl<'t, 'a> View<'t, 'a> {
     }
 }
 
-/// Runs every rule, the independent ones on all cores.
-pub fn run(p: &Project, tables: &Tables, laid: &HashMap<&str, &Laid>, diags: &mut Diags) {
-    type Rule<'r> = Box<dyn Fn(&mut Diags) + Sync + 'r>;
-    let mut rules: Vec<Rule> = vec![
-        Box::new(|d| id_history(p, tables, d)),
-        Box::new(|d| alias_rules(p, tables, d)),
-        Box::new(|d| figure_rules(p, tables, d)),
-        Box::new(|d| relation_rules(p, tables, d)),
-        Box::new(|d| date_rules(p, tables, d)),
-        Box::new(|d| {
-            let keys = RowKeys::new(p, tables);
-            errata_links(p, tables, &keys, d);
-            claim_links(p, tables, &keys, d);
-        }),
-        Box::new(|d| row_rules(p, tables, laid, d)),
-    ];
-    rules.extend(
-        p.contract
-            .entities
-            .iter()
-            .map(|e| Box::new(move |d: &mut Diags| entity_rules(p, tables, e, d)) as Rule),
-    );
-    let found: Vec<Diags> = rules
-        .par_iter()
-        .map(|rule| {
-            let mut d = Diags::default();
-            rule(&mut d);
-            d
-        })
-        .collect();
-    for d in found {
-        diags.0.extend(d.0);
+/// What a document's rules leave for the corpus rules, which run once every document
+/// is through.
+#[derive(Default)]
+pub struct Facts {
+    /// Affirmed, actual relations of a hierarchy type: (subject, object, where the object
+    /// was written).
+    pub hierarchy: Vec<(String, String, Loc)>,
+    /// Claim-link ends the document's own rows do not resolve: (table, row key, where).
+    pub claims: Vec<(String, String, Loc)>,
+    /// The rows errata name, found in the document: (table, row key) and the text of each
+    /// named column the table has.
+    pub named: Vec<NamedRow>,
+}
+
+impl Facts {
+    pub fn extend(&mut self, other: Facts) {
+        self.hierarchy.extend(other.hierarchy);
+        self.claims.extend(other.claims);
+        self.named.extend(other.named);
+    }
+}
+
+/// A row an erratum names: (table, row key) and the text of each named column it has.
+pub type NamedRow = ((String, String), Vec<(String, String)>);
+
+/// The rows errata name, by (table, row key), with the columns they name: known before
+/// any document is built, since the errata are read with the corpus.
+pub type Named = HashMap<(String, String), Vec<String>>;
+
+/// What each erratum of the corpus names.
+pub fn named(p: &Project) -> Named {
+    let e = &p.contract.errata;
+    let mut named = Named::new();
+    for c in p.rows.get("errata").into_iter().flatten() {
+        let cell = |i: usize| c.row.values[i].as_str().map(str::to_string);
+        if let (Some(t), Some(id), Some(col)) =
+            (cell(e.table_name), cell(e.row_id), cell(e.column_name))
+        {
+            named.entry((t, id)).or_default().push(col);
+        }
+    }
+    named
+}
+
+/// The rules one document's rows must keep on their own (its tables only): per-row
+/// rules, symmetric relations stored once, claim links within the document; what needs
+/// the whole corpus is returned for `corpus`.
+pub fn document(
+    p: &Project,
+    tables: &Tables,
+    laid: &Laid,
+    named: &Named,
+    diags: &mut Diags,
+) -> Facts {
+    retired_ids(p, tables, diags);
+    figure_rules(p, tables, diags);
+    date_rules(p, tables, diags);
+    row_rules(p, tables, Some(laid), diags);
+    let hierarchy = relation_rules(p, tables, diags);
+    let claims = claim_links(p, tables, &RowKeys::new(p, tables), diags);
+    Facts {
+        hierarchy,
+        claims,
+        named: named_rows(p, tables, named),
+    }
+}
+
+/// What is broken in the corpus: documents and tables that could not be read. Rules that
+/// need every row of a table are skipped when some are missing (their own error says why).
+pub struct Broken<'a> {
+    pub docs: &'a [String],
+    pub tables: &'a [String],
+}
+
+/// The rules of the corpus, once every document is through: the registry's own
+/// (names are aliases, parent links, alias forms), the hierarchy relations against the
+/// parent links, the id history, errata against the rows they name, and the claim-link
+/// ends no document resolved. `registry` holds the registry's tables.
+pub fn corpus(
+    p: &Project,
+    registry: &Tables,
+    ledger: &Ledger,
+    facts: &Facts,
+    broken: &Broken,
+    diags: &mut Diags,
+) {
+    retired_ids(p, registry, diags);
+    figure_rules(p, registry, diags);
+    date_rules(p, registry, diags);
+    row_rules(p, registry, None, diags);
+    alias_rules(p, registry, diags);
+    for e in &p.contract.entities {
+        entity_rules(p, registry, e, diags);
+    }
+    hierarchy_rules(p, registry, &facts.hierarchy, broken, diags);
+    removed_ids(p, ledger, broken, diags);
+    errata_links(p, registry, facts, broken, diags);
+    for (table, row, at) in &facts.claims {
+        if ledger.has_row(p, table, row) != Some(true) {
+            diags.push(
+                at.clone(),
+                Code::ForeignKey,
+                format!("claim_links: no row '{row}' in table '{table}'"),
+            );
+        }
     }
 }
 
 /// Rules of single rows: errata against their quote, citations in footnotes, relations
 /// between two actors.
-fn row_rules(p: &Project, tables: &Tables, laid: &HashMap<&str, &Laid>, diags: &mut Diags) {
+fn row_rules(p: &Project, tables: &Tables, laid: Option<&Laid>, diags: &mut Diags) {
     let c = &p.contract;
     if let Some(v) = View::new(p, tables, "errata") {
         let e = &c.errata;
@@ -130,7 +203,7 @@ fn row_rules(p: &Project, tables: &Tables, laid: &HashMap<&str, &Laid>, diags: &
             else {
                 continue;
             };
-            let in_note = laid.get(doc).is_some_and(|l| {
+            let in_note = laid.filter(|l| l.doc.doc_id == doc).is_some_and(|l| {
                 l.layout
                     .notes
                     .iter()
@@ -159,18 +232,14 @@ fn row_rules(p: &Project, tables: &Tables, laid: &HashMap<&str, &Laid>, diags: &
     }
 }
 
-/// Ids are never reused: a retired id may not come back, and an id of the latest release
-/// may not disappear unless it is retired (so every removal is deliberate and recorded).
-fn id_history(p: &Project, tables: &Tables, diags: &mut Diags) {
+/// Ids are never reused: a retired id may not come back.
+fn retired_ids(p: &Project, tables: &Tables, diags: &mut Diags) {
     for (name, (rows, origins)) in tables {
         let schema = &p.schemas[*name];
         let [pk] = schema.primary_key.as_slice() else {
             continue;
         };
-        if !matches!(
-            schema.scope,
-            crate::schema::Scope::Registry | crate::schema::Scope::Document
-        ) {
+        if !matches!(schema.scope, Scope::Registry | Scope::Document) {
             continue;
         }
         let key_name = &schema.fields[*pk].name;
@@ -181,17 +250,33 @@ fn id_history(p: &Project, tables: &Tables, diags: &mut Diags) {
                 diags.push(origins[r].row.origin.at(key_name), Code::ReusedId, format!("{name}: '{id}' was retired in {} (at {at}); ids are never reused, choose a new one", ret.version));
             }
         }
-        let Some(latest) = &p.released.latest else {
+    }
+}
+
+/// An id of the latest release may not disappear unless it is retired (so every removal
+/// is deliberate and recorded). The ledger holds every id of the corpus.
+fn removed_ids(p: &Project, ledger: &Ledger, broken: &Broken, diags: &mut Diags) {
+    let Some(latest) = &p.released.latest else {
+        return;
+    };
+    // Rows of a file that could not be read are missing; that file's own error says why.
+    if !broken.docs.is_empty() {
+        return;
+    }
+    for (name, schema) in &p.schemas {
+        let [pk] = schema.primary_key.as_slice() else {
             continue;
         };
-        let Some(released) = latest.tables.get(*name) else {
-            continue;
-        };
-        // Rows of a file that could not be read are missing; that file's own error says why.
-        if p.broken_tables.contains(&name.to_string()) || !p.broken_docs.is_empty() {
+        if !matches!(schema.scope, Scope::Registry | Scope::Document) {
             continue;
         }
-        let current: foldhash::HashSet<_> = rows.iter().map(|r| r[*pk].as_text()).collect();
+        let (Some(released), Some(ids)) = (latest.tables.get(name), ledger.ids(name, *pk)) else {
+            continue;
+        };
+        if broken.tables.contains(name) {
+            continue;
+        }
+        let current: HashSet<&str> = ids.collect();
         for id in released
             .rows
             .keys()
@@ -202,12 +287,12 @@ fn id_history(p: &Project, tables: &Tables, diags: &mut Diags) {
                 .iter()
                 .any(|(x, _)| x.table == *name && x.id == *id)
             {
-                let loc = origins.first().map_or_else(
+                let loc = ledger.first_file(name).map_or_else(
                     || Loc::file_only("raw/retired_ids.toml"),
-                    |c| Loc {
+                    |file| Loc {
+                        file,
                         line: 1,
                         col: 1,
-                        ..c.row.origin.row_loc()
                     },
                 );
                 diags.push(loc, Code::IdRemoved, format!("{name}: '{id}' is in release {} but no longer curated; restore it or retire it in raw/retired_ids.toml", latest.label));
@@ -372,15 +457,15 @@ fn figure_rules(p: &Project, tables: &Tables, diags: &mut Diags) {
     }
 }
 
-/// Every row of every table by its row key (primary key without `doc_id`), for the
-/// rules that name a row by table and id (errata, claim links).
+/// Every row of the tables claim links name, by its row key (primary key without
+/// `doc_id`).
 struct RowKeys<'t> {
     rows: HashMap<(&'t str, String), usize>,
 }
 
 impl<'t> RowKeys<'t> {
-    /// Only the tables some erratum or claim link names are indexed (not, say, the
-    /// generated mentions and coverage, which no row names).
+    /// Only the tables some claim link names are indexed (not, say, the generated
+    /// mentions and coverage, which no row names).
     fn new(p: &'t Project, tables: &'t Tables) -> RowKeys<'t> {
         let c = &p.contract;
         let mut named: HashSet<&str> = HashSet::new();
@@ -390,7 +475,6 @@ impl<'t> RowKeys<'t> {
                 .flat_map(|r| cols.iter().filter_map(move |&i| r[i].as_str()))
                 .collect()
         };
-        named.extend(cells("errata", &[c.errata.table_name]));
         named.extend(cells(
             "claim_links",
             &[c.claim_links.from_table, c.claim_links.to_table],
@@ -411,16 +495,17 @@ impl<'t> RowKeys<'t> {
     }
 }
 
-/// Symmetric types are stored once, subject before object; the hierarchy relations
-/// (affirmed, actual, of an `x-hierarchy` type) and `parent_actor_id` say the same thing.
-fn relation_rules(p: &Project, tables: &Tables, diags: &mut Diags) {
+/// Symmetric types are stored once, subject before object. Returns the hierarchy
+/// relations (affirmed, actual, of an `x-hierarchy` type), which `hierarchy_rules` holds
+/// against `parent_actor_id`.
+fn relation_rules(p: &Project, tables: &Tables, diags: &mut Diags) -> Vec<(String, String, Loc)> {
+    let mut hierarchy = Vec::new();
     let Some(v) = View::new(p, tables, "relations") else {
-        return;
+        return hierarchy;
     };
     let re = &p.contract.relations;
     let field = &v.schema.fields[re.relation_type];
     let mut seen: HashMap<Vec<&str>, usize> = HashMap::new();
-    let mut hierarchy: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
     for r in 0..v.len() {
         let (Some(s), Some(t), Some(o)) = (
             v.str(r, re.subject),
@@ -449,20 +534,47 @@ fn relation_rules(p: &Project, tables: &Tables, diags: &mut Diags) {
             }
         }
         if field.hierarchy.iter().any(|x| x == t) && pol == "affirmed" && moda == "actual" {
-            hierarchy.entry((s, o)).or_default().push(r);
+            hierarchy.push((s.to_string(), o.to_string(), v.at(r, re.object)));
         }
     }
+    hierarchy
+}
+
+/// The hierarchy relations and `parent_actor_id` say the same thing: an actor with a
+/// parent has exactly one hierarchy relation to it, and a hierarchy relation makes the
+/// parent its actor's parent.
+fn hierarchy_rules(
+    p: &Project,
+    registry: &Tables,
+    relations: &[(String, String, Loc)],
+    broken: &Broken,
+    diags: &mut Diags,
+) {
     // With a document or the relations unreadable, relations are missing; their own
     // errors say why.
-    if !p.broken_docs.is_empty() || p.broken_tables.iter().any(|t| t == "relations") {
+    if !broken.docs.is_empty() || broken.tables.iter().any(|t| t == "relations") {
         return;
     }
     let Some(e) = p.contract.entities.iter().find(|e| e.table == "actors") else {
         return;
     };
-    let (Some(a), Some(parent)) = (View::new(p, tables, "actors"), e.parent) else {
+    let (Some(a), Some(parent)) = (View::new(p, registry, "actors"), e.parent) else {
         return;
     };
+    let Some(field) = p
+        .schemas
+        .get("relations")
+        .map(|s| &s.fields[p.contract.relations.relation_type])
+    else {
+        return;
+    };
+    let mut hierarchy: HashMap<(&str, &str), Vec<&Loc>> = HashMap::new();
+    for (s, o, at) in relations {
+        hierarchy
+            .entry((s.as_str(), o.as_str()))
+            .or_default()
+            .push(at);
+    }
     let parents: HashMap<&str, &str> = (0..a.len())
         .filter_map(|r| Some((a.str(r, e.id)?, a.str(r, parent)?)))
         .collect();
@@ -479,10 +591,10 @@ fn relation_rules(p: &Project, tables: &Tables, diags: &mut Diags) {
             diags.push(a.at(r, parent), Code::Relation, format!("'{me}' has parent '{up}', so exactly one affirmed, actual relation of a hierarchy type ({kinds}) must link them; found {n}"));
         }
     }
-    for (&(s, o), rows) in &hierarchy {
+    for (&(s, o), locs) in &hierarchy {
         if parents.get(s) != Some(&o) {
-            for &r in rows {
-                diags.push(v.at(r, re.object), Code::Relation, format!("a hierarchy relation makes '{o}' the parent of '{s}', but actors.parent_actor_id of '{s}' says {}", parents.get(s).map_or("none".to_string(), |x| format!("'{x}'"))));
+            for &at in locs {
+                diags.push(at.clone(), Code::Relation, format!("a hierarchy relation makes '{o}' the parent of '{s}', but actors.parent_actor_id of '{s}' says {}", parents.get(s).map_or("none".to_string(), |x| format!("'{x}'"))));
             }
         }
     }
@@ -541,55 +653,103 @@ fn date_rules(p: &Project, tables: &Tables, diags: &mut Diags) {
     }
 }
 
-/// Each erratum names a row and column whose cell holds the printed text.
-fn errata_links(p: &Project, tables: &Tables, keys: &RowKeys, diags: &mut Diags) {
-    let Some(v) = View::new(p, tables, "errata") else {
+/// The rows of `tables` that errata name, with the text of each column they name.
+fn named_rows(p: &Project, tables: &Tables, named: &Named) -> Vec<NamedRow> {
+    let mut out = Vec::new();
+    if named.is_empty() {
+        return out;
+    }
+    let wanted: HashSet<&str> = named.keys().map(|(t, _)| t.as_str()).collect();
+    for (name, (rows, _)) in tables.iter().filter(|(n, _)| wanted.contains(**n)) {
+        let schema = &p.schemas[*name];
+        for row in rows {
+            let key = (name.to_string(), row_key(schema, row));
+            if let Some(cols) = named.get(&key) {
+                let cells = cols
+                    .iter()
+                    .filter_map(|c| Some((c.clone(), row[schema.index(c)?].to_text())))
+                    .collect();
+                out.push((key, cells));
+            }
+        }
+    }
+    out
+}
+
+/// Each erratum names a row and column whose cell holds the printed text. The errata are
+/// read with the corpus; the rows they name were found by each document (`named_rows`)
+/// or are the registry's.
+fn errata_links(p: &Project, registry: &Tables, facts: &Facts, broken: &Broken, diags: &mut Diags) {
+    let Some(errata) = p.rows.get("errata") else {
         return;
     };
+    let mut rows: HashMap<(&str, &str), &[(String, String)]> = HashMap::new();
+    let from_registry = named_rows(p, registry, &named(p));
+    // The first row with a key is the one named, as documents come in order.
+    for ((t, id), cells) in facts.named.iter().chain(&from_registry) {
+        rows.entry((t.as_str(), id.as_str()))
+            .or_insert(cells.as_slice());
+    }
     let e = &p.contract.errata;
-    for r in 0..v.len() {
+    for c in errata
+        .iter()
+        .filter(|c| !broken.docs.contains(&c.doc.to_string()))
+    {
+        let cell = |i: usize| c.row.values[i].as_str();
         let (Some(t), Some(id), Some(col), Some(printed)) = (
-            v.str(r, e.table_name),
-            v.str(r, e.row_id),
-            v.str(r, e.column_name),
-            v.str(r, e.printed),
+            cell(e.table_name),
+            cell(e.row_id),
+            cell(e.column_name),
+            cell(e.printed),
         ) else {
             continue;
         };
-        let (Some(schema), Some(row)) = (p.schemas.get(t), keys.get(t, id)) else {
+        let (Some(schema), Some(found)) = (p.schemas.get(t), rows.get(&(t, id))) else {
             diags.push(
-                v.at(r, e.row_id),
+                c.row.origin.at("row_id"),
                 Code::Errata,
                 format!("no row '{id}' in table '{t}'"),
             );
             continue;
         };
-        let Some(c) = schema.index(col) else {
+        if schema.index(col).is_none() {
             diags.push(
-                v.at(r, e.column_name),
+                c.row.origin.at("column_name"),
                 Code::Errata,
                 format!("'{col}' is not a column of {t}"),
             );
             continue;
-        };
-        let cell = tables[t].0[row][c].to_text();
-        let in_quote = v
-            .str(r, e.quote)
-            .is_some_and(|q| q.contains(&collapse(printed)));
-        if in_quote && !collapse(&cell).contains(&collapse(printed)) {
+        }
+        let text = found
+            .iter()
+            .find(|(k, _)| k == col)
+            .map_or("", |(_, v)| v.as_str());
+        let printed = collapse(printed);
+        let in_quote = cell(e.quote).is_some_and(|q| collapse(q).contains(&printed));
+        if in_quote && !collapse(text).contains(&printed) {
             diags.push(
-                v.at(r, e.printed),
+                c.row.origin.at("printed"),
                 Code::Errata,
-                format!("{t} '{id}' column {col} does not contain the printed text '{printed}'"),
+                format!(
+                    "{t} '{id}' column {col} does not contain the printed text '{}'",
+                    cell(e.printed).unwrap_or_default()
+                ),
             );
         }
     }
 }
 
-/// Claim links join two existing rows, and never a row to itself.
-fn claim_links(p: &Project, tables: &Tables, keys: &RowKeys, diags: &mut Diags) {
+/// Claim links join two existing rows, and never a row to itself. An end the
+/// document's own rows do not hold is returned, to be looked up in the whole corpus.
+fn claim_links(
+    p: &Project,
+    tables: &Tables,
+    keys: &RowKeys,
+    diags: &mut Diags,
+) -> Vec<(String, String, Loc)> {
+    let mut pending = Vec::new();
     let Some(v) = View::new(p, tables, "claim_links") else {
-        return;
+        return pending;
     };
     let c = &p.contract.claim_links;
     for r in 0..v.len() {
@@ -598,11 +758,7 @@ fn claim_links(p: &Project, tables: &Tables, keys: &RowKeys, diags: &mut Diags) 
                 continue;
             };
             if keys.get(table, row).is_none() {
-                diags.push(
-                    v.at(r, id),
-                    Code::ForeignKey,
-                    format!("claim_links: no row '{row}' in table '{table}'"),
-                );
+                pending.push((table.to_string(), row.to_string(), v.at(r, id)));
             }
         }
         if (v.str(r, c.from_table), v.str(r, c.from_id))
@@ -615,4 +771,5 @@ fn claim_links(p: &Project, tables: &Tables, keys: &RowKeys, diags: &mut Diags) 
             );
         }
     }
+    pending
 }

@@ -1,6 +1,7 @@
 //! `build` and `check`: the same validation; `build` then writes the version.
 
 use crate::diag::Diags;
+use crate::model::Sink;
 use crate::{build, load as project, write};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -43,46 +44,15 @@ pub fn run(root: &Path, args: Option<&BuildArgs>, release: bool) -> u8 {
     } else {
         root.join(out)
     };
-    // The project and the dataset live until the process exits, which frees their memory
-    // at once: dropping millions of cells one by one took 1.5 s at corpus scale.
-    let project: &'static mut Option<_> =
-        Box::leak(Box::new(project::load(root, &out, &mut diags)));
+    // The project lives until the process exits, which frees its memory at once.
+    let project: &'static Option<_> = Box::leak(Box::new(project::load(root, &out, &mut diags)));
     let loaded = t0.elapsed();
     crate::timings::mark("load");
-    let built = project
-        .as_mut()
-        .and_then(|p| build::build_with_progress(p, &mut diags, &progress_bar(p.docs.len())));
-    let Some((sorted, ds, p)) = built.filter(|_| diags.is_empty()) else {
-        return data_errors(std::mem::take(&mut diags), "nothing was written");
+    let Some(p) = project else {
+        return data_errors(diags, "nothing was written");
     };
-    let (sorted, ds) = Box::leak(Box::new((sorted, ds)));
-    let p: &crate::model::Project = p;
-    // The curated rows and documents were freed inside the build; hand their pages back
-    // before the writer's column buffers (fresh mappings) are made, or they add up.
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    unsafe {
-        libc::malloc_trim(0);
-    }
-    let rows: usize = sorted.iter().map(|t| t.1.len()).sum();
-    let tables = sorted.len();
-    let Some(args) = args else {
-        eprintln!(
-            "ok: {tables} tables, {rows} rows valid ({:.0?})",
-            t0.elapsed()
-        );
-        return 0;
-    };
-    let options = write::Options {
-        partition_by_doc: args.partition_by_doc,
-        site: !args.no_site && !args.tables_only,
-        tables_only: args.tables_only,
-    };
-    let name = write::version_dir_name(ds.meta);
+    let name = write::version_dir_name(&p.meta);
     let dir = out.join(&name);
-    let validated = t0.elapsed();
-    let schemas: Vec<&crate::schema::Schema> = sorted.iter().map(|t| t.0).collect();
-    let file_meta = |table: &str| write::file_metadata(ds, table);
-    let keep = release || !args.tables_only;
     let io = |e: std::io::Error| {
         eprintln!(
             "{}:1:1: io: {e}; the previous output is unchanged",
@@ -90,40 +60,72 @@ pub fn run(root: &Path, args: Option<&BuildArgs>, release: bool) -> u8 {
         );
         super::EXIT_USAGE_IO
     };
-    let closed = write::Draft::begin(&out, &name, &schemas, &file_meta, options, keep).and_then(
-        |mut draft| {
-            use crate::model::Sink;
-            draft.append(
-                sorted
-                    .iter_mut()
-                    .map(|t| std::mem::take(&mut t.1))
-                    .collect(),
-            )?;
-            draft.close()
+    let options = args.map(|a| write::Options {
+        partition_by_doc: a.partition_by_doc,
+        site: !a.no_site && !a.tables_only,
+        tables_only: a.tables_only,
+    });
+    // The release surface reads whole tables: their rows are kept for it.
+    let keep = options.is_some_and(|o| release || !o.tables_only);
+    let sources = build::sources(p, p.contract.documents.sha256);
+    let file_meta = |table: &str| write::file_metadata(&p.meta, &sources, table);
+    let schemas: Vec<&crate::schema::Schema> = p.schemas.values().collect();
+    // A version is written only from inputs that loaded without a problem; otherwise the
+    // build still runs, to report every problem.
+    let mut draft = match options.filter(|_| diags.is_empty()) {
+        Some(o) => match write::Draft::begin(&out, &name, &schemas, &file_meta, o, keep) {
+            Ok(d) => Some(d),
+            Err(e) => return io(e),
         },
-    );
-    let closed = match closed {
+        None => None,
+    };
+    let mut nowhere = Nowhere;
+    let sink: &mut (dyn Sink + Send) = match &mut draft {
+        Some(d) => d,
+        None => &mut nowhere,
+    };
+    let site = options.is_some_and(|o| o.site);
+    let progress = progress_bar(p.docs.len());
+    let built = match build::build(p, sink, site, &progress, &mut diags) {
+        Ok(b) => b,
+        Err(e) => return io(e),
+    };
+    let Some(built) = built.filter(|_| diags.is_empty()) else {
+        return data_errors(diags, "nothing was written");
+    };
+    let tables = p.schemas.len();
+    let rows = built.rows;
+    let (Some(args), Some(draft)) = (args, draft) else {
+        eprintln!(
+            "ok: {tables} tables, {rows} rows valid ({:.0?})",
+            t0.elapsed()
+        );
+        return 0;
+    };
+    let validated = t0.elapsed();
+    let closed = match draft.close() {
         Ok(c) => c,
         Err(e) => return io(e),
     };
     if release {
-        let version = crate::diff::version_of(ds.meta, &closed.tables);
+        let version = crate::diff::version_of(&p.meta, &closed.tables);
         crate::check::release::check(p, &version, &mut diags);
         if !diags.is_empty() {
-            return data_errors(std::mem::take(&mut diags), "nothing was released");
+            return data_errors(diags, "nothing was released");
         }
     }
-    let outcome = closed.finish(ds, release);
+    let outcome = closed.finish(&built.dataset, release);
     crate::timings::mark("metadata, sync, swap");
     if args.timings {
         let parquet = write::PARQUET_NANOS.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1e9;
         let line = serde_json::json!({
             "load_s": loaded.as_secs_f64(),
-            "validate_s": (validated - loaded).as_secs_f64(),
-            "write_s": (t0.elapsed() - validated).as_secs_f64(),
+            "build_s": (validated - loaded).as_secs_f64(),
+            "finish_s": (t0.elapsed() - validated).as_secs_f64(),
             "parquet_encode_cpu_s": parquet,
             "rows": rows,
             "phases": crate::timings::phases_json(),
+            "stages": crate::timings::laps_json(),
         });
         eprintln!("{line}");
     }
@@ -144,7 +146,7 @@ pub fn run(root: &Path, args: Option<&BuildArgs>, release: bool) -> u8 {
                 .map_or(1, |i| i + 1);
             eprintln!(
                 "raw/dataset.toml:{line}:1: released: version {} is released and a fresh build differs in {}; bump the version to change the data",
-                ds.meta.version,
+                p.meta.version,
                 files.join(", ")
             );
             eprintln!("error: nothing was written");
@@ -159,14 +161,22 @@ pub fn run(root: &Path, args: Option<&BuildArgs>, release: bool) -> u8 {
             }
             let what = if release { "released" } else { "written" };
             eprintln!(
-                "ok: {} tables, {rows} rows {what} to {} ({:.0?})",
-                tables,
+                "ok: {tables} tables, {rows} rows {what} to {} ({:.0?})",
                 dir.display(),
                 t0.elapsed()
             );
             0
         }
         Err(e) => io(e),
+    }
+}
+
+/// The sink of `check`: rows are validated and go nowhere.
+struct Nowhere;
+
+impl Sink for Nowhere {
+    fn append(&mut self, _: Vec<Vec<crate::value::Cells>>) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

@@ -30,12 +30,16 @@ pub fn run(root: &Path, args: &LocateArgs) -> u8 {
         return super::EXIT_USAGE_IO;
     };
     let mut hits = 0;
-    for doc in p
+    for rec in p
         .docs
         .iter()
         .filter(|d| args.doc.as_ref().is_none_or(|x| *x == d.doc_id))
     {
-        let layout = crate::derive::layout_of(&p, doc);
+        let Some((doc, rows)) = crate::build::read_document(&p, rec, &mut diags) else {
+            continue;
+        };
+        let doc = &doc;
+        let layout = crate::derive::layout_of(&p, doc, &rows);
         let chars = doc.chars();
         for span in resolve::find_all(&doc.norm, &args.phrase) {
             hits += 1;

@@ -389,7 +389,8 @@ impl<'t> ByDoc<'t> {
     }
 }
 
-/// The coverage rows of every laid-out document.
+/// The coverage rows of laid-out documents, from their tables (a document's own, as it
+/// streams through).
 pub fn generate(c: &Contract, laid: &[Laid], tables: &Tables) -> Vec<Cells> {
     let h = &c.coverage;
     let rows_of = |t: &str| tables.get(t).map_or(&[][..], |x| x.0.as_slice());
@@ -454,7 +455,7 @@ pub fn generate(c: &Contract, laid: &[Laid], tables: &Tables) -> Vec<Cells> {
         .collect();
     // The spans are done with before the rows are joined, so they are not held together.
     drop(by_doc);
-    super::joined(per_doc)
+    per_doc.concat()
 }
 
 /// The running text of a document: not footnote text, markers, furniture or URLs.

@@ -204,9 +204,9 @@ pub fn lay_out<'p>(
 
 /// A document's layout exactly as the build derives it, if it derives without page-map
 /// errors (the curation aid `locate` uses it).
-pub fn layout_of(p: &Project, doc: &Doc) -> Option<Layout> {
-    let vals: Values = p
-        .rows
+/// `rows` are the curated rows proved against it (`build::read_document`).
+pub fn layout_of(p: &Project, doc: &Doc, rows: &Rows) -> Option<Layout> {
+    let vals: Values = rows
         .iter()
         .map(|(t, rows)| {
             (
@@ -215,21 +215,11 @@ pub fn layout_of(p: &Project, doc: &Doc) -> Option<Layout> {
             )
         })
         .collect();
-    let reqs = rows_by_doc(p, &p.rows)
+    let reqs = rows_by_doc(p, rows)
         .remove(doc.doc_id.as_str())
         .unwrap_or_default();
-    let (laid, _, diags) = lay_out(p, &p.rows, &vals, doc, &reqs);
+    let (laid, _, diags) = lay_out(p, rows, &vals, doc, &reqs);
     (!diags.0.iter().any(|d| d.code == Code::PageMap)).then_some(laid.layout)
-}
-
-/// Each document's rows, made on all cores, joined in document order into one vector of
-/// the exact size (collecting a flattened iterator grows it by doubling).
-pub fn joined(per_doc: Vec<Vec<Cells>>) -> Vec<Cells> {
-    let mut rows = Vec::with_capacity(per_doc.iter().map(Vec::len).sum());
-    for doc in per_doc {
-        rows.extend(doc);
-    }
-    rows
 }
 
 /// The `pages` rows of a laid-out document.

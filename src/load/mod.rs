@@ -8,7 +8,8 @@ pub mod rows;
 
 use crate::diag::{Code, Diags, LineIndex, Loc};
 use crate::model::{
-    Change, Curated, DatasetMeta, Doc, LayoutConfig, Project, Released, Retired, Row,
+    Change, Curated, DatasetMeta, Doc, DocRecord, LayoutConfig, Project, Released, Retired, Row,
+    Rows,
 };
 use crate::schema::{self, Schema, Scope};
 use crate::text::Normalized;
@@ -90,9 +91,12 @@ pub fn load(root: &Path, out_root: &Path, diags: &mut Diags) -> Option<Project> 
         }
     };
     folders.sort();
-    // Each document folder is read and parsed on its own, on all cores; results are
-    // merged in folder order.
+    // Each document's record is read here, on all cores, in folder order: the corpus's
+    // list of documents and the hashes of their sources are known before any document
+    // is built. So are their errata, since an erratum may correct a row of any table.
+    // Sources and the other curated tables are read document by document by `build`.
     let id_field = &doc_schema.fields[contract.documents.doc_id];
+    let errata = schemas.get("errata").filter(|s| s.scope == Scope::Document);
     let loaded: Vec<_> = folders
         .par_iter()
         .map(|folder| {
@@ -100,40 +104,38 @@ pub fn load(root: &Path, out_root: &Path, diags: &mut Diags) -> Option<Project> 
             let doc_id = folder.file_name().unwrap().to_string_lossy().into_owned();
             if !id_field.pattern.as_ref().is_none_or(|p| p.is_match(&doc_id)) {
                 d.push(Loc::file_only(&shown(folder)), Code::Pattern, format!("document folder name '{doc_id}' is not a valid doc_id (lowercase words joined by '-')"));
-                return (doc_id, None, Vec::new(), Vec::new(), d);
+                return (doc_id, None, None, d);
             }
-            let Some(doc) = load_doc(folder, &doc_id, doc_schema, contract.documents.sha256, root, &mut d) else {
-                return (doc_id, None, Vec::new(), Vec::new(), d);
+            let Some(record) = load_record(folder, &doc_id, doc_schema, root, &mut d) else {
+                return (doc_id, None, None, d);
             };
-            let (mut tables, mut broken) = (Vec::new(), Vec::new());
-            let mut strings = load::Strings::default();
-            for s in schemas.values().filter(|s| s.scope == Scope::Document) {
+            let errata = errata.map(|s| {
                 let path = folder.join(format!("{}.toml", s.name));
                 let before = d.len();
-                tables.push((s.name.clone(), load_table(&path, &shown(&path), s, &mut strings, &mut d)));
-                if unreadable(&d, before) {
-                    broken.push(s.name.clone());
-                }
-            }
-            (doc_id, Some(doc), tables, broken, d)
+                let rows = load_table(&path, &shown(&path), s, &mut load::Strings::default(), &mut d);
+                (rows, unreadable(&d, before))
+            });
+            (doc_id, Some(record), errata, d)
         })
         .collect();
-    for (doc_id, doc, tables, broken, d) in loaded {
+    for (doc_id, record, errata, d) in loaded {
         diags.0.extend(d.0);
-        broken_tables.extend(broken);
-        let Some(doc) = doc else {
+        let Some(record) = record else {
             broken_docs.push(doc_id);
             continue;
         };
-        for (table, table_rows) in tables {
-            rows.entry(table)
+        if let Some((errata, broken)) = errata {
+            if broken {
+                broken_tables.push("errata".to_string());
+            }
+            rows.entry("errata".to_string())
                 .or_default()
-                .extend(table_rows.into_iter().map(|row| Curated {
-                    doc: doc.id.clone(),
+                .extend(errata.into_iter().map(|row| Curated {
+                    doc: record.id.clone(),
                     row,
                 }));
         }
-        docs.push(doc);
+        docs.push(record);
     }
     for s in schemas.values().filter(|s| s.scope == Scope::Registry) {
         let path = raw.join("registry").join(format!("{}.toml", s.name));
@@ -200,6 +202,7 @@ pub fn load(root: &Path, out_root: &Path, diags: &mut Diags) -> Option<Project> 
     };
     let released = load_released(out_root, &meta, &shown(out_root), diags);
     Some(Project {
+        root: root.to_path_buf(),
         meta,
         schemas,
         contract,
@@ -368,14 +371,15 @@ fn load_table(
     load::parse_rows(&text, path, shown, schema, inputs, strings, diags)
 }
 
-fn load_doc(
+/// A document's record (`document.toml`): its row of the documents table, its
+/// `[layout]` and the file name of its source.
+fn load_record(
     folder: &Path,
     doc_id: &str,
     schema: &Schema,
-    sha256: usize,
     root: &Path,
     diags: &mut Diags,
-) -> Option<Doc> {
+) -> Option<DocRecord> {
     let path = folder.join("document.toml");
     let shown = crate::diag::display_path(&path, root);
     let text = load::read_text(&path, &shown, diags)?;
@@ -438,13 +442,26 @@ fn load_doc(
         );
         return None;
     }
-    let source_path = folder.join(&source);
-    let source_shown = crate::diag::display_path(&source_path, root);
+    Some(DocRecord {
+        doc_id: doc_id.to_string(),
+        id: doc_id.into(),
+        folder: folder.to_path_buf(),
+        record,
+        layout,
+        layout_loc,
+        source,
+    })
+}
+
+/// A document's source text, checked against the SHA-256 its record pins.
+pub fn source(p: &Project, rec: &DocRecord, diags: &mut Diags) -> Option<Doc> {
+    let source_path = rec.folder.join(&rec.source);
+    let source_shown = crate::diag::display_path(&source_path, &p.root);
     let bytes = match std::fs::read(&source_path) {
         Ok(b) => b,
         Err(e) => {
             diags.push(
-                record.origin.at("source"),
+                rec.record.origin.at("source"),
                 Code::MissingFile,
                 format!("source text {source_shown}: {e}"),
             );
@@ -452,9 +469,10 @@ fn load_doc(
         }
     };
     let digest = format!("{:x}", Sha256::digest(&bytes));
-    if let Some(pinned) = record.values[sha256].as_str().filter(|p| *p != digest) {
+    let pinned = rec.record.values[p.contract.documents.sha256].as_str();
+    if let Some(pinned) = pinned.filter(|p| *p != digest) {
         diags.push(
-            record.origin.at("sha256"),
+            rec.record.origin.at("sha256"),
             Code::HashMismatch,
             format!("{source_shown} has SHA-256 {digest}, not the pinned {pinned}; the source must never change (vendor a new document instead)"),
         );
@@ -462,13 +480,13 @@ fn load_doc(
     }
     let n = bytes.len();
     let text = load::decode(bytes, &source_shown, diags)?;
-    let source_rel = crate::diag::display_path(&source_path, &root.join("raw"));
+    let source_rel = crate::diag::display_path(&source_path, &p.root.join("raw"));
     Some(Doc {
-        doc_id: doc_id.to_string(),
-        id: doc_id.into(),
-        record,
-        layout,
-        layout_loc,
+        doc_id: rec.doc_id.clone(),
+        id: rec.id.clone(),
+        record: rec.record.clone(),
+        layout: rec.layout.clone(),
+        layout_loc: rec.layout_loc.clone(),
         source_rel,
         source_shown,
         bytes: n,
@@ -476,4 +494,27 @@ fn load_doc(
         norm: Normalized::new(&text),
         text,
     })
+}
+
+/// A document's curated tables (those of document scope, but the errata, read with the
+/// records), and the names of those that could not be read.
+pub fn tables(p: &Project, rec: &DocRecord, diags: &mut Diags) -> (Rows, Vec<String>) {
+    let (mut tables, mut broken) = (Rows::new(), Vec::new());
+    let mut strings = load::Strings::default();
+    let document = |s: &&Schema| s.scope == Scope::Document && s.name != "errata";
+    for s in p.schemas.values().filter(document) {
+        let path = rec.folder.join(format!("{}.toml", s.name));
+        let shown = crate::diag::display_path(&path, &p.root);
+        let before = diags.len();
+        let rows = load_table(&path, &shown, s, &mut strings, diags);
+        if unreadable(diags, before) {
+            broken.push(s.name.clone());
+        }
+        let rows = rows.into_iter().map(|row| Curated {
+            doc: rec.id.clone(),
+            row,
+        });
+        tables.insert(s.name.clone(), rows.collect());
+    }
+    (tables, broken)
 }

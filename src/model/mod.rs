@@ -79,7 +79,7 @@ pub struct Change {
     pub reason: String,
 }
 
-#[derive(Deserialize, Debug, Default)]
+#[derive(Deserialize, Debug, Default, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct LayoutConfig {
     #[serde(default)]
@@ -88,12 +88,28 @@ pub struct LayoutConfig {
     pub not_page_starts: Vec<NotPageStart>,
 }
 
-#[derive(Deserialize, Debug)]
+#[derive(Deserialize, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct NotPageStart {
     pub quote: String,
     pub quote_prefix: Option<String>,
     pub reason: String,
+}
+
+/// A document as the corpus lists it, read before any document is built: its record
+/// (`document.toml`) and where its source and curated tables are.
+pub struct DocRecord {
+    pub doc_id: String,
+    /// The same id as every cell of its rows holds it (shared, made once).
+    pub id: crate::value::Text,
+    pub folder: std::path::PathBuf,
+    /// The documents-table row.
+    pub record: Row,
+    /// How the source shows its printed pages; None for a source without them.
+    pub layout: Option<LayoutConfig>,
+    pub layout_loc: Loc,
+    /// The source's file name in the folder.
+    pub source: String,
 }
 
 /// One source document: its record, its text and how the text is laid out.
@@ -134,6 +150,7 @@ pub struct SourceDoc {
 }
 
 /// A curated row and the document its quote is proved against.
+#[derive(Clone)]
 pub struct Curated {
     /// Shared by the document's rows.
     pub doc: crate::value::Text,
@@ -141,11 +158,16 @@ pub struct Curated {
 }
 
 pub struct Project {
+    /// The project's folder (paths in diagnostics are shown relative to it).
+    pub root: std::path::PathBuf,
     pub contract: crate::contract::Contract,
     pub meta: DatasetMeta,
     pub schemas: BTreeMap<String, Schema>,
-    pub docs: Vec<Doc>,
-    /// Curated rows by table name (registry and document tables).
+    /// The documents whose records could be read, in folder (doc_id) order.
+    pub docs: Vec<DocRecord>,
+    /// Curated rows read before the documents are built, by table name: the registry's
+    /// tables, shared by all documents, and every document's errata (an erratum may
+    /// correct a row of any document, so all are known before any row is derived).
     pub rows: Rows,
     /// Files copied into every version: (name in the version, bytes).
     pub includes: Vec<(String, Vec<u8>)>,

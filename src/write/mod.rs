@@ -534,11 +534,15 @@ pub fn hex_sha256(bytes: &[u8]) -> String {
 }
 
 /// Metadata every Parquet file carries: which dataset version and which sources.
-pub fn file_metadata(ds: &Dataset, table: &str) -> Vec<(String, String)> {
-    let sources: Vec<String> = ds.sources.iter().map(|(d, h)| format!("{d}={h}")).collect();
+pub fn file_metadata(
+    meta: &DatasetMeta,
+    sources: &[(String, String)],
+    table: &str,
+) -> Vec<(String, String)> {
+    let sources: Vec<String> = sources.iter().map(|(d, h)| format!("{d}={h}")).collect();
     vec![
-        ("dataset".into(), ds.meta.name.clone()),
-        ("dataset_version".into(), ds.meta.version.clone()),
+        ("dataset".into(), meta.name.clone()),
+        ("dataset_version".into(), meta.version.clone()),
         ("table".into(), table.to_string()),
         ("source_sha256".into(), sources.join(";")),
     ]

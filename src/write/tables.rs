@@ -166,6 +166,7 @@ impl<'s> TableFiles<'s> {
         if rows.is_empty() {
             return Ok(());
         }
+        crate::timings::lap_start();
         self.stats.add(self.schema, &rows);
         let csv = self.csv.as_mut().expect("open until finished");
         csv_rows(csv, &rows)?;
@@ -188,6 +189,7 @@ impl<'s> TableFiles<'s> {
         if let Some(kept) = &mut self.kept {
             kept.extend(rows);
         }
+        crate::timings::lap(crate::timings::Lap::Write);
         Ok(())
     }
 

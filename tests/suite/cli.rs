@@ -430,19 +430,38 @@ fn timings_name_every_phase_in_order_with_memory() {
         names,
         [
             "load",
-            "prove quotes, page maps",
-            "derived columns",
-            "pages, mentions",
-            "coverage audit",
-            "keys",
-            "rules",
-            "sort",
+            "documents",
+            "registry, corpus checks",
             "CSV, Parquet",
             "metadata, sync, swap"
         ]
     );
+    // The stages of the documents' pass and of writing, their CPU summed over threads.
+    let stages: Vec<&str> = t["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["stage"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        stages,
+        [
+            "read sources and tables",
+            "prove quotes, page maps",
+            "derived columns",
+            "pages, mentions, coverage",
+            "keys, rules",
+            "sort",
+            "CSV, Parquet"
+        ]
+    );
+    assert!(t["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["cpu_s"].as_f64().unwrap() > 0.0));
     let total: f64 = phases.iter().map(|p| p["s"].as_f64().unwrap()).sum();
-    let whole = ["load_s", "validate_s", "write_s"]
+    let whole = ["load_s", "build_s", "finish_s"]
         .iter()
         .map(|k| t[k].as_f64().unwrap())
         .sum::<f64>();

@@ -1,0 +1,235 @@
+//! The keys held corpus-wide while documents stream through: every primary or unique
+//! key of a registry or document table that does not contain `doc_id` (one containing
+//! it cannot repeat across documents, so each document checks it alone), with where
+//! each key was first written. It finds keys used twice across documents, answers the
+//! references a document could not resolve within itself, and lists the ids of each
+//! table for the id history. Only keys are held, never rows.
+
+use super::keys::Key;
+use crate::diag::{Code, Diags, Loc};
+use crate::model::{Origin, Project};
+use crate::schema::{Schema, Scope};
+use crate::value::Cells;
+use foldhash::{HashMap, HashMapExt};
+
+/// Joins the cells of a held key (a separator no id or enum value contains).
+const SEP: char = '\u{1f}';
+
+/// One held key of a table: its columns and, by key, where it was first written (none
+/// for the documents' ids, which come from their folders).
+struct Held {
+    table: String,
+    cols: Vec<usize>,
+    first: HashMap<Box<str>, Option<Origin>>,
+    /// The file of the first row added.
+    file: Option<std::sync::Arc<str>>,
+}
+
+/// A key of a row, ready for the ledger: which held key, its cells joined, and the row's
+/// origin (made on all cores, added in document order).
+pub struct Entry {
+    slot: u32,
+    key: Box<str>,
+    origin: Origin,
+}
+
+pub struct Ledger {
+    held: Vec<Held>,
+}
+
+impl Ledger {
+    /// The ledger of `p`'s schemas, holding the registry's keys and the documents' ids
+    /// already (both are read before any document): keys the registry uses twice are
+    /// reported here.
+    pub fn new(p: &Project, diags: &mut Diags) -> Ledger {
+        let mut held = Vec::new();
+        for s in p.schemas.values() {
+            for fk in &s.foreign_keys {
+                let target = &p.schemas[&fk.table];
+                if !unique_keys(target).contains(&ref_columns(fk, target)) {
+                    diags.push(
+                        Loc::file_only(&format!("schemas/{}.json", s.name)),
+                        Code::Schema,
+                        format!(
+                            "foreign key to {}{:?} is not a primary or unique key",
+                            fk.table, fk.ref_fields
+                        ),
+                    );
+                }
+            }
+            let doc_id = s.index("doc_id");
+            match s.scope {
+                Scope::Registry | Scope::Document => {
+                    for cols in unique_keys(s) {
+                        if !doc_id.is_some_and(|d| cols.contains(&d)) {
+                            held.push(Held::new(&s.name, cols));
+                        }
+                    }
+                }
+                Scope::DocumentRecord => {
+                    let mut ids = Held::new(&s.name, s.primary_key.clone());
+                    for d in &p.docs {
+                        ids.first.insert(d.doc_id.as_str().into(), None);
+                    }
+                    held.push(ids);
+                }
+                Scope::Generated => {}
+            }
+        }
+        let mut ledger = Ledger { held };
+        for (name, rows) in &p.rows {
+            let schema = &p.schemas[name];
+            if schema.scope != Scope::Registry {
+                continue;
+            }
+            let mut entries = Vec::new();
+            for c in rows {
+                ledger.entries(schema, &c.row.values, &c.row.origin, &mut entries);
+            }
+            ledger.add(entries, p, diags);
+        }
+        ledger
+    }
+
+    /// Whether the ledger holds the key `cols` of `table`.
+    pub fn holds(&self, table: &str, cols: &[usize]) -> bool {
+        self.slot(table, cols).is_some()
+    }
+
+    fn slot(&self, table: &str, cols: &[usize]) -> Option<usize> {
+        self.held
+            .iter()
+            .position(|h| h.table == table && h.cols == cols)
+    }
+
+    /// The held keys of `row` of `schema`, to be added (in order) with `add`.
+    pub fn entries(&self, schema: &Schema, row: &Cells, origin: &Origin, out: &mut Vec<Entry>) {
+        // The documents' ids are held from their folders.
+        if schema.scope == Scope::DocumentRecord {
+            return;
+        }
+        for (slot, h) in self.held.iter().enumerate() {
+            if h.table != schema.name {
+                continue;
+            }
+            if let Some(key) = Key::of(row, &h.cols) {
+                out.push(Entry {
+                    slot: slot as u32,
+                    key: joined(&key).into(),
+                    origin: origin.clone(),
+                });
+            }
+        }
+    }
+
+    /// Adds keys in the order their rows come; a key seen before is reported where it
+    /// is used again, with where it was first.
+    pub fn add(&mut self, entries: Vec<Entry>, p: &Project, diags: &mut Diags) {
+        for e in entries {
+            let h = &mut self.held[e.slot as usize];
+            match h.first.get(&e.key) {
+                None => {
+                    h.file.get_or_insert_with(|| e.origin.file.shown.clone());
+                    h.first.insert(e.key, Some(e.origin));
+                }
+                Some(first) => {
+                    let schema = &p.schemas[&h.table];
+                    let names: Vec<&str> = h
+                        .cols
+                        .iter()
+                        .map(|&i| schema.fields[i].name.as_str())
+                        .collect();
+                    let first = first.as_ref().map_or_else(
+                        || Loc::file_only(&format!("schemas/{}.json", h.table)),
+                        |o| o.at(names[0]),
+                    );
+                    diags.push(
+                        e.origin.at(names[0]),
+                        Code::DuplicateKey,
+                        format!(
+                            "{}: {} = {} is used twice (first at {first})",
+                            h.table,
+                            names.join("+"),
+                            e.key.replace(SEP, "+")
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Whether some row of `table` has `key` as its key `cols`; None when that key is
+    /// not held here.
+    pub(super) fn contains(&self, table: &str, cols: &[usize], key: &Key) -> Option<bool> {
+        let h = &self.held[self.slot(table, cols)?];
+        Some(h.first.contains_key(joined(key).as_str()))
+    }
+
+    /// Whether a row of `table` has the row key `id` (its primary-key cells but
+    /// `doc_id`, joined by `/`, as errata and claim links name rows); None when the
+    /// table's primary key is not held here.
+    pub fn has_row(&self, p: &Project, table: &str, id: &str) -> Option<bool> {
+        let schema = p.schemas.get(table)?;
+        let h = &self.held[self.slot(table, &schema.primary_key)?];
+        let key: String = id.split('/').collect::<Vec<_>>().join(&SEP.to_string());
+        Some(h.first.contains_key(key.as_str()))
+    }
+
+    /// The file of the first row of `table` (for a diagnostic about the whole table).
+    pub fn first_file(&self, table: &str) -> Option<std::sync::Arc<str>> {
+        self.held.iter().find(|h| h.table == table)?.file.clone()
+    }
+
+    /// The ids of a table whose primary key is one held column.
+    pub fn ids(&self, table: &str, pk: usize) -> Option<impl Iterator<Item = &str>> {
+        let h = &self.held[self.slot(table, &[pk])?];
+        Some(h.first.keys().map(|k| &**k))
+    }
+}
+
+impl Held {
+    fn new(table: &str, cols: Vec<usize>) -> Held {
+        Held {
+            table: table.to_string(),
+            cols,
+            first: HashMap::new(),
+            file: None,
+        }
+    }
+}
+
+/// A table's primary key and its unique columns, each once.
+pub fn unique_keys(schema: &Schema) -> Vec<Vec<usize>> {
+    let mut keys: Vec<Vec<usize>> = vec![schema.primary_key.clone()];
+    keys.extend(
+        schema
+            .fields
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.unique)
+            .map(|(i, _)| vec![i]),
+    );
+    keys.dedup();
+    // A schema without a primary key is reported at load; there is nothing to check.
+    keys.retain(|k| !k.is_empty());
+    keys
+}
+
+/// The columns of `target` a foreign key refers to.
+pub fn ref_columns(fk: &crate::schema::ForeignKey, target: &Schema) -> Vec<usize> {
+    fk.ref_fields
+        .iter()
+        .filter_map(|n| target.index(n))
+        .collect()
+}
+
+fn joined(key: &Key) -> String {
+    let mut out = String::new();
+    for (i, part) in key.parts().iter().enumerate() {
+        if i > 0 {
+            out.push(SEP);
+        }
+        out.push_str(&part.text());
+    }
+    out
+}
