@@ -210,6 +210,7 @@ impl Closed<'_> {
         }
         if !self.options.tables_only {
             written.extend(write_archive(ds.meta, &dir)?);
+            crate::timings::mark("archive");
         }
         if let Some(released) = &ds.released.current {
             let differ = differing_files(released, &written);
@@ -298,6 +299,7 @@ impl Closed<'_> {
             }
             return finish_sums(dir, written);
         }
+        crate::timings::mark("metadata");
         let db = sqlite::file_name(m);
         meta.extend([
             ("README.md".to_string(), card::card(m, &refs).into_bytes()),
@@ -322,11 +324,14 @@ impl Closed<'_> {
         for (path, bytes) in meta {
             written.push(put_file(dir, path, bytes)?);
         }
+        crate::timings::mark("card, citation, dictionary, GraphML");
         sqlite::write_database(m, &refs, &dir.join(&db))?;
         written.push(record_file(dir, db)?);
+        crate::timings::mark("SQLite");
         if self.options.site {
             let site = write_site(ds, dir, &refs, &written)?;
             written.extend(site);
+            crate::timings::mark("site");
         }
         finish_sums(dir, written)
     }
