@@ -18,6 +18,8 @@ pub struct Shared<'p> {
     pub fixes: Fixes,
     pub aliases: mentions::Aliases,
     pub named: Named,
+    /// The document tables' keys the ledger holds (`check::ledger::document_slots`).
+    pub slots: ledger::Slots,
     /// The corpus's curated rows (registry, errata) by the document their quotes are
     /// proved against: (table, index in `Project::rows`).
     pub by_doc: HashMap<&'p str, Vec<(&'p str, usize)>>,
@@ -46,7 +48,7 @@ pub struct DocOut {
 }
 
 /// Builds one document.
-pub fn build(p: &Project, sh: &Shared, ledger: &Ledger, rec: &DocRecord) -> DocOut {
+pub fn build(p: &Project, sh: &Shared, registry: &Ledger, rec: &DocRecord) -> DocOut {
     let mut out = DocOut::default();
     let diags = &mut out.diags;
     let Some(doc) = load::source(p, rec, diags) else {
@@ -150,12 +152,12 @@ pub fn build(p: &Project, sh: &Shared, ledger: &Ledger, rec: &DocRecord) -> DocO
     // The document's own keys and rules; what needs the corpus is kept for later.
     let mut broken = p.broken_tables.clone();
     broken.extend(broken_tables.iter().cloned());
-    out.pending = check::check_keys(p, &tables, ledger, &broken, diags);
+    out.pending = check::check_keys(p, &tables, &[registry], &broken, diags);
     out.facts = check::document_rules(p, &tables, &laid, &sh.named, diags);
     for (name, (rows, origins)) in &tables {
         let schema = &p.schemas[*name];
         for (row, c) in rows.iter().zip(origins) {
-            ledger.entries(schema, row, &c.row.origin, &mut out.keys);
+            ledger::entries(&sh.slots, schema, row, &c.row.origin, &mut out.keys);
         }
     }
     crate::timings::lap(crate::timings::Lap::Check);

@@ -10,7 +10,7 @@ mod document;
 
 pub use document::read as read_document;
 
-use crate::check::{self, Broken, Facts, Ledger};
+use crate::check::{self, ledger, Broken, Facts, Ledger};
 use crate::derive::{self, mentions};
 use crate::diag::Diags;
 use crate::model::{Curated, Dataset, Fixes, Project, Sink, SourceDoc};
@@ -19,6 +19,10 @@ use crate::value::Cells;
 use document::{DocOut, Shared};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
+
+/// A run of documents built: its keys for the ledger and, unless a problem was found,
+/// each table's rows for the writer.
+type Finished = (Vec<ledger::Entry>, Option<Vec<Vec<Cells>>>);
 
 /// What a build hands the writer besides the rows it streamed, and its counts.
 pub struct Built<'p> {
@@ -38,8 +42,10 @@ pub fn build<'p>(
     progress: &indicatif::ProgressBar,
     diags: &mut Diags,
 ) -> std::io::Result<Option<Built<'p>>> {
-    let mut ledger = Ledger::new(p, diags);
+    let registry_keys = Ledger::registry(p, diags);
+    let mut doc_keys = Ledger::documents(p);
     let shared = Shared {
+        slots: ledger::document_slots(p),
         fixes: fixes_of(p),
         aliases: mentions::Aliases::new(&p.contract, &p.rows),
         named: check::named(p),
@@ -57,34 +63,45 @@ pub fn build<'p>(
     let (mut broken_docs, mut broken_tables) = (p.broken_docs.clone(), p.broken_tables.clone());
     let mut texts: Vec<SourceDoc> = Vec::new();
     let mut rows = 0;
-    // A run of documents is built on all cores while the previous run is written.
+    // A run of documents is built on all cores while the keys of the run before it are
+    // added to the ledger and its rows written.
     let run = (4 * rayon::current_num_threads()).max(1);
-    let mut ready: Option<Vec<Vec<Cells>>> = None;
+    let mut writing = true;
+    let mut previous: Option<Finished> = None;
     for docs in p.docs.chunks(run) {
-        let write = ready.take();
+        let mut found = Diags::default();
         let (outs, written) = rayon::join(
             || -> Vec<DocOut> {
                 docs.par_iter()
                     .with_max_len(1)
                     .map(|rec| {
                         crate::timings::lap_start();
-                        let out = document::build(p, &shared, &ledger, rec);
+                        let out = document::build(p, &shared, &registry_keys, rec);
                         progress.inc(1);
                         out
                     })
                     .collect()
             },
-            || write.map_or(Ok(()), |w| sink.append(w)),
+            || match previous.take() {
+                Some((keys, runs)) => {
+                    let add = || doc_keys.add(keys, p, &mut found);
+                    let write = || runs.map_or(Ok(()), |r| sink.append(r));
+                    rayon::join(add, write).1
+                }
+                None => Ok(()),
+            },
         );
         written?;
+        diags.0.extend(found.0);
         let mut tables: Vec<Vec<Cells>> = vec![Vec::new(); names.len()];
+        let mut keys = Vec::new();
         for (rec, out) in docs.iter().zip(outs) {
             diags.0.extend(out.diags.0);
             if out.broken {
                 broken_docs.push(rec.doc_id.clone());
             }
             broken_tables.extend(out.broken_tables);
-            ledger.add(out.keys, p, diags);
+            keys.extend(out.keys);
             pending.extend(out.pending);
             facts.extend(out.facts);
             for (t, i, row) in out.registry {
@@ -99,12 +116,17 @@ pub fn build<'p>(
             texts.extend(out.text);
         }
         // Once a problem is found nothing more is written; the checks go on.
-        ready = diags.is_empty().then_some(tables);
+        writing &= diags.is_empty();
+        previous = Some((keys, writing.then_some(tables)));
+    }
+    if let Some((keys, runs)) = previous.take() {
+        doc_keys.add(keys, p, diags);
+        if let Some(r) = runs.filter(|_| diags.is_empty()) {
+            sink.append(r)?;
+        }
     }
     progress.finish_and_clear();
-    if let Some(w) = ready.take() {
-        sink.append(w)?;
-    }
+    let ledger = registry_keys.join(doc_keys);
     crate::timings::mark("documents");
 
     // The registry: rows no document built (their document is missing or broken) are
@@ -132,7 +154,7 @@ pub fn build<'p>(
     pending.extend(check::check_keys(
         p,
         &tables,
-        &ledger,
+        &[&ledger],
         &broken_tables,
         diags,
     ));

@@ -1,6 +1,6 @@
 //! Primary keys, unique columns and foreign keys, as declared in the schemas.
 
-use super::ledger::{ref_columns, unique_keys, Ledger};
+use super::ledger::{is_held, ref_columns, unique_keys, Ledger};
 use crate::diag::{Code, Diags, Loc};
 use crate::model::{Project, Tables};
 use crate::value::{Cell, Cells, Value};
@@ -157,15 +157,15 @@ pub struct Pending {
 }
 
 /// Primary keys, unique columns and foreign keys of one run of tables (a document's,
-/// or the registry's), as declared in the schemas. Keys the ledger holds are checked
-/// for uniqueness there, across the corpus; the others here. A reference the run does
-/// not resolve is looked up in the ledger, and one not there yet is returned, to be
-/// looked up again when all documents are in. `broken` lists tables that could not be
+/// or the registry's), as declared in the schemas. Keys held corpus-wide (`is_held`) are
+/// checked for uniqueness in the ledger, across the corpus; the others here. A reference
+/// the run does not resolve is looked up in `ledgers`, and one not there yet is
+/// returned, to be looked up again when all documents are in. `broken` lists tables that could not be
 /// read: references into them are not reported (their own error says what is wrong).
 pub fn check_keys(
     p: &Project,
     tables: &Tables,
-    ledger: &Ledger,
+    ledgers: &[&Ledger],
     broken: &[String],
     diags: &mut Diags,
 ) -> Vec<Pending> {
@@ -201,7 +201,7 @@ pub fn check_keys(
         .map(|(name, schema, rows, idx)| {
             let mut found = Diags::default();
             let target = targets.contains(&(name, idx.clone()));
-            let report = !ledger.holds(name, &idx);
+            let report = !is_held(schema, &idx);
             if !target && !report {
                 return (found, None);
             }
@@ -264,7 +264,8 @@ pub fn check_keys(
                         continue;
                     };
                     let here = set.is_some_and(|s| s.get(&key).is_some());
-                    if here || ledger.contains(&fk.table, ref_idx, &key) == Some(true) {
+                    let known = |l: &&Ledger| l.contains(&fk.table, ref_idx, &key) == Some(true);
+                    if here || ledgers.iter().any(known) {
                         *last = Some(row);
                         continue;
                     }

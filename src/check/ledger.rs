@@ -33,15 +33,56 @@ pub struct Entry {
     origin: Origin,
 }
 
+/// Keys held corpus-wide, with where each was first written.
 pub struct Ledger {
     held: Vec<Held>,
 }
 
+/// Whether the key `cols` of `schema` is held corpus-wide: a primary or unique key of a
+/// registry or document table that does not contain `doc_id`.
+pub fn is_held(schema: &Schema, cols: &[usize]) -> bool {
+    let doc_id = schema.index("doc_id");
+    matches!(schema.scope, Scope::Registry | Scope::Document)
+        && !doc_id.is_some_and(|d| cols.contains(&d))
+}
+
+/// The held keys of the document tables, in a fixed order: what `Entry::slot` counts.
+pub type Slots = Vec<(String, Vec<usize>)>;
+
+pub fn document_slots(p: &Project) -> Slots {
+    p.schemas
+        .values()
+        .filter(|s| s.scope == Scope::Document)
+        .flat_map(|s| {
+            unique_keys(s)
+                .into_iter()
+                .filter(|cols| is_held(s, cols))
+                .map(|cols| (s.name.clone(), cols))
+        })
+        .collect()
+}
+
+/// The held keys of `row` of `schema` (a document table's), to be added in order with
+/// `Ledger::add` to the ledger of `slots`.
+pub fn entries(slots: &Slots, schema: &Schema, row: &Cells, origin: &Origin, out: &mut Vec<Entry>) {
+    for (slot, (table, cols)) in slots.iter().enumerate() {
+        if *table != schema.name {
+            continue;
+        }
+        if let Some(key) = Key::of(row, cols) {
+            out.push(Entry {
+                slot: slot as u32,
+                key: joined(&key).into(),
+                origin: origin.clone(),
+            });
+        }
+    }
+}
+
 impl Ledger {
-    /// The ledger of `p`'s schemas, holding the registry's keys and the documents' ids
-    /// already (both are read before any document): keys the registry uses twice are
-    /// reported here.
-    pub fn new(p: &Project, diags: &mut Diags) -> Ledger {
+    /// The registry's keys and the documents' ids, both read before any document: keys
+    /// the registry uses twice are reported here. Schema faults of foreign keys too.
+    pub fn registry(p: &Project, diags: &mut Diags) -> Ledger {
         let mut held = Vec::new();
         for s in p.schemas.values() {
             for fk in &s.foreign_keys {
@@ -57,15 +98,13 @@ impl Ledger {
                     );
                 }
             }
-            let doc_id = s.index("doc_id");
             match s.scope {
-                Scope::Registry | Scope::Document => {
-                    for cols in unique_keys(s) {
-                        if !doc_id.is_some_and(|d| cols.contains(&d)) {
-                            held.push(Held::new(&s.name, cols));
-                        }
-                    }
-                }
+                Scope::Registry => held.extend(
+                    unique_keys(s)
+                        .into_iter()
+                        .filter(|cols| is_held(s, cols))
+                        .map(|cols| Held::new(&s.name, cols)),
+                ),
                 Scope::DocumentRecord => {
                     let mut ids = Held::new(&s.name, s.primary_key.clone());
                     for d in &p.docs {
@@ -73,53 +112,49 @@ impl Ledger {
                     }
                     held.push(ids);
                 }
-                Scope::Generated => {}
+                Scope::Document | Scope::Generated => {}
             }
         }
         let mut ledger = Ledger { held };
+        let slots: Slots = ledger
+            .held
+            .iter()
+            .map(|h| (h.table.clone(), h.cols.clone()))
+            .collect();
         for (name, rows) in &p.rows {
             let schema = &p.schemas[name];
             if schema.scope != Scope::Registry {
                 continue;
             }
-            let mut entries = Vec::new();
+            let mut out = Vec::new();
             for c in rows {
-                ledger.entries(schema, &c.row.values, &c.row.origin, &mut entries);
+                entries(&slots, schema, &c.row.values, &c.row.origin, &mut out);
             }
-            ledger.add(entries, p, diags);
+            ledger.add(out, p, diags);
         }
         ledger
     }
 
-    /// Whether the ledger holds the key `cols` of `table`.
-    pub fn holds(&self, table: &str, cols: &[usize]) -> bool {
-        self.slot(table, cols).is_some()
+    /// An empty ledger of the document tables' keys (`document_slots`), filled as
+    /// documents stream through.
+    pub fn documents(p: &Project) -> Ledger {
+        let held = document_slots(p)
+            .into_iter()
+            .map(|(t, cols)| Held::new(&t, cols))
+            .collect();
+        Ledger { held }
+    }
+
+    /// One ledger of both: once every document is in.
+    pub fn join(mut self, other: Ledger) -> Ledger {
+        self.held.extend(other.held);
+        self
     }
 
     fn slot(&self, table: &str, cols: &[usize]) -> Option<usize> {
         self.held
             .iter()
             .position(|h| h.table == table && h.cols == cols)
-    }
-
-    /// The held keys of `row` of `schema`, to be added (in order) with `add`.
-    pub fn entries(&self, schema: &Schema, row: &Cells, origin: &Origin, out: &mut Vec<Entry>) {
-        // The documents' ids are held from their folders.
-        if schema.scope == Scope::DocumentRecord {
-            return;
-        }
-        for (slot, h) in self.held.iter().enumerate() {
-            if h.table != schema.name {
-                continue;
-            }
-            if let Some(key) = Key::of(row, &h.cols) {
-                out.push(Entry {
-                    slot: slot as u32,
-                    key: joined(&key).into(),
-                    origin: origin.clone(),
-                });
-            }
-        }
     }
 
     /// Adds keys in the order their rows come; a key seen before is reported where it
