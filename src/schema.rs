@@ -210,6 +210,16 @@ impl Field {
     pub fn intern(&self, v: &str) -> Option<crate::value::Text> {
         self.interned.iter().find(|k| &***k == v).cloned()
     }
+    /// Where `v` is in the vocabulary. Cells hold the interned copy of their value, so
+    /// its address finds it before any text is compared.
+    pub fn vocabulary_index(&self, v: &str) -> Option<usize> {
+        let same =
+            |k: &crate::value::Text| std::ptr::eq(k.as_ptr(), v.as_ptr()) && k.len() == v.len();
+        self.interned
+            .iter()
+            .position(same)
+            .or_else(|| self.interned.iter().position(|k| &**k == v))
+    }
     pub fn allows(&self, v: &str) -> bool {
         self.vocabulary
             .as_ref()

@@ -313,24 +313,21 @@ impl Stats {
         }
     }
 
-    /// Counts a run of rows that follows the rows counted so far.
-    pub fn add(&mut self, schema: &Schema, rows: &[Cells]) {
+    /// Counts a run of rows that follows the rows counted so far, from its Arrow batch
+    /// (as the writer makes it: columns in schema order, enums as dictionaries of their
+    /// vocabulary).
+    pub fn add(&mut self, rows: &[Cells], batch: &arrow_array::RecordBatch) {
+        use arrow_array::cast::AsArray;
+        use arrow_array::Array;
         self.rows += rows.len();
-        for (i, f) in schema.fields.iter().enumerate() {
-            let voc = f.vocabulary.as_deref();
-            for r in rows {
-                let v = &r[i];
-                if v.is_null() {
-                    self.nulls[i] += 1;
-                    continue;
-                }
-                if self.examples[i].is_none() {
-                    self.examples[i] = Some(v.clone());
-                }
-                if let (Some(voc), Some(s)) = (voc, v.as_str()) {
-                    if let Some(k) = voc.iter().position(|(k, _)| k == s) {
-                        self.counts[i][k] += 1;
-                    }
+        for (i, column) in batch.columns().iter().enumerate() {
+            self.nulls[i] += column.null_count();
+            if self.examples[i].is_none() {
+                self.examples[i] = rows.iter().map(|r| &r[i]).find(|v| !v.is_null()).cloned();
+            }
+            if let Some(dict) = column.as_dictionary_opt::<arrow_array::types::Int32Type>() {
+                for k in dict.keys().iter().flatten() {
+                    self.counts[i][k as usize] += 1;
                 }
             }
         }

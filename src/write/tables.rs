@@ -174,7 +174,6 @@ impl<'s> TableFiles<'s> {
             return Ok(());
         }
         crate::timings::lap_start();
-        self.stats.add(self.schema, &rows);
         let csv = self.csv.as_mut().expect("open until finished");
         csv_rows(csv, &rows)?;
         if self.schema.name == "mentions" {
@@ -183,6 +182,7 @@ impl<'s> TableFiles<'s> {
             failpoint("mid-file");
         }
         let batch = record_batch(&self.arrow, self.schema, &rows)?;
+        self.stats.add(&rows, &batch);
         let start = std::time::Instant::now();
         let parquet = self.parquet.as_mut().expect("open until finished");
         parquet.append(&batch).map_err(io::Error::other)?;
@@ -367,10 +367,9 @@ impl<'s> Column<'s> {
     }
     fn push(&mut self, v: &Value) {
         match self {
-            Column::Enum(f, b) => b.append_option(v.as_str().and_then(|s| {
-                let voc = f.vocabulary.as_ref()?;
-                voc.iter().position(|(k, _)| k == s).map(|k| k as i32)
-            })),
+            Column::Enum(f, b) => {
+                b.append_option(v.as_str().and_then(|s| Some(f.vocabulary_index(s)? as i32)))
+            }
             Column::Str(b) => b.append_option(v.as_str()),
             Column::Int(b) => b.append_option(v.as_int()),
             Column::Num(b) => b.append_option(v.as_f64()),
