@@ -1,7 +1,7 @@
 //! The integration tests, in one binary (one link, one run): end-to-end runs of the real
 //! binary (`cli`), the bad-input corpus (`bad_input`), property tests of the resolver
-//! and loaders (`properties`), where diagnostics locate keys (`locations`), and the
-//! documentation checks (`docs`).
+//! and loaders (`properties`), where diagnostics locate keys (`locations`), the
+//! documentation checks (`docs`) and the build's streaming of documents (`streaming`).
 
 #[path = "suite/common.rs"]
 mod common;
@@ -16,3 +16,5 @@ mod docs;
 mod locations;
 #[path = "suite/properties.rs"]
 mod properties;
+#[path = "suite/streaming.rs"]
+mod streaming;
