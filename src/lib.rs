@@ -9,6 +9,7 @@
 
 pub mod build;
 pub mod check;
+pub mod chunk;
 pub mod cli;
 pub mod contract;
 pub mod derive;

@@ -64,21 +64,23 @@ pub enum Lap {
     Generate,
     Check,
     Sort,
+    Encode,
     Write,
 }
 
-const LAPS: [&str; 7] = [
+const LAPS: [&str; 8] = [
     "read sources and tables",
     "prove quotes, page maps",
     "derived columns",
     "pages, mentions, coverage",
     "keys, rules",
     "sort",
-    "CSV, Parquet",
+    "CSV lines, Arrow columns",
+    "CSV, Parquet files",
 ];
 
-static LAP_NANOS: [std::sync::atomic::AtomicU64; 7] =
-    [const { std::sync::atomic::AtomicU64::new(0) }; 7];
+static LAP_NANOS: [std::sync::atomic::AtomicU64; 8] =
+    [const { std::sync::atomic::AtomicU64::new(0) }; 8];
 
 thread_local! {
     static LAST: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };

@@ -5,6 +5,7 @@
 //! of each table in key order, its keys for the ledger and what the corpus checks need.
 
 use crate::check::{self, ledger, Facts, Ledger, Named, Pending};
+use crate::chunk::Chunk;
 use crate::derive::{self, coverage, mentions, Values};
 use crate::diag::Diags;
 use crate::load;
@@ -23,17 +24,31 @@ pub struct Shared<'p> {
     /// The corpus's curated rows (registry, errata) by the document their quotes are
     /// proved against: (table, index in `Project::rows`).
     pub by_doc: HashMap<&'p str, Vec<(&'p str, usize)>>,
-    /// Keep each source's text (for the site's reader).
-    pub keep_texts: bool,
+    /// What the writer wants of each document.
+    pub wanted: Wanted,
+    /// Each table's Arrow schema (in schema-name order), for its chunks.
+    pub arrows: Vec<arrow_schema::SchemaRef>,
+}
+
+/// What the writer wants of each document besides its checks.
+#[derive(Clone, Copy, Default)]
+pub struct Wanted {
+    /// Its rows of each table as chunks (none for `check`).
+    pub chunks: bool,
+    /// The rows themselves, kept in the chunks (for the release surface).
+    pub rows: bool,
+    /// Its source's text (for the site's reader).
+    pub texts: bool,
 }
 
 /// One document's results.
 #[derive(Default)]
 pub struct DocOut {
     pub diags: Diags,
-    /// The document's rows of each table (in schema-name order), in key order; empty for
-    /// the registry's tables.
-    pub tables: Vec<Vec<Cells>>,
+    /// The document's rows of each table (in schema-name order), in key order, encoded
+    /// for the writer (none for the registry's tables, or when no chunks are wanted).
+    pub tables: Vec<Option<Chunk>>,
+    pub rows: usize,
     /// Registry rows proved against this document, derived: (table, index in
     /// `Project::rows`, row).
     pub registry: Vec<(String, usize, Cells)>,
@@ -45,6 +60,8 @@ pub struct DocOut {
     pub broken: bool,
     pub broken_tables: Vec<String>,
     pub text: Option<SourceDoc>,
+    /// Encoding a chunk failed (it does not, short of memory).
+    pub error: Option<std::io::Error>,
 }
 
 /// Builds one document.
@@ -162,21 +179,35 @@ pub fn build(p: &Project, sh: &Shared, registry: &Ledger, rec: &DocRecord) -> Do
     }
     crate::timings::lap(crate::timings::Lap::Check);
 
-    out.tables = p
-        .schemas
-        .iter()
-        .map(|(name, schema)| {
-            let mut rows = tables.remove(name.as_str()).map_or_else(Vec::new, |r| r.0);
-            sort_by_key(schema, &mut rows);
-            rows
-        })
-        .collect();
+    // A document with problems is not written (nor is anything after it), and its rows
+    // may break their schema (a null in a required column): it is not encoded.
+    let encode = sh.wanted.chunks && out.diags.is_empty();
+    let mut chunks = Vec::with_capacity(p.schemas.len());
+    for ((name, schema), arrow) in p.schemas.iter().zip(&sh.arrows) {
+        let mut rows = tables.remove(name.as_str()).map_or_else(Vec::new, |r| r.0);
+        out.rows += rows.len();
+        if rows.is_empty() || !encode {
+            chunks.push(None);
+            continue;
+        }
+        sort_by_key(schema, &mut rows);
+        crate::timings::lap(crate::timings::Lap::Sort);
+        let keep = sh.wanted.rows || schema.scope == Scope::DocumentRecord;
+        match Chunk::encode(schema, arrow, rows, keep) {
+            Ok(c) => chunks.push(Some(c)),
+            Err(e) => {
+                out.error = Some(e);
+                chunks.push(None);
+            }
+        }
+        crate::timings::lap(crate::timings::Lap::Encode);
+    }
+    out.tables = chunks;
     out.broken_tables = broken_tables;
-    out.text = sh.keep_texts.then(|| SourceDoc {
+    out.text = sh.wanted.texts.then(|| SourceDoc {
         doc_id: doc.doc_id.clone(),
         text: doc.text.clone(),
     });
-    crate::timings::lap(crate::timings::Lap::Sort);
     out
 }
 

@@ -8,9 +8,10 @@
 
 mod document;
 
-pub use document::read as read_document;
+pub use document::{read as read_document, Wanted};
 
 use crate::check::{self, ledger, Broken, Facts, Ledger};
+use crate::chunk::{self, Chunk};
 use crate::derive::{self, mentions};
 use crate::diag::Diags;
 use crate::model::{Curated, Dataset, Fixes, Project, Sink, SourceDoc};
@@ -18,11 +19,12 @@ use crate::schema::Scope;
 use crate::value::Cells;
 use document::{DocOut, Shared};
 use rayon::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// A run of documents built: its keys for the ledger and, unless a problem was found,
 /// each table's rows for the writer.
-type Finished = (Vec<ledger::Entry>, Option<Vec<Vec<Cells>>>);
+type Finished = (Vec<ledger::Entry>, Option<Vec<Vec<Chunk>>>);
 
 /// What a build hands the writer besides the rows it streamed, and its counts.
 pub struct Built<'p> {
@@ -32,13 +34,13 @@ pub struct Built<'p> {
 
 /// Builds the dataset, handing each run of documents' rows to `sink` (nothing is
 /// handed on once a problem is found, but every document is still checked, so all
-/// problems are reported in one run). `keep_texts` keeps the sources' texts (for the
-/// site); `progress` advances by one per document. None when there are problems (in
+/// problems are reported in one run). `wanted` says what the writer wants besides the
+/// checks; `progress` advances by one per document. None when there are problems (in
 /// `diags`); an error of the sink stops the build.
 pub fn build<'p>(
     p: &'p Project,
     sink: &mut (dyn Sink + Send),
-    keep_texts: bool,
+    wanted: Wanted,
     progress: &indicatif::ProgressBar,
     diags: &mut Diags,
 ) -> std::io::Result<Option<Built<'p>>> {
@@ -50,7 +52,12 @@ pub fn build<'p>(
         aliases: mentions::Aliases::new(&p.contract, &p.rows),
         named: check::named(p),
         by_doc: derive::rows_by_doc(p, &p.rows),
-        keep_texts,
+        wanted,
+        arrows: p
+            .schemas
+            .values()
+            .map(|s| Arc::new(chunk::arrow_schema(s, HashMap::new())))
+            .collect(),
     };
     let names: Vec<&str> = p.schemas.keys().map(String::as_str).collect();
     let mut registry: BTreeMap<String, Vec<Option<Cells>>> = p
@@ -93,7 +100,7 @@ pub fn build<'p>(
         );
         written?;
         diags.0.extend(found.0);
-        let mut tables: Vec<Vec<Cells>> = vec![Vec::new(); names.len()];
+        let mut tables: Vec<Vec<Chunk>> = (0..names.len()).map(|_| Vec::new()).collect();
         let mut keys = Vec::new();
         for (rec, out) in docs.iter().zip(outs) {
             diags.0.extend(out.diags.0);
@@ -109,8 +116,11 @@ pub fn build<'p>(
                     slot[i] = Some(row);
                 }
             }
+            if let Some(e) = out.error {
+                return Err(e);
+            }
+            rows += out.rows;
             for (all, mine) in tables.iter_mut().zip(out.tables) {
-                rows += mine.len();
                 all.extend(mine);
             }
             texts.extend(out.text);
@@ -168,11 +178,20 @@ pub fn build<'p>(
     if !diags.is_empty() {
         return Ok(None);
     }
-    let mut runs: Vec<Vec<Cells>> = vec![Vec::new(); names.len()];
+    let mut runs: Vec<Vec<Chunk>> = (0..names.len()).map(|_| Vec::new()).collect();
     for (name, (mut built, _)) in tables {
-        document::sort_by_key(&p.schemas[name], &mut built);
+        let schema = &p.schemas[name];
+        document::sort_by_key(schema, &mut built);
         rows += built.len();
-        runs[names.iter().position(|n| *n == name).expect("a schema")] = built;
+        let t = names.iter().position(|n| *n == name).expect("a schema");
+        if wanted.chunks && !built.is_empty() {
+            runs[t].push(Chunk::encode(
+                schema,
+                &shared.arrows[t],
+                built,
+                wanted.rows,
+            )?);
+        }
     }
     sink.append(runs)?;
     let sha = p.contract.documents.sha256;

@@ -79,6 +79,7 @@ pub fn run(root: &Path, args: Option<&BuildArgs>, release: bool) -> u8 {
         },
         None => None,
     };
+    let draft_open = draft.is_some();
     let mut nowhere = Nowhere;
     let sink: &mut (dyn Sink + Send) = match &mut draft {
         Some(d) => d,
@@ -86,7 +87,12 @@ pub fn run(root: &Path, args: Option<&BuildArgs>, release: bool) -> u8 {
     };
     let site = options.is_some_and(|o| o.site);
     let progress = progress_bar(p.docs.len());
-    let built = match build::build(p, sink, site, &progress, &mut diags) {
+    let wanted = build::Wanted {
+        chunks: draft_open,
+        rows: keep,
+        texts: site,
+    };
+    let built = match build::build(p, sink, wanted, &progress, &mut diags) {
         Ok(b) => b,
         Err(e) => return io(e),
     };
@@ -175,7 +181,7 @@ pub fn run(root: &Path, args: Option<&BuildArgs>, release: bool) -> u8 {
 struct Nowhere;
 
 impl Sink for Nowhere {
-    fn append(&mut self, _: Vec<Vec<crate::value::Cells>>) -> std::io::Result<()> {
+    fn append(&mut self, _: Vec<Vec<crate::chunk::Chunk>>) -> std::io::Result<()> {
         Ok(())
     }
 }

@@ -313,17 +313,16 @@ impl Stats {
         }
     }
 
-    /// Counts a run of rows that follows the rows counted so far, from its Arrow batch
-    /// (as the writer makes it: columns in schema order, enums as dictionaries of their
-    /// vocabulary).
-    pub fn add(&mut self, rows: &[Cells], batch: &arrow_array::RecordBatch) {
+    /// Counts a chunk of rows that follows the rows counted so far, from its Arrow batch
+    /// (columns in schema order, enums as dictionaries of their vocabulary).
+    pub fn add(&mut self, chunk: &crate::chunk::Chunk) {
         use arrow_array::cast::AsArray;
         use arrow_array::Array;
-        self.rows += rows.len();
-        for (i, column) in batch.columns().iter().enumerate() {
+        self.rows += chunk.len();
+        for (i, column) in chunk.batch.columns().iter().enumerate() {
             self.nulls[i] += column.null_count();
             if self.examples[i].is_none() {
-                self.examples[i] = rows.iter().map(|r| &r[i]).find(|v| !v.is_null()).cloned();
+                self.examples[i] = chunk.examples[i].clone();
             }
             if let Some(dict) = column.as_dictionary_opt::<arrow_array::types::Int32Type>() {
                 for k in dict.keys().iter().flatten() {
@@ -335,10 +334,10 @@ impl Stats {
 }
 
 /// Where validated rows go as documents finish: the writer's open files, or nowhere
-/// (`check`). One run of rows per table, tables in schema-name order, each run in output
-/// order and following the runs before it.
+/// (`check`). Each table's chunks (tables in schema-name order), each chunk following
+/// the ones before it.
 pub trait Sink {
-    fn append(&mut self, tables: Vec<Vec<Cells>>) -> std::io::Result<()>;
+    fn append(&mut self, tables: Vec<Vec<crate::chunk::Chunk>>) -> std::io::Result<()>;
 }
 
 /// What the writer needs besides the tables' rows.

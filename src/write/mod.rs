@@ -18,10 +18,10 @@ pub mod site;
 pub mod sqlite;
 mod tables;
 
+use crate::chunk::Chunk;
 use crate::model::RELEASE_NOTES;
 use crate::model::{Dataset, DatasetMeta, Sink, Table};
 use crate::schema::Schema;
-use crate::value::Cells;
 use arrow_array::RecordBatch;
 use rayon::prelude::*;
 use serde_json::{json, Map, Value as Json};
@@ -178,14 +178,15 @@ impl<'s> Draft<'s> {
 }
 
 impl Sink for Draft<'_> {
-    /// Each table's run goes to its files, the tables on all cores, largest first.
-    fn append(&mut self, runs: Vec<Vec<Cells>>) -> io::Result<()> {
-        let mut jobs: Vec<(&mut TableFiles, Vec<Cells>)> =
+    /// Each table's chunks go to its files, the tables on all cores, largest first.
+    fn append(&mut self, runs: Vec<Vec<Chunk>>) -> io::Result<()> {
+        let size = |chunks: &[Chunk]| chunks.iter().map(|c| c.csv.len()).sum::<usize>();
+        let mut jobs: Vec<(&mut TableFiles, Vec<Chunk>)> =
             self.files.iter_mut().zip(runs).collect();
-        jobs.sort_by_key(|(f, rows)| std::cmp::Reverse(rows.len() * f.schema.fields.len()));
+        jobs.sort_by_key(|(_, chunks)| std::cmp::Reverse(size(chunks)));
         jobs.into_par_iter()
             .with_max_len(1)
-            .try_for_each(|(f, rows)| f.append(rows))
+            .try_for_each(|(f, chunks)| chunks.into_iter().try_for_each(|c| f.append(c)))
     }
 }
 
@@ -256,8 +257,8 @@ impl Closed<'_> {
             .par_iter()
             .map(|t| {
                 let rows = t.rows.as_ref()?;
-                let arrow = Arc::new(tables::arrow_schema(t.schema, HashMap::new()));
-                Some(tables::record_batch(&arrow, t.schema, rows))
+                let arrow = Arc::new(crate::chunk::arrow_schema(t.schema, HashMap::new()));
+                Some(crate::chunk::record_batch(&arrow, t.schema, rows))
             })
             .map(Option::transpose)
             .collect::<io::Result<_>>()?;

@@ -5,22 +5,20 @@
 
 use super::parquet_out::Encoder;
 use super::{failpoint, Written};
+use crate::chunk::{arrow_schema, Chunk};
 use crate::model::{Stats, Table};
-use crate::schema::{FieldType, Schema};
-use crate::value::{Cell, Cells, Value};
-use arrow_array::builder::{
-    BooleanBuilder, Date32Builder, Float64Builder, Int32Builder, Int64Builder, StringBuilder,
-};
-use arrow_array::types::Int32Type;
-use arrow_array::{ArrayRef, DictionaryArray, RecordBatch, StringArray};
-use arrow_schema::{DataType, Field, Schema as ArrowSchema, SchemaRef};
+use crate::schema::Schema;
+use crate::value::Cells;
+use arrow_array::cast::AsArray;
+use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::fs::{self, File};
-use std::io::{self, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -166,10 +164,8 @@ struct Hive {
 /// One table's files, open in the version's folder.
 pub struct TableFiles<'s> {
     pub schema: &'s Schema,
-    csv: Option<csv::Writer<FileOut>>,
+    csv: Option<BufWriter<FileOut>>,
     parquet: Option<Encoder<FileOut>>,
-    /// The batches' schema: descriptions in field metadata, `file_meta` in its own.
-    arrow: SchemaRef,
     hive: Option<Hive>,
     file_meta: Vec<(String, String)>,
     pub stats: Stats,
@@ -188,11 +184,12 @@ impl<'s> TableFiles<'s> {
         keep: bool,
     ) -> io::Result<TableFiles<'s>> {
         let name = &schema.name;
-        let mut csv = csv::WriterBuilder::new()
+        let mut csv = create(dir, &format!("csv/{name}.csv"))?;
+        let mut header = csv::WriterBuilder::new()
             .terminator(csv::Terminator::CRLF)
-            .buffer_capacity(1 << 16)
-            .from_writer(create(dir, &format!("csv/{name}.csv"))?);
-        csv.write_record(schema.fields.iter().map(|f| f.name.as_str()))?;
+            .from_writer(Vec::new());
+        header.write_record(schema.fields.iter().map(|f| f.name.as_str()))?;
+        csv.write_all(&header.into_inner().map_err(|e| e.into_error())?)?;
         let arrow = Arc::new(arrow_schema(schema, file_meta.iter().cloned().collect()));
         let parquet = Encoder::new(
             create(dir, &format!("parquet/{name}.parquet"))?,
@@ -215,9 +212,8 @@ impl<'s> TableFiles<'s> {
         };
         Ok(TableFiles {
             schema,
-            csv: Some(csv),
+            csv: Some(BufWriter::with_capacity(1 << 16, csv)),
             parquet: Some(parquet),
-            arrow,
             hive,
             file_meta,
             stats: Stats::new(schema),
@@ -225,32 +221,32 @@ impl<'s> TableFiles<'s> {
         })
     }
 
-    /// Writes a run of rows (in output order) to every file of the table.
-    pub fn append(&mut self, rows: Vec<Cells>) -> io::Result<()> {
-        if rows.is_empty() {
+    /// Writes a chunk of rows (following the chunks before it) to every file of the
+    /// table.
+    pub fn append(&mut self, chunk: Chunk) -> io::Result<()> {
+        if chunk.is_empty() {
             return Ok(());
         }
         crate::timings::lap_start();
         let csv = self.csv.as_mut().expect("open until finished");
-        csv_rows(csv, &rows)?;
+        csv.write_all(&chunk.csv)?;
         if self.schema.name == "mentions" {
             // Killed with the table's CSV file half written (the test of atomic builds).
             csv.flush()?;
             failpoint("mid-file");
         }
-        let batch = record_batch(&self.arrow, self.schema, &rows)?;
-        self.stats.add(&rows, &batch);
+        self.stats.add(&chunk);
         let start = std::time::Instant::now();
         let parquet = self.parquet.as_mut().expect("open until finished");
-        parquet.append(&batch).map_err(io::Error::other)?;
+        parquet.append(&chunk.batch).map_err(io::Error::other)?;
         if let Some(hive) = &mut self.hive {
-            hive_partitions(hive, &self.file_meta, &rows, &batch)?;
+            hive_partitions(hive, &self.file_meta, &chunk.batch)?;
         }
         PARQUET_NANOS.fetch_add(
             start.elapsed().as_nanos() as u64,
             std::sync::atomic::Ordering::Relaxed,
         );
-        if let Some(kept) = &mut self.kept {
+        if let (Some(kept), Some(rows)) = (&mut self.kept, chunk.rows) {
             kept.extend(rows);
         }
         crate::timings::lap(crate::timings::Lap::Write);
@@ -302,25 +298,23 @@ fn parquet_props(file_meta: &[(String, String)]) -> WriterProperties {
         .build()
 }
 
-/// Each document's rows of the run as its own Parquet file (the Hive layout).
+/// Each document's rows of the chunk as its own Parquet file (the Hive layout).
 fn hive_partitions(
     hive: &mut Hive,
     file_meta: &[(String, String)],
-    rows: &[Cells],
     batch: &RecordBatch,
 ) -> io::Result<()> {
     let keep: Vec<usize> = (0..batch.num_columns())
         .filter(|&i| i != hive.doc_col)
         .collect();
+    let docs = batch.column(hive.doc_col).as_string::<i32>();
     let mut start = 0;
-    while start < rows.len() {
-        let doc = &rows[start][hive.doc_col];
-        let n = rows[start..]
-            .iter()
-            .take_while(|r| r[hive.doc_col] == *doc)
+    while start < batch.num_rows() {
+        let doc = docs.value(start);
+        let n = (start..batch.num_rows())
+            .take_while(|&r| docs.value(r) == doc)
             .count();
-        let doc = doc.to_text();
-        if !hive.done.insert(doc.clone()) {
+        if !hive.done.insert(doc.to_string()) {
             return Err(io::Error::other(format!(
                 "the rows of document {doc} reached the Hive layout of {} in two runs",
                 hive.dir.display()
@@ -346,133 +340,4 @@ fn hive_partitions(
         start += n;
     }
     Ok(())
-}
-
-/// RFC 4180 CSV rows: CRLF line ends, quotes only where needed, nulls empty.
-fn csv_rows<W: Write>(w: &mut csv::Writer<W>, rows: &[Cells]) -> io::Result<()> {
-    let mut cell = String::new();
-    for row in rows {
-        for v in row.iter() {
-            match v.view() {
-                Cell::Str(s) => w.write_field(s.as_bytes())?,
-                Cell::Null => w.write_field(b"")?,
-                _ => {
-                    cell.clear();
-                    v.write_text(&mut cell);
-                    w.write_field(cell.as_bytes())?
-                }
-            }
-        }
-        w.write_record(None::<&[u8]>)?;
-    }
-    Ok(())
-}
-
-fn is_enum(f: &crate::schema::Field) -> bool {
-    f.ftype == FieldType::String && f.vocabulary.is_some()
-}
-
-/// The Arrow schema of a table: types from the table schema, descriptions as metadata.
-pub fn arrow_schema(schema: &Schema, meta: HashMap<String, String>) -> ArrowSchema {
-    let fields: Vec<Field> = schema
-        .fields
-        .iter()
-        .map(|f| {
-            let dt = match f.ftype {
-                FieldType::String if is_enum(f) => {
-                    DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
-                }
-                FieldType::String => DataType::Utf8,
-                FieldType::Integer => DataType::Int64,
-                FieldType::Number => DataType::Float64,
-                FieldType::Boolean => DataType::Boolean,
-                FieldType::Date => DataType::Date32,
-            };
-            // Ranked vocabularies (`x-ordered`) become ordered dictionaries, which readers
-            // sort by rank.
-            Field::new(&f.name, dt, !f.required)
-                .with_dict_is_ordered(f.ordered)
-                .with_metadata(HashMap::from([(
-                    "description".to_string(),
-                    f.description.clone(),
-                )]))
-        })
-        .collect();
-    ArrowSchema::new_with_metadata(fields, meta)
-}
-
-/// One column being filled, row by row: the rows are read once each, in order, rather
-/// than once per column (a pass per column was a tenth of a corpus-sized build, most of
-/// it waiting on memory).
-enum Column<'s> {
-    /// Keys into the field's vocabulary, which is the dictionary.
-    Enum(&'s crate::schema::Field, Int32Builder),
-    Str(StringBuilder),
-    Int(Int64Builder),
-    Num(Float64Builder),
-    Bool(BooleanBuilder),
-    Date(Date32Builder),
-}
-
-impl<'s> Column<'s> {
-    fn new(f: &'s crate::schema::Field, rows: usize) -> Self {
-        match f.ftype {
-            FieldType::String if is_enum(f) => Column::Enum(f, Int32Builder::with_capacity(rows)),
-            FieldType::String => Column::Str(StringBuilder::with_capacity(rows, 0)),
-            FieldType::Integer => Column::Int(Int64Builder::with_capacity(rows)),
-            FieldType::Number => Column::Num(Float64Builder::with_capacity(rows)),
-            FieldType::Boolean => Column::Bool(BooleanBuilder::with_capacity(rows)),
-            FieldType::Date => Column::Date(Date32Builder::with_capacity(rows)),
-        }
-    }
-    fn push(&mut self, v: &Value) {
-        match self {
-            Column::Enum(f, b) => {
-                b.append_option(v.as_str().and_then(|s| Some(f.vocabulary_index(s)? as i32)))
-            }
-            Column::Str(b) => b.append_option(v.as_str()),
-            Column::Int(b) => b.append_option(v.as_int()),
-            Column::Num(b) => b.append_option(v.as_f64()),
-            Column::Bool(b) => b.append_option(v.as_bool()),
-            Column::Date(b) => b.append_option(v.as_date()),
-        }
-    }
-    fn finish(self) -> ArrayRef {
-        match self {
-            Column::Enum(f, mut b) => {
-                let voc = f.vocabulary.iter().flatten();
-                let dict = StringArray::from_iter_values(voc.map(|(k, _)| k.as_str()));
-                Arc::new(
-                    DictionaryArray::<Int32Type>::try_new(b.finish(), Arc::new(dict))
-                        .expect("keys index the vocabulary"),
-                )
-            }
-            Column::Str(mut b) => Arc::new(b.finish()),
-            Column::Int(mut b) => Arc::new(b.finish()),
-            Column::Num(mut b) => Arc::new(b.finish()),
-            Column::Bool(mut b) => Arc::new(b.finish()),
-            Column::Date(mut b) => Arc::new(b.finish()),
-        }
-    }
-}
-
-/// Rows of a table as one Arrow batch of `arrow` (its `arrow_schema`), typed by its
-/// schema: what Parquet, SQLite, GraphML and the card read.
-pub fn record_batch<R: AsRef<[Value]>>(
-    arrow: &SchemaRef,
-    schema: &Schema,
-    rows: &[R],
-) -> io::Result<RecordBatch> {
-    let mut columns: Vec<Column> = schema
-        .fields
-        .iter()
-        .map(|f| Column::new(f, rows.len()))
-        .collect();
-    for row in rows {
-        for (c, v) in columns.iter_mut().zip(row.as_ref().iter()) {
-            c.push(v);
-        }
-    }
-    let columns: Vec<ArrayRef> = columns.into_iter().map(Column::finish).collect();
-    RecordBatch::try_new(arrow.clone(), columns).map_err(io::Error::other)
 }

@@ -452,7 +452,8 @@ fn timings_name_every_phase_in_order_with_memory() {
             "pages, mentions, coverage",
             "keys, rules",
             "sort",
-            "CSV, Parquet"
+            "CSV lines, Arrow columns",
+            "CSV, Parquet files"
         ]
     );
     assert!(t["stages"]

@@ -5,13 +5,13 @@
 
 use super::common::*;
 use indicatif::ProgressBar;
+use kdata::chunk::Chunk;
 use kdata::diag::Diags;
 use kdata::model::Sink;
-use kdata::value::Cells;
 use std::path::Path;
 
 /// Per append, how many documents had been built by then, and each table's rows.
-type Appends = Vec<(u64, Vec<Vec<Cells>>)>;
+type Appends = Vec<(u64, Vec<Vec<Chunk>>)>;
 
 /// What the writer was handed.
 struct Recording<'a> {
@@ -20,7 +20,7 @@ struct Recording<'a> {
 }
 
 impl Sink for Recording<'_> {
-    fn append(&mut self, tables: Vec<Vec<Cells>>) -> std::io::Result<()> {
+    fn append(&mut self, tables: Vec<Vec<Chunk>>) -> std::io::Result<()> {
         self.appends.push((self.built.position(), tables));
         Ok(())
     }
@@ -51,7 +51,12 @@ fn record(root: &Path) -> (Appends, Diags, Vec<String>) {
         built: &built,
         appends: Vec::new(),
     };
-    kdata::build::build(&p, &mut sink, false, &built, &mut diags).unwrap();
+    let wanted = kdata::build::Wanted {
+        chunks: true,
+        rows: false,
+        texts: false,
+    };
+    kdata::build::build(&p, &mut sink, wanted, &built, &mut diags).unwrap();
     let names = p.schemas.keys().cloned().collect();
     (sink.appends, diags, names)
 }
@@ -71,9 +76,12 @@ fn rows_reach_the_writer_run_by_run_while_documents_are_built() {
         "rows were handed on only after all {docs} documents were built"
     );
     let documents = names.iter().position(|n| n == "documents").unwrap();
+    // A chunk per document, its rows encoded (the documents' records are kept as rows
+    // too, for the citation).
     let ids: Vec<String> = appends
         .iter()
-        .flat_map(|(_, tables)| tables[documents].iter().map(|r| r[0].to_text()))
+        .flat_map(|(_, tables)| &tables[documents])
+        .flat_map(|c| c.rows.as_ref().unwrap().iter().map(|r| r[0].to_text()))
         .collect();
     let mut sorted = ids.clone();
     sorted.sort();
