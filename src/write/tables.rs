@@ -36,8 +36,9 @@ const ROW_GROUP_ROWS: usize = 128 * 1024;
 /// A column chunk's dictionary grows to this size before its values are written plain:
 /// ids and passages, which hardly repeat, were interned up to arrow-rs's default 1 MiB per
 /// row group, the largest cost of encoding a corpus. The article's columns are far
-/// smaller (its largest table's CSV file is 56 kB), so its files are unchanged.
-const DICTIONARY_BYTES: usize = 128 * 1024;
+/// smaller (its largest column chunk is 18 kB before compression), so its files are
+/// unchanged.
+const DICTIONARY_BYTES: usize = 64 * 1024;
 
 /// Time spent encoding Parquet, summed over threads (for `--timings`).
 pub static PARQUET_NANOS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
