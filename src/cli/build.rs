@@ -71,11 +71,16 @@ pub fn run(root: &Path, args: Option<&BuildArgs>, release: bool) -> u8 {
     let file_meta = |table: &str| write::file_metadata(&p.meta, &sources, table);
     let schemas: Vec<&crate::schema::Schema> = p.schemas.values().collect();
     // A version is written only from inputs that loaded without a problem; otherwise the
-    // build still runs, to report every problem.
+    // build still runs, to report every problem. An output folder that cannot be written
+    // is reported after the data's problems, as it would be if it were written last.
+    let mut unwritable = None;
     let mut draft = match options.filter(|_| diags.is_empty()) {
         Some(o) => match write::Draft::begin(&out, &name, &schemas, &file_meta, o, keep) {
             Ok(d) => Some(d),
-            Err(e) => return io(e),
+            Err(e) => {
+                unwritable = Some(e);
+                None
+            }
         },
         None => None,
     };
@@ -99,6 +104,9 @@ pub fn run(root: &Path, args: Option<&BuildArgs>, release: bool) -> u8 {
     let Some(built) = built.filter(|_| diags.is_empty()) else {
         return data_errors(diags, "nothing was written");
     };
+    if let Some(e) = unwritable {
+        return io(e);
+    }
     let tables = p.schemas.len();
     let rows = built.rows;
     let (Some(args), Some(draft)) = (args, draft) else {

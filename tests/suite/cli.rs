@@ -480,3 +480,29 @@ fn timings_name_every_phase_in_order_with_memory() {
         .iter()
         .all(|p| p["rss_mib"].as_u64().unwrap() <= p["peak_mib"].as_u64().unwrap()));
 }
+
+/// Regression (outside review): with an output folder that cannot be written, a build of
+/// broken data reported only the I/O error (exit 2); the data's problems come first.
+#[test]
+fn data_problems_are_reported_before_an_unwritable_output_folder() {
+    let s = scratch("unwritable");
+    let blocker = s.dir.join("not-a-folder");
+    fs::write(&blocker, "a file where the output folder would go").unwrap();
+    let out = blocker.join("output");
+    let clean = kdata(&s.dir, &["build", "--out", out.to_str().unwrap()]);
+    assert_eq!(clean.status.code(), Some(2), "{}", stderr(&clean));
+    assert!(stderr(&clean).contains(": io: "), "{}", stderr(&clean));
+    edit(
+        &s.dir,
+        "raw/registry/actors.toml",
+        "actor_id = \"sample-army\"",
+        "actor_id = \"example-front\"",
+    );
+    let broken = kdata(&s.dir, &["build", "--out", out.to_str().unwrap()]);
+    let err = stderr(&broken);
+    assert_eq!(broken.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("duplicate-key") && !err.contains(": io: "),
+        "{err}"
+    );
+}

@@ -124,3 +124,57 @@ fn keys_and_references_are_checked_across_documents() {
     // Nothing goes to the writer once the problem is known, and never the registry.
     assert!(appends.len() < 4, "{} appends", appends.len());
 }
+
+/// Regression (outside review): registry rows quoted from two documents made
+/// `--partition-by-doc` fail, as the registry reaches the writer in key order, where a
+/// document's rows need not be next to each other. Each document gets one partition.
+#[test]
+fn registry_rows_of_several_documents_make_one_partition_each() {
+    let s = synthetic("stream-hive", 3);
+    let moved = std::fs::read_to_string(s.dir.join("raw/documents/synth-00001/source.txt"))
+        .unwrap()
+        .split('.')
+        .find(|sentence| sentence.contains(" Front "))
+        .map(|sentence| sentence.split_whitespace().collect::<Vec<_>>().join(" "))
+        .unwrap();
+    // Actor a1 is quoted from the second document instead of the first.
+    let actors = s.dir.join("raw/registry/actors.toml");
+    let text = std::fs::read_to_string(&actors).unwrap();
+    let (head, tail) = text.split_at(text.find("actor_id = \"a1\"").unwrap());
+    let end = tail.find("\n\n").unwrap();
+    let row: String = tail[..end]
+        .lines()
+        .map(|l| match l {
+            l if l.starts_with("doc_id = ") => "doc_id = \"synth-00001\"".to_string(),
+            l if l.starts_with("quote = ") => format!("quote = \"{moved}\""),
+            l => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&actors, format!("{head}{row}{}", &tail[end..])).unwrap();
+    let out = kdata(&s.dir, &["build", "--tables-only", "--partition-by-doc"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let hive = s.dir.join("output/synthetic-0.0.1/parquet-by-doc/actors");
+    let mut parts: Vec<String> = std::fs::read_dir(&hive)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    parts.sort();
+    assert_eq!(parts, ["doc_id=synth-00000", "doc_id=synth-00001"]);
+    let rows = |doc: &str| {
+        let file = std::fs::File::open(hive.join(doc).join("part-0.parquet")).unwrap();
+        use parquet::file::reader::FileReader;
+        parquet::file::reader::SerializedFileReader::new(file)
+            .unwrap()
+            .metadata()
+            .file_metadata()
+            .num_rows()
+    };
+    assert_eq!(rows("doc_id=synth-00001"), 1);
+    let all = std::fs::read_to_string(s.dir.join("output/synthetic-0.0.1/csv/actors.csv"))
+        .unwrap()
+        .lines()
+        .count() as i64
+        - 1;
+    assert_eq!(rows("doc_id=synth-00000") + 1, all);
+}
