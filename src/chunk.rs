@@ -15,6 +15,12 @@ use std::collections::HashMap;
 use std::io;
 use std::sync::Arc;
 
+/// Whether a table's rows are kept beside their encoding: all of them for the release
+/// surface (`all`), and the documents' records always (the citation reads them).
+pub fn keeps_rows(schema: &Schema, all: bool) -> bool {
+    all || schema.scope == crate::schema::Scope::DocumentRecord
+}
+
 /// A run of a table's rows, encoded.
 pub struct Chunk {
     /// The rows as CSV lines (RFC 4180, CRLF, no header).

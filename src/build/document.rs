@@ -5,14 +5,18 @@
 //! of each table in key order, its keys for the ledger and what the corpus checks need.
 
 use crate::check::{self, ledger, Facts, Ledger, Named, Pending};
-use crate::chunk::Chunk;
+use crate::chunk::{keeps_rows, Chunk};
 use crate::derive::{self, coverage, mentions, Values};
 use crate::diag::Diags;
 use crate::load;
-use crate::model::{Curated, DocRecord, Fixes, Project, Rows, SourceDoc, Span, Tables};
+use crate::model::{Curated, Doc, DocRecord, Fixes, Project, Rows, SourceDoc, Span, Tables};
 use crate::schema::{Schema, Scope};
 use crate::value::{Cells, Value};
 use std::collections::{BTreeMap, HashMap};
+
+/// The corpus's curated rows (registry, errata) by the document their quotes are proved
+/// against: (table, index in `Project::rows`).
+pub type ByDoc<'p> = HashMap<&'p str, Vec<(&'p str, usize)>>;
 
 /// What every document's pass reads, made once for the corpus.
 pub struct Shared<'p> {
@@ -21,9 +25,7 @@ pub struct Shared<'p> {
     pub named: Named,
     /// The document tables' keys the ledger holds (`check::ledger::document_slots`).
     pub slots: ledger::Slots,
-    /// The corpus's curated rows (registry, errata) by the document their quotes are
-    /// proved against: (table, index in `Project::rows`).
-    pub by_doc: HashMap<&'p str, Vec<(&'p str, usize)>>,
+    pub by_doc: ByDoc<'p>,
     /// What the writer wants of each document.
     pub wanted: Wanted,
     /// Each table's Arrow schema (in schema-name order), for its chunks.
@@ -43,7 +45,7 @@ pub struct Wanted {
 
 /// One document's results.
 #[derive(Default)]
-pub struct DocOut {
+pub struct DocOut<'p> {
     pub diags: Diags,
     /// The document's rows of each table (in schema-name order), in key order, encoded
     /// for the writer (none for the registry's tables, or when no chunks are wanted).
@@ -51,7 +53,7 @@ pub struct DocOut {
     pub rows: usize,
     /// Registry rows proved against this document, derived: (table, index in
     /// `Project::rows`, row).
-    pub registry: Vec<(String, usize, Cells)>,
+    pub registry: Vec<(&'p str, usize, Cells)>,
     /// The keys of its rows the ledger holds, in row order.
     pub keys: Vec<ledger::Entry>,
     pub pending: Vec<Pending>,
@@ -65,7 +67,12 @@ pub struct DocOut {
 }
 
 /// Builds one document.
-pub fn build(p: &Project, sh: &Shared, registry: &Ledger, rec: &DocRecord) -> DocOut {
+pub fn build<'p>(
+    p: &'p Project,
+    sh: &Shared<'p>,
+    registry: &Ledger,
+    rec: &DocRecord,
+) -> DocOut<'p> {
     let mut out = DocOut::default();
     let diags = &mut out.diags;
     let Some(doc) = load::source(p, rec, diags) else {
@@ -74,18 +81,7 @@ pub fn build(p: &Project, sh: &Shared, registry: &Ledger, rec: &DocRecord) -> Do
     };
     let (mut local, broken_tables) = load::tables(p, rec, diags);
     crate::timings::lap(crate::timings::Lap::Load);
-    // The corpus's rows proved against this document join its own; a registry row's
-    // place in the corpus is kept, to put it back.
-    let mut registry_at: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for &(t, i) in sh.by_doc.get(rec.doc_id.as_str()).into_iter().flatten() {
-        local
-            .entry(t.to_string())
-            .or_default()
-            .push(p.rows[t][i].clone());
-        if p.schemas[t].scope == Scope::Registry {
-            registry_at.entry(t).or_default().push(i);
-        }
-    }
+    let registry_at = join_corpus_rows(p, &sh.by_doc, rec, &mut local);
     let mut vals: Values = local
         .iter_mut()
         .map(|(t, rows)| {
@@ -152,7 +148,7 @@ pub fn build(p: &Project, sh: &Shared, registry: &Ledger, rec: &DocRecord) -> Do
     for (t, at) in registry_at {
         let rows = tables.remove(t).map_or_else(Vec::new, |r| r.0);
         out.registry
-            .extend(rows.into_iter().zip(at).map(|(r, i)| (t.to_string(), i, r)));
+            .extend(rows.into_iter().zip(at).map(|(r, i)| (t, i, r)));
     }
     let c = &p.contract;
     let generated = [
@@ -172,10 +168,8 @@ pub fn build(p: &Project, sh: &Shared, registry: &Ledger, rec: &DocRecord) -> Do
     out.pending = check::check_keys(p, &tables, &[registry], &broken, diags);
     out.facts = check::document_rules(p, &tables, &laid, &sh.named, diags);
     for (name, (rows, origins)) in &tables {
-        let schema = &p.schemas[*name];
-        for (row, c) in rows.iter().zip(origins) {
-            ledger::entries(&sh.slots, schema, row, &c.row.origin, &mut out.keys);
-        }
+        let rows = rows.iter().zip(origins.iter().map(|c| &c.row.origin));
+        ledger::entries(&sh.slots, &p.schemas[*name], rows, &mut out.keys);
     }
     crate::timings::lap(crate::timings::Lap::Check);
 
@@ -192,8 +186,7 @@ pub fn build(p: &Project, sh: &Shared, registry: &Ledger, rec: &DocRecord) -> Do
         }
         sort_by_key(schema, &mut rows);
         crate::timings::lap(crate::timings::Lap::Sort);
-        let keep = sh.wanted.rows || schema.scope == Scope::DocumentRecord;
-        match Chunk::encode(schema, arrow, rows, keep) {
+        match Chunk::encode(schema, arrow, rows, keeps_rows(schema, sh.wanted.rows)) {
             Ok(c) => chunks.push(Some(c)),
             Err(e) => {
                 out.error = Some(e);
@@ -223,14 +216,43 @@ pub fn sort_by_key(schema: &Schema, rows: &mut [Cells]) {
     });
 }
 
-/// A document's source and every curated row proved against it (its own tables and the
-/// corpus's rows that name it), as the build reads them: for `locate`.
-pub fn read(p: &Project, rec: &DocRecord, diags: &mut Diags) -> Option<(crate::model::Doc, Rows)> {
-    let doc = load::source(p, rec, diags)?;
-    let (mut local, _) = load::tables(p, rec, diags);
-    for (t, rows) in &p.rows {
-        let mine = rows.iter().filter(|c| c.doc.as_str() == rec.doc_id);
-        local.entry(t.clone()).or_default().extend(mine.cloned());
+/// The corpus's rows (registry, errata) proved against `rec` join its own tables in
+/// `local`; returns where each of its registry rows is in the corpus, to put it back.
+fn join_corpus_rows<'p>(
+    p: &'p Project,
+    by_doc: &ByDoc<'p>,
+    rec: &DocRecord,
+    local: &mut Rows,
+) -> BTreeMap<&'p str, Vec<usize>> {
+    let mut registry_at: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for &(t, i) in by_doc.get(rec.doc_id.as_str()).into_iter().flatten() {
+        local
+            .entry(t.to_string())
+            .or_default()
+            .push(p.rows[t][i].clone());
+        if p.schemas[t].scope == Scope::Registry {
+            registry_at.entry(t).or_default().push(i);
+        }
     }
-    Some((doc, local))
+    registry_at
+}
+
+/// The source of each document `wanted` picks and every curated row proved against it
+/// (its own tables and the corpus's rows that name it), as the build reads them, for
+/// `locate`; documents that cannot be read are left out (the build says why).
+pub fn read<'p>(
+    p: &'p Project,
+    wanted: impl Fn(&DocRecord) -> bool + 'p,
+) -> impl Iterator<Item = (Doc, Rows)> + 'p {
+    let by_doc = derive::rows_by_doc(p, &p.rows);
+    p.docs
+        .iter()
+        .filter(move |rec| wanted(rec))
+        .filter_map(move |rec| {
+            let mut diags = Diags::default();
+            let doc = load::source(p, rec, &mut diags)?;
+            let (mut local, _) = load::tables(p, rec, &mut diags);
+            join_corpus_rows(p, &by_doc, rec, &mut local);
+            Some((doc, local))
+        })
 }

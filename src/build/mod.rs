@@ -8,7 +8,7 @@
 
 mod document;
 
-pub use document::{read as read_document, Wanted};
+pub use document::{read as read_documents, Wanted};
 
 use crate::check::{self, ledger, Broken, Facts, Ledger};
 use crate::chunk::{self, Chunk};
@@ -44,6 +44,7 @@ pub fn build<'p>(
     progress: &indicatif::ProgressBar,
     diags: &mut Diags,
 ) -> std::io::Result<Option<Built<'p>>> {
+    check::foreign_key_targets(p, diags);
     let registry_keys = Ledger::registry(p, diags);
     let mut doc_keys = Ledger::documents(p);
     let shared = Shared {
@@ -59,12 +60,12 @@ pub fn build<'p>(
             .map(|s| Arc::new(chunk::arrow_schema(s, HashMap::new())))
             .collect(),
     };
-    let names: Vec<&str> = p.schemas.keys().map(String::as_str).collect();
-    let mut registry: BTreeMap<String, Vec<Option<Cells>>> = p
+    let tables_n = p.schemas.len();
+    let mut registry: BTreeMap<&str, Vec<Option<Cells>>> = p
         .rows
         .iter()
         .filter(|(t, _)| p.schemas[*t].scope == Scope::Registry)
-        .map(|(t, rows)| (t.clone(), vec![None; rows.len()]))
+        .map(|(t, rows)| (t.as_str(), vec![None; rows.len()]))
         .collect();
     let (mut facts, mut pending) = (Facts::default(), Vec::new());
     let (mut broken_docs, mut broken_tables) = (p.broken_docs.clone(), p.broken_tables.clone());
@@ -100,7 +101,7 @@ pub fn build<'p>(
         );
         written?;
         diags.0.extend(found.0);
-        let mut tables: Vec<Vec<Chunk>> = (0..names.len()).map(|_| Vec::new()).collect();
+        let mut tables: Vec<Vec<Chunk>> = (0..tables_n).map(|_| Vec::new()).collect();
         let mut keys = Vec::new();
         for (rec, out) in docs.iter().zip(outs) {
             diags.0.extend(out.diags.0);
@@ -112,7 +113,7 @@ pub fn build<'p>(
             pending.extend(out.pending);
             facts.extend(out.facts);
             for (t, i, row) in out.registry {
-                if let Some(slot) = registry.get_mut(&t) {
+                if let Some(slot) = registry.get_mut(t) {
                     slot[i] = Some(row);
                 }
             }
@@ -143,8 +144,8 @@ pub fn build<'p>(
     // derived without one, as their quotes cannot be proved.
     let mut tables = crate::model::Tables::new();
     for (name, slots) in &mut registry {
-        let schema = &p.schemas[name];
-        let curated: &[Curated] = &p.rows[name];
+        let schema = &p.schemas[*name];
+        let curated: &[Curated] = &p.rows[*name];
         let mut built = Vec::with_capacity(slots.len());
         for (slot, c) in slots.iter_mut().zip(curated) {
             built.push(slot.take().unwrap_or_else(|| {
@@ -159,7 +160,7 @@ pub fn build<'p>(
                 derive::derive_row(schema, c.row.values.clone(), &cx, diags)
             }));
         }
-        tables.insert(name.as_str(), (built, curated.iter().collect()));
+        tables.insert(name, (built, curated.iter().collect()));
     }
     pending.extend(check::check_keys(
         p,
@@ -173,32 +174,28 @@ pub fn build<'p>(
         docs: &broken_docs,
         tables: &broken_tables,
     };
-    check::corpus_rules(p, &tables, &ledger, &facts, &broken, diags);
+    check::corpus_rules(p, &tables, &ledger, &facts, &shared.named, &broken, diags);
     crate::timings::mark("registry, corpus checks");
     if !diags.is_empty() {
         return Ok(None);
     }
-    let mut runs: Vec<Vec<Chunk>> = (0..names.len()).map(|_| Vec::new()).collect();
-    for (name, (mut built, _)) in tables {
-        let schema = &p.schemas[name];
-        document::sort_by_key(schema, &mut built);
-        rows += built.len();
-        let t = names.iter().position(|n| *n == name).expect("a schema");
-        if wanted.chunks && !built.is_empty() {
-            runs[t].push(Chunk::encode(
-                schema,
-                &shared.arrows[t],
-                built,
-                wanted.rows,
-            )?);
+    let mut runs: Vec<Vec<Chunk>> = Vec::with_capacity(tables_n);
+    for ((name, schema), arrow) in p.schemas.iter().zip(&shared.arrows) {
+        let mut run = Vec::new();
+        if let Some((mut built, _)) = tables.remove(name.as_str()) {
+            document::sort_by_key(schema, &mut built);
+            rows += built.len();
+            if wanted.chunks && !built.is_empty() {
+                run.push(Chunk::encode(schema, arrow, built, wanted.rows)?);
+            }
         }
+        runs.push(run);
     }
     sink.append(runs)?;
-    let sha = p.contract.documents.sha256;
     Ok(Some(Built {
         dataset: Dataset {
             meta: &p.meta,
-            sources: sources(p, sha),
+            sources: sources(p),
             includes: p.includes.clone(),
             released: &p.released,
             reasons: reasons(p),
@@ -210,7 +207,8 @@ pub fn build<'p>(
 
 /// The SHA-256 each document's record pins for its source, by doc_id (checked against
 /// the source's bytes as the document is built).
-pub fn sources(p: &Project, sha: usize) -> Vec<(String, String)> {
+pub fn sources(p: &Project) -> Vec<(String, String)> {
+    let sha = p.contract.documents.sha256;
     p.docs
         .iter()
         .map(|d| (d.doc_id.clone(), d.record.values[sha].to_text()))

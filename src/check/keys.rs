@@ -1,6 +1,6 @@
 //! Primary keys, unique columns and foreign keys, as declared in the schemas.
 
-use super::ledger::{is_held, ref_columns, unique_keys, Ledger};
+use super::ledger::{is_held, joined, ref_columns, shown, unique_keys, Ledger};
 use crate::diag::{Code, Diags, Loc};
 use crate::model::{Project, Tables};
 use crate::value::{Cell, Cells, Value};
@@ -150,9 +150,8 @@ pub struct Pending {
     target: String,
     ref_fields: Vec<String>,
     ref_cols: Vec<usize>,
-    /// The key's cells, joined by `+` as reported.
-    shown: String,
-    cells: Vec<String>,
+    /// The key's cells, joined as the ledger holds them.
+    key: String,
     loc: Loc,
 }
 
@@ -232,10 +231,9 @@ pub fn check_keys(
     }
     // One job per table, checking all its foreign keys in one pass over its rows (each
     // row is read once, not once per foreign key).
-    let found: Vec<(Diags, Vec<Pending>)> = tables
+    let pending: Vec<Vec<Pending>> = tables
         .par_iter()
         .map(|(name, (rows, _))| {
-            let found = Diags::default();
             let mut pending = Vec::new();
             let schema = &p.schemas[*name];
             let mut checks = Vec::new();
@@ -243,7 +241,7 @@ pub fn check_keys(
                 let target = &p.schemas[&fk.table];
                 let ref_idx = ref_columns(fk, target);
                 match keysets.get(&(fk.table.as_str(), ref_idx.clone())) {
-                    // Reported once, by the ledger.
+                    // Reported once, by `foreign_key_targets`.
                     _ if !unique_keys(target).contains(&ref_idx) => {}
                     // A table that could not be read is reported already.
                     _ if broken.contains(&fk.table) => {}
@@ -276,21 +274,35 @@ pub fn check_keys(
                         target: fk.table.clone(),
                         ref_fields: fk.ref_fields.clone(),
                         ref_cols: ref_idx.clone(),
-                        shown: key.text(),
-                        cells: key.parts().iter().map(KeyPart::text).collect(),
+                        key: joined(&key),
                         loc: loc(name, r, field),
                     });
                 }
             }
-            (found, pending)
+            pending
         })
         .collect();
-    let mut pending = Vec::new();
-    for (f, p) in found {
-        diags.0.extend(f.0);
-        pending.extend(p);
+    pending.into_iter().flatten().collect()
+}
+
+/// A foreign key must point at a primary or unique key of its target: reported once, for
+/// the schemas.
+pub fn foreign_key_targets(p: &Project, diags: &mut Diags) {
+    for s in p.schemas.values() {
+        for fk in &s.foreign_keys {
+            let target = &p.schemas[&fk.table];
+            if !unique_keys(target).contains(&ref_columns(fk, target)) {
+                diags.push(
+                    Loc::file_only(&format!("schemas/{}.json", s.name)),
+                    Code::Schema,
+                    format!(
+                        "foreign key to {}{:?} is not a primary or unique key",
+                        fk.table, fk.ref_fields
+                    ),
+                );
+            }
+        }
     }
-    pending
 }
 
 /// Reports the references no run resolved and the ledger, with every document in,
@@ -304,11 +316,9 @@ pub fn resolve(
     diags: &mut Diags,
 ) {
     for r in pending {
-        let parts: Vec<KeyPart> = r.cells.iter().map(|c| KeyPart::Str(c)).collect();
-        let key = Key::Long(parts);
-        if ledger.contains(&r.target, &r.ref_cols, &key) == Some(true)
+        if ledger.contains_joined(&r.target, &r.ref_cols, &r.key) == Some(true)
             || broken_tables.contains(&r.target)
-            || (r.target == "documents" && broken_docs.contains(&r.cells[0]))
+            || (r.target == "documents" && broken_docs.contains(&r.key))
         {
             continue;
         }
@@ -319,7 +329,7 @@ pub fn resolve(
                 "{}.{} = '{}' matches no {}.{}",
                 r.table,
                 r.field,
-                r.shown,
+                shown(&r.key),
                 r.target,
                 r.ref_fields.join("+")
             ),

@@ -62,42 +62,42 @@ pub fn document_slots(p: &Project) -> Slots {
         .collect()
 }
 
-/// The held keys of `row` of `schema` (a document table's), to be added in order with
-/// `Ledger::add` to the ledger of `slots`.
-pub fn entries(slots: &Slots, schema: &Schema, row: &Cells, origin: &Origin, out: &mut Vec<Entry>) {
-    for (slot, (table, cols)) in slots.iter().enumerate() {
-        if *table != schema.name {
-            continue;
-        }
-        if let Some(key) = Key::of(row, cols) {
-            out.push(Entry {
-                slot: slot as u32,
-                key: joined(&key).into(),
-                origin: origin.clone(),
-            });
+/// The held keys of `rows` of `schema` (each with its origin), to be added in order
+/// with `Ledger::add` to the ledger of `slots`.
+pub fn entries<'r>(
+    slots: &Slots,
+    schema: &Schema,
+    rows: impl IntoIterator<Item = (&'r Cells, &'r Origin)>,
+    out: &mut Vec<Entry>,
+) {
+    let mine: Vec<(usize, &[usize])> = slots
+        .iter()
+        .enumerate()
+        .filter(|(_, (table, _))| *table == schema.name)
+        .map(|(slot, (_, cols))| (slot, cols.as_slice()))
+        .collect();
+    if mine.is_empty() {
+        return;
+    }
+    for (row, origin) in rows {
+        for &(slot, cols) in &mine {
+            if let Some(key) = Key::of(row, cols) {
+                out.push(Entry {
+                    slot: slot as u32,
+                    key: joined(&key).into(),
+                    origin: origin.clone(),
+                });
+            }
         }
     }
 }
 
 impl Ledger {
     /// The registry's keys and the documents' ids, both read before any document: keys
-    /// the registry uses twice are reported here. Schema faults of foreign keys too.
+    /// the registry uses twice are reported here.
     pub fn registry(p: &Project, diags: &mut Diags) -> Ledger {
         let mut held = Vec::new();
         for s in p.schemas.values() {
-            for fk in &s.foreign_keys {
-                let target = &p.schemas[&fk.table];
-                if !unique_keys(target).contains(&ref_columns(fk, target)) {
-                    diags.push(
-                        Loc::file_only(&format!("schemas/{}.json", s.name)),
-                        Code::Schema,
-                        format!(
-                            "foreign key to {}{:?} is not a primary or unique key",
-                            fk.table, fk.ref_fields
-                        ),
-                    );
-                }
-            }
             match s.scope {
                 Scope::Registry => held.extend(
                     unique_keys(s)
@@ -127,9 +127,8 @@ impl Ledger {
                 continue;
             }
             let mut out = Vec::new();
-            for c in rows {
-                entries(&slots, schema, &c.row.values, &c.row.origin, &mut out);
-            }
+            let rows = rows.iter().map(|c| (&c.row.values, &c.row.origin));
+            entries(&slots, schema, rows, &mut out);
             ledger.add(out, p, diags);
         }
         ledger
@@ -185,7 +184,7 @@ impl Ledger {
                             "{}: {} = {} is used twice (first at {first})",
                             h.table,
                             names.join("+"),
-                            e.key.replace(SEP, "+")
+                            shown(&e.key)
                         ),
                     );
                 }
@@ -196,8 +195,13 @@ impl Ledger {
     /// Whether some row of `table` has `key` as its key `cols`; None when that key is
     /// not held here.
     pub(super) fn contains(&self, table: &str, cols: &[usize], key: &Key) -> Option<bool> {
+        self.contains_joined(table, cols, &joined(key))
+    }
+
+    /// `contains`, of a key's cells already joined (`joined`).
+    pub(super) fn contains_joined(&self, table: &str, cols: &[usize], key: &str) -> Option<bool> {
         let h = &self.held[self.slot(table, cols)?];
-        Some(h.first.contains_key(joined(key).as_str()))
+        Some(h.first.contains_key(key))
     }
 
     /// Whether a row of `table` has the row key `id` (its primary-key cells but
@@ -250,6 +254,11 @@ pub fn unique_keys(schema: &Schema) -> Vec<Vec<usize>> {
     keys
 }
 
+/// A held key as diagnostics show it: its cells joined by `+`.
+pub(super) fn shown(key: &str) -> String {
+    key.replace(SEP, "+")
+}
+
 /// The columns of `target` a foreign key refers to.
 pub fn ref_columns(fk: &crate::schema::ForeignKey, target: &Schema) -> Vec<usize> {
     fk.ref_fields
@@ -258,7 +267,8 @@ pub fn ref_columns(fk: &crate::schema::ForeignKey, target: &Schema) -> Vec<usize
         .collect()
 }
 
-fn joined(key: &Key) -> String {
+/// A key's cells joined as held (by a separator no id or enum value contains).
+pub(super) fn joined(key: &Key) -> String {
     let mut out = String::new();
     for (i, part) in key.parts().iter().enumerate() {
         if i > 0 {

@@ -9,6 +9,6 @@ pub mod ledger;
 pub mod release;
 mod rules;
 
-pub use keys::{check_keys, resolve, Pending};
+pub use keys::{check_keys, foreign_key_targets, resolve, Pending};
 pub use ledger::Ledger;
 pub use rules::{corpus as corpus_rules, document as document_rules, named, Broken, Facts, Named};

@@ -83,7 +83,7 @@ pub type NamedRow = ((String, String), Vec<(String, String)>);
 
 /// The rows errata name, by (table, row key), with the columns they name: known before
 /// any document is built, since the errata are read with the corpus.
-pub type Named = HashMap<(String, String), Vec<String>>;
+pub type Named = HashMap<String, HashMap<String, Vec<String>>>;
 
 /// What each erratum of the corpus names.
 pub fn named(p: &Project) -> Named {
@@ -94,7 +94,7 @@ pub fn named(p: &Project) -> Named {
         if let (Some(t), Some(id), Some(col)) =
             (cell(e.table_name), cell(e.row_id), cell(e.column_name))
         {
-            named.entry((t, id)).or_default().push(col);
+            named.entry(t).or_default().entry(id).or_default().push(col);
         }
     }
     named
@@ -139,6 +139,7 @@ pub fn corpus(
     registry: &Tables,
     ledger: &Ledger,
     facts: &Facts,
+    named: &Named,
     broken: &Broken,
     diags: &mut Diags,
 ) {
@@ -152,7 +153,7 @@ pub fn corpus(
     }
     hierarchy_rules(p, registry, &facts.hierarchy, broken, diags);
     removed_ids(p, ledger, broken, diags);
-    errata_links(p, registry, facts, broken, diags);
+    errata_links(p, registry, facts, named, broken, diags);
     for (table, row, at) in &facts.claims {
         if ledger.has_row(p, table, row) != Some(true) {
             diags.push(
@@ -656,20 +657,19 @@ fn date_rules(p: &Project, tables: &Tables, diags: &mut Diags) {
 /// The rows of `tables` that errata name, with the text of each column they name.
 fn named_rows(p: &Project, tables: &Tables, named: &Named) -> Vec<NamedRow> {
     let mut out = Vec::new();
-    if named.is_empty() {
-        return out;
-    }
-    let wanted: HashSet<&str> = named.keys().map(|(t, _)| t.as_str()).collect();
-    for (name, (rows, _)) in tables.iter().filter(|(n, _)| wanted.contains(**n)) {
+    for (name, (rows, _)) in tables {
+        let Some(ids) = named.get(*name) else {
+            continue;
+        };
         let schema = &p.schemas[*name];
         for row in rows {
-            let key = (name.to_string(), row_key(schema, row));
-            if let Some(cols) = named.get(&key) {
+            let id = row_key(schema, row);
+            if let Some(cols) = ids.get(&id) {
                 let cells = cols
                     .iter()
                     .filter_map(|c| Some((c.clone(), row[schema.index(c)?].to_text())))
                     .collect();
-                out.push((key, cells));
+                out.push(((name.to_string(), id), cells));
             }
         }
     }
@@ -679,12 +679,19 @@ fn named_rows(p: &Project, tables: &Tables, named: &Named) -> Vec<NamedRow> {
 /// Each erratum names a row and column whose cell holds the printed text. The errata are
 /// read with the corpus; the rows they name were found by each document (`named_rows`)
 /// or are the registry's.
-fn errata_links(p: &Project, registry: &Tables, facts: &Facts, broken: &Broken, diags: &mut Diags) {
+fn errata_links(
+    p: &Project,
+    registry: &Tables,
+    facts: &Facts,
+    named: &Named,
+    broken: &Broken,
+    diags: &mut Diags,
+) {
     let Some(errata) = p.rows.get("errata") else {
         return;
     };
     let mut rows: HashMap<(&str, &str), &[(String, String)]> = HashMap::new();
-    let from_registry = named_rows(p, registry, &named(p));
+    let from_registry = named_rows(p, registry, named);
     // The first row with a key is the one named, as documents come in order.
     for ((t, id), cells) in facts.named.iter().chain(&from_registry) {
         rows.entry((t.as_str(), id.as_str()))

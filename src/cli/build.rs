@@ -67,7 +67,7 @@ pub fn run(root: &Path, args: Option<&BuildArgs>, release: bool) -> u8 {
     });
     // The release surface reads whole tables: their rows are kept for it.
     let keep = options.is_some_and(|o| release || !o.tables_only);
-    let sources = build::sources(p, p.contract.documents.sha256);
+    let sources = build::sources(p);
     let file_meta = |table: &str| write::file_metadata(&p.meta, &sources, table);
     let schemas: Vec<&crate::schema::Schema> = p.schemas.values().collect();
     // A version is written only from inputs that loaded without a problem; otherwise the

@@ -30,14 +30,8 @@ pub fn run(root: &Path, args: &LocateArgs) -> u8 {
         return super::EXIT_USAGE_IO;
     };
     let mut hits = 0;
-    for rec in p
-        .docs
-        .iter()
-        .filter(|d| args.doc.as_ref().is_none_or(|x| *x == d.doc_id))
-    {
-        let Some((doc, rows)) = crate::build::read_document(&p, rec, &mut diags) else {
-            continue;
-        };
+    let wanted = |d: &crate::model::DocRecord| args.doc.as_ref().is_none_or(|x| *x == d.doc_id);
+    for (doc, rows) in crate::build::read_documents(&p, wanted) {
         let doc = &doc;
         let layout = crate::derive::layout_of(&p, doc, &rows);
         let chars = doc.chars();

@@ -204,7 +204,7 @@ pub fn lay_out<'p>(
 
 /// A document's layout exactly as the build derives it, if it derives without page-map
 /// errors (the curation aid `locate` uses it).
-/// `rows` are the curated rows proved against it (`build::read_document`).
+/// `rows` are the curated rows proved against it (`build::read_documents`).
 pub fn layout_of(p: &Project, doc: &Doc, rows: &Rows) -> Option<Layout> {
     let vals: Values = rows
         .iter()

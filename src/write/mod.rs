@@ -142,7 +142,7 @@ impl<'s> Draft<'s> {
         let files = schemas
             .iter()
             .map(|s| {
-                let keep = keep || s.name == "documents";
+                let keep = crate::chunk::keeps_rows(s, keep);
                 let meta = file_meta(&s.name);
                 TableFiles::create(&tmp.path, s, meta, options.partition_by_doc, keep)
             })

@@ -141,15 +141,9 @@ impl Write for WriteBehind {
 }
 
 /// Finishes a file written through `Hashing`: flushed, and named in the version.
-fn close(out: FileOut, path: String) -> io::Result<Written> {
-    let (mut inner, sha, bytes) = (out.inner, out.sha, out.bytes);
-    inner.flush()?;
-    Ok(Hashing {
-        inner: (),
-        sha,
-        bytes,
-    }
-    .written(path))
+fn close(mut out: FileOut, path: String) -> io::Result<Written> {
+    out.flush()?;
+    Ok(out.written(path))
 }
 
 /// Where a table's Hive partitions go: `parquet-by-doc/<table>/doc_id=<id>/part-0.parquet`,
