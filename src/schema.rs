@@ -84,6 +84,24 @@ impl Derive {
             Corrected(_) => return None,
         })
     }
+
+    /// The column a rule reads, for the rules that read one.
+    pub fn source(&self) -> Option<&str> {
+        match self {
+            Derive::Corrected(c) => Some(c),
+            _ => self.edtf_source(),
+        }
+    }
+
+    /// The EDTF column a rule reads, for the rules that parse one.
+    pub fn edtf_source(&self) -> Option<&str> {
+        use Derive::*;
+        match self {
+            EdtfStart(c) | EdtfEnd(c) | EdtfPrecision(c) | EdtfApproximate(c)
+            | EdtfUncertain(c) => Some(c),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -481,6 +499,35 @@ pub fn parse(text: &str, stem: &str, file: &str, diags: &mut Diags) -> Option<Sc
             maximum: c.maximum,
             derive,
         });
+    }
+    // A rule reading a column that is not there would leave its column empty in every row,
+    // silently; a corrected column holds what it corrects, so the two share a type.
+    for f in &fields {
+        let Some(d) = &f.derive else { continue };
+        let Some(from) = d.source() else { continue };
+        match fields.iter().find(|x| x.name == from) {
+            None => bad(format!(
+                "field '{}': x-derive reads column '{from}', which is not a field of this table",
+                f.name
+            )),
+            Some(x) if x.name == f.name => bad(format!(
+                "field '{}': x-derive reads the field itself",
+                f.name
+            )),
+            Some(x) if x.ftype != FieldType::String => bad(format!(
+                "field '{}': x-derive reads '{from}', which is {} (the rule reads text)",
+                f.name,
+                x.ftype.name()
+            )),
+            Some(_) if matches!(d, Derive::Corrected(_)) && f.ftype != FieldType::String => {
+                bad(format!(
+                    "field '{}': it corrects '{from}', which is string, but its type is {}",
+                    f.name,
+                    f.ftype.name()
+                ))
+            }
+            Some(_) => {}
+        }
     }
     let pos = |n: &str, fields: &[Field]| fields.iter().position(|f| f.name == n);
     let mut primary_key = Vec::new();

@@ -47,11 +47,14 @@ pub fn derive_row(schema: &Schema, values: Cells, cx: &Context, diags: &mut Diag
             };
         }
     }
-    // Each EDTF column is parsed once; a malformed one is reported here, where the row's
+    // Each EDTF column any rule reads is parsed once; a malformed one is reported here, where the row's
     // location is known, and its derived columns stay empty.
     let mut parsed: Vec<(&str, Option<edtf::Edtf>)> = Vec::new();
     for f in &schema.fields {
-        if let Some(Derive::EdtfStart(from)) = &f.derive {
+        let Some(from) = f.derive.as_ref().and_then(Derive::edtf_source) else {
+            continue;
+        };
+        if !parsed.iter().any(|(p, _)| *p == from) {
             let text = schema.index(from).and_then(|i| row[i].as_str());
             let result = text.map(edtf::parse).transpose().unwrap_or_else(|e| {
                 diags.push(origin.at(from), Code::Date, format!("'{from}': {e}"));

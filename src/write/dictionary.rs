@@ -51,5 +51,5 @@ pub fn data_dictionary(tables: &[TableRef<'_>]) -> io::Result<Vec<u8>> {
             }
         }
     }
-    w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+    w.into_inner().map_err(|e| e.into_error())
 }

@@ -39,8 +39,24 @@ fn literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
+/// SQLite's error says what failed; kept whole as the source, under a name for it.
+#[derive(Debug)]
+struct SqlError(rusqlite::Error);
+
+impl std::fmt::Display for SqlError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "sqlite: {}", self.0)
+    }
+}
+
+impl std::error::Error for SqlError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
+
 fn sql_err(e: rusqlite::Error) -> io::Error {
-    io::Error::other(format!("sqlite: {e}"))
+    io::Error::other(SqlError(e))
 }
 
 /// `CREATE TABLE` of one table: typed columns, NOT NULL, enum CHECKs, keys.

@@ -296,6 +296,27 @@ fn concurrent_builds_take_turns_and_agree() {
 }
 
 #[test]
+fn a_date_rule_derives_its_column_without_the_start_rule_beside_it() {
+    // Each rule parses the EDTF column it reads; date_end used to be filled only when the
+    // table also derived date_start from the same column.
+    let s = scratch("edtf-without-start");
+    let schema = s.dir.join("schemas/events.json");
+    let mut json: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&schema).unwrap()).unwrap();
+    let fields = json["fields"].as_array_mut().unwrap();
+    fields.retain(|f| f["name"] != "date_start");
+    fs::write(&schema, serde_json::to_string_pretty(&json).unwrap()).unwrap();
+    let out = kdata(&s.dir, &["build", "--tables-only"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut csv = csv::Reader::from_path(s.dir.join("output/mini-0.0.1/csv/events.csv")).unwrap();
+    let head = csv.headers().unwrap().clone();
+    assert!(!head.iter().any(|h| h == "date_start"), "{head:?}");
+    let end = head.iter().position(|h| h == "date_end").unwrap();
+    let ends: Vec<String> = csv.records().map(|r| r.unwrap()[end].to_string()).collect();
+    assert!(ends.iter().any(|e| e == "2016-03-31"), "{ends:?}");
+}
+
+#[test]
 fn a_source_without_printed_pages_has_null_pages_and_no_page_map() {
     let s = scratch_of("web", "web");
     let out = kdata(&s.dir, &["build"]);
