@@ -36,6 +36,28 @@ pub const INCLUDES: &[(&str, &str, bool)] = &[
 /// Keys of curated rows that are read but are not columns.
 pub const QUOTE_INPUTS: &[&str] = &["quote_prefix"];
 
+/// Where `key = ...` starts in a TOML text (its first line when the key is not found).
+fn key_loc(text: &str, key: &str, file: &str) -> Loc {
+    let line = text
+        .lines()
+        .position(|l| {
+            l.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|r| r.trim_start().starts_with('='))
+        })
+        .unwrap_or(0);
+    Loc {
+        file: Arc::from(file),
+        line: line + 1,
+        col: 1,
+    }
+}
+
+/// A day of the calendar written as YYYY-MM-DD.
+fn is_calendar_date(s: &str) -> bool {
+    s.len() == 10 && chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
+}
+
 /// Loads the project at `root`, and what `out_root` holds of earlier releases.
 pub fn load(root: &Path, out_root: &Path, diags: &mut Diags) -> Option<Project> {
     let (raw, schemas_dir) = (&root.join("raw"), &root.join("schemas"));
@@ -46,11 +68,19 @@ pub fn load(root: &Path, out_root: &Path, diags: &mut Diags) -> Option<Project> 
         match toml::from_str::<DatasetMeta>(&t) {
             // The name becomes the version's folder and archive names: an id, no path.
             Ok(m) if !schema::is_id(&m.name) => {
-                let line = t.lines().position(|l| l.trim_start().starts_with("name")).unwrap_or(0);
                 diags.push(
-                    Loc { file: Arc::from(shown(&meta_path)), line: line + 1, col: 1 },
+                    key_loc(&t, "name", &shown(&meta_path)),
                     Code::Path,
                     format!("'name' = '{}' must be lower-case letters and digits joined by hyphens; it names the version's folder and archive", m.name),
+                );
+                None
+            }
+            // The release date goes into the citation, the card and the deposit's metadata.
+            Ok(m) if !is_calendar_date(&m.published) => {
+                diags.push(
+                    key_loc(&t, "published", &shown(&meta_path)),
+                    Code::Date,
+                    format!("'published' = '{}' must be a calendar date, YYYY-MM-DD", m.published),
                 );
                 None
             }
