@@ -290,6 +290,15 @@ impl<'a> Site<'a> {
     }
 
     fn pages(&self) -> Result<Vec<(String, Vec<u8>)>, SiteError> {
+        // The network's layout is a third of a one-article build's site: it is made on
+        // the other core while the rest of the pages are rendered.
+        let (network, out) = rayon::join(|| self.network(), || self.other_pages());
+        let mut out = out?;
+        out.push(("network.html".into(), network?));
+        Ok(out)
+    }
+
+    fn other_pages(&self) -> Result<Vec<(String, Vec<u8>)>, SiteError> {
         let mut out = Vec::new();
         out.push(("index.html".into(), self.index()?));
         for doc in self.sources {
@@ -317,7 +326,6 @@ impl<'a> Site<'a> {
                 self.table_page(t)?,
             ));
         }
-        out.push(("network.html".into(), self.network()?));
         out.push(("timeline.html".into(), self.timeline()?));
         out.push(("figures.html".into(), self.figures()?));
         Ok(out)
