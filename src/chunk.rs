@@ -232,6 +232,8 @@ mod tests {
         prop_oneof![
             Just(Value::NULL),
             "[a\",\r\n b\u{e9}]{0,6}".prop_map(|s| Value::str(Text::from(s))),
+            any::<String>().prop_map(|s| Value::str(Text::from(s))),
+            "[a\"]{0,3}[,\r\n]?[\"b]{0,3}".prop_map(|s| Value::str(Text::from(s))),
             any::<i64>().prop_map(Value::int),
             any::<f64>().prop_map(Value::num),
             any::<bool>().prop_map(Value::bool),

@@ -500,33 +500,52 @@ pub fn parse(text: &str, stem: &str, file: &str, diags: &mut Diags) -> Option<Sc
             derive,
         });
     }
-    // A rule reading a column that is not there would leave its column empty in every row,
-    // silently; a corrected column holds what it corrects, so the two share a type.
-    for f in &fields {
+    // A rule reading a column that holds nothing when it runs would leave its column empty
+    // in every row, silently. Corrected columns are derived first, in schema order, and
+    // the EDTF rules after them: a rule reads a curated column, a corrected one may read a
+    // corrected column declared before it, and an EDTF rule any corrected column. A
+    // corrected column holds what it corrects, so the two share a type.
+    for (i, f) in fields.iter().enumerate() {
         let Some(d) = &f.derive else { continue };
         let Some(from) = d.source() else { continue };
-        match fields.iter().find(|x| x.name == from) {
-            None => bad(format!(
+        let corrected = matches!(d, Derive::Corrected(_));
+        let Some(j) = fields.iter().position(|x| x.name == from) else {
+            bad(format!(
                 "field '{}': x-derive reads column '{from}', which is not a field of this table",
                 f.name
-            )),
-            Some(x) if x.name == f.name => bad(format!(
+            ));
+            continue;
+        };
+        let x = &fields[j];
+        let ready = match &x.derive {
+            None => true,
+            Some(Derive::Corrected(_)) => !corrected || j < i,
+            Some(_) => false,
+        };
+        if j == i {
+            bad(format!(
                 "field '{}': x-derive reads the field itself",
                 f.name
-            )),
-            Some(x) if x.ftype != FieldType::String => bad(format!(
+            ));
+        } else if !ready {
+            bad(format!(
+                "field '{}': x-derive reads '{from}', which is derived {}; a rule reads a curated column{}",
+                f.name,
+                if corrected && matches!(x.derive, Some(Derive::Corrected(_))) { "after it" } else { "too" },
+                if corrected { " or a corrected one declared before it" } else { " or a corrected one" },
+            ));
+        } else if x.ftype != FieldType::String {
+            bad(format!(
                 "field '{}': x-derive reads '{from}', which is {} (the rule reads text)",
                 f.name,
                 x.ftype.name()
-            )),
-            Some(_) if matches!(d, Derive::Corrected(_)) && f.ftype != FieldType::String => {
-                bad(format!(
-                    "field '{}': it corrects '{from}', which is string, but its type is {}",
-                    f.name,
-                    f.ftype.name()
-                ))
-            }
-            Some(_) => {}
+            ));
+        } else if corrected && f.ftype != FieldType::String {
+            bad(format!(
+                "field '{}': it corrects '{from}', which is string, but its type is {}",
+                f.name,
+                f.ftype.name()
+            ));
         }
     }
     let pos = |n: &str, fields: &[Field]| fields.iter().position(|f| f.name == n);

@@ -36,26 +36,39 @@ pub const INCLUDES: &[(&str, &str, bool)] = &[
 /// Keys of curated rows that are read but are not columns.
 pub const QUOTE_INPUTS: &[&str] = &["quote_prefix"];
 
-/// Where `key = ...` starts in a TOML text (its first line when the key is not found).
+/// Where `key = ...` starts in a TOML text (its first line when the key is not found, as
+/// when it is written quoted).
 fn key_loc(text: &str, key: &str, file: &str) -> Loc {
-    let line = text
+    let (line, col) = text
         .lines()
-        .position(|l| {
-            l.trim_start()
-                .strip_prefix(key)
-                .is_some_and(|r| r.trim_start().starts_with('='))
+        .enumerate()
+        .find_map(|(n, l)| {
+            let rest = l.trim_start();
+            let r = rest.strip_prefix(key)?;
+            r.trim_start()
+                .starts_with('=')
+                .then(|| (n, l[..l.len() - rest.len()].chars().count()))
         })
-        .unwrap_or(0);
+        .unwrap_or((0, 0));
     Loc {
         file: Arc::from(file),
         line: line + 1,
-        col: 1,
+        col: col + 1,
     }
 }
 
-/// A day of the calendar written as YYYY-MM-DD.
+/// A day of the calendar written as YYYY-MM-DD (chrono alone also takes signs, spaces and
+/// one-digit months).
 fn is_calendar_date(s: &str) -> bool {
-    s.len() == 10 && chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
+    let shape = s.len() == 10
+        && s.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    shape && chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
 }
 
 /// Loads the project at `root`, and what `out_root` holds of earlier releases.
