@@ -88,13 +88,30 @@ fn csv_rows(out: &mut Vec<u8>, rows: &[Cells]) {
                 }
             }
         }
-        // A record of one empty field is written as an empty quoted field, or the line
-        // would read as no record at all.
-        if out.len() == start {
-            out.extend_from_slice(b"\"\"");
-        }
-        out.extend_from_slice(b"\r\n");
+        end_record(out, start);
     }
+}
+
+/// The header line of a table's CSV file: its column names, written as its rows are.
+pub fn csv_header(schema: &Schema) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, f) in schema.fields.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        csv_field(&mut out, f.name.as_bytes());
+    }
+    end_record(&mut out, 0);
+    out
+}
+
+/// Ends the record that started at `start`. A record of one empty field is written as an
+/// empty quoted field, or the line would read as no record at all.
+fn end_record(out: &mut Vec<u8>, start: usize) {
+    if out.len() == start {
+        out.extend_from_slice(b"\"\"");
+    }
+    out.extend_from_slice(b"\r\n");
 }
 
 /// One field, quoted only when it holds a comma, a quote or a line break; quotes doubled.

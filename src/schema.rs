@@ -500,6 +500,7 @@ pub fn parse(text: &str, stem: &str, file: &str, diags: &mut Diags) -> Option<Sc
             derive,
         });
     }
+    let pos = |n: &str, fields: &[Field]| fields.iter().position(|f| f.name == n);
     // A rule reading a column that holds nothing when it runs would leave its column empty
     // in every row, silently. Corrected columns are derived first, in schema order, and
     // the EDTF rules after them: a rule reads a curated column, a corrected one may read a
@@ -509,7 +510,7 @@ pub fn parse(text: &str, stem: &str, file: &str, diags: &mut Diags) -> Option<Sc
         let Some(d) = &f.derive else { continue };
         let Some(from) = d.source() else { continue };
         let corrected = matches!(d, Derive::Corrected(_));
-        let Some(j) = fields.iter().position(|x| x.name == from) else {
+        let Some(j) = pos(from, &fields) else {
             bad(format!(
                 "field '{}': x-derive reads column '{from}', which is not a field of this table",
                 f.name
@@ -517,23 +518,23 @@ pub fn parse(text: &str, stem: &str, file: &str, diags: &mut Diags) -> Option<Sc
             continue;
         };
         let x = &fields[j];
-        let ready = match &x.derive {
-            None => true,
-            Some(Derive::Corrected(_)) => !corrected || j < i,
-            Some(_) => false,
+        let reads = if corrected {
+            "a curated column or a corrected one declared before it"
+        } else {
+            "a curated column or a corrected one"
         };
-        if j == i {
-            bad(format!(
-                "field '{}': x-derive reads the field itself",
-                f.name
-            ));
-        } else if !ready {
-            bad(format!(
-                "field '{}': x-derive reads '{from}', which is derived {}; a rule reads a curated column{}",
-                f.name,
-                if corrected && matches!(x.derive, Some(Derive::Corrected(_))) { "after it" } else { "too" },
-                if corrected { " or a corrected one declared before it" } else { " or a corrected one" },
-            ));
+        let problem = match &x.derive {
+            _ if j == i => Some("the field itself".to_string()),
+            Some(Derive::Corrected(_)) if corrected && j > i => Some(format!(
+                "'{from}', which is derived after it; a rule reads {reads}"
+            )),
+            Some(Derive::Corrected(_)) | None => None,
+            Some(_) => Some(format!(
+                "'{from}', which is derived too; a rule reads {reads}"
+            )),
+        };
+        if let Some(p) = problem {
+            bad(format!("field '{}': x-derive reads {p}", f.name));
         } else if x.ftype != FieldType::String {
             bad(format!(
                 "field '{}': x-derive reads '{from}', which is {} (the rule reads text)",
@@ -548,7 +549,6 @@ pub fn parse(text: &str, stem: &str, file: &str, diags: &mut Diags) -> Option<Sc
             ));
         }
     }
-    let pos = |n: &str, fields: &[Field]| fields.iter().position(|f| f.name == n);
     let mut primary_key = Vec::new();
     if raw.primary_key.is_empty() {
         // Every table's rows are sorted, told apart and named by their key.

@@ -47,8 +47,8 @@ pub fn derive_row(schema: &Schema, values: Cells, cx: &Context, diags: &mut Diag
             };
         }
     }
-    // Each EDTF column any rule reads is parsed once; a malformed one is reported here, where the row's
-    // location is known, and its derived columns stay empty.
+    // Each EDTF column any rule reads is parsed once; a malformed one is reported here,
+    // where the row's location is known, and its derived columns stay empty.
     let mut parsed: Vec<(&str, Option<edtf::Edtf>)> = Vec::new();
     for f in &schema.fields {
         let Some(from) = f.derive.as_ref().and_then(Derive::edtf_source) else {

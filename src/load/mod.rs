@@ -36,25 +36,21 @@ pub const INCLUDES: &[(&str, &str, bool)] = &[
 /// Keys of curated rows that are read but are not columns.
 pub const QUOTE_INPUTS: &[&str] = &["quote_prefix"];
 
-/// Where `key = ...` starts in a TOML text (its first line when the key is not found, as
-/// when it is written quoted).
-fn key_loc(text: &str, key: &str, file: &str) -> Loc {
-    let (line, col) = text
-        .lines()
-        .enumerate()
-        .find_map(|(n, l)| {
-            let rest = l.trim_start();
-            let r = rest.strip_prefix(key)?;
-            r.trim_start()
-                .starts_with('=')
-                .then(|| (n, l[..l.len() - rest.len()].chars().count()))
-        })
-        .unwrap_or((0, 0));
-    Loc {
-        file: Arc::from(file),
-        line: line + 1,
-        col: col + 1,
+/// The byte where `key = ...` starts in a TOML text (None when it is not written so, as
+/// when the key is quoted).
+fn key_offset(text: &str, key: &str) -> Option<usize> {
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        let rest = line.trim_start();
+        if rest
+            .strip_prefix(key)
+            .is_some_and(|r| r.trim_start().starts_with('='))
+        {
+            return Some(start + line.len() - rest.len());
+        }
+        start += line.len();
     }
+    None
 }
 
 /// A day of the calendar written as YYYY-MM-DD (chrono alone also takes signs, spaces and
@@ -78,11 +74,13 @@ pub fn load(root: &Path, out_root: &Path, diags: &mut Diags) -> Option<Project> 
     let schemas = load_schemas(schemas_dir, &shown(schemas_dir), diags);
     let meta_path = raw.join("dataset.toml");
     let meta = load::read_text(&meta_path, &shown(&meta_path), diags).and_then(|t| {
+        let idx = LineIndex::new(&shown(&meta_path), t.as_str());
+        let at_key = |key| idx.loc(key_offset(&t, key).unwrap_or(0));
         match toml::from_str::<DatasetMeta>(&t) {
             // The name becomes the version's folder and archive names: an id, no path.
             Ok(m) if !schema::is_id(&m.name) => {
                 diags.push(
-                    key_loc(&t, "name", &shown(&meta_path)),
+                    at_key("name"),
                     Code::Path,
                     format!("'name' = '{}' must be lower-case letters and digits joined by hyphens; it names the version's folder and archive", m.name),
                 );
@@ -91,7 +89,7 @@ pub fn load(root: &Path, out_root: &Path, diags: &mut Diags) -> Option<Project> 
             // The release date goes into the citation, the card and the deposit's metadata.
             Ok(m) if !is_calendar_date(&m.published) => {
                 diags.push(
-                    key_loc(&t, "published", &shown(&meta_path)),
+                    at_key("published"),
                     Code::Date,
                     format!("'published' = '{}' must be a calendar date, YYYY-MM-DD", m.published),
                 );
@@ -99,7 +97,6 @@ pub fn load(root: &Path, out_root: &Path, diags: &mut Diags) -> Option<Project> 
             }
             Ok(m) => Some(m),
             Err(e) => {
-                let idx = LineIndex::new(&shown(&meta_path), t.as_str());
                 diags.push(
                     idx.loc(e.span().map_or(0, |s| s.start)),
                     Code::TomlSyntax,

@@ -5,7 +5,7 @@
 
 use super::parquet_out::Encoder;
 use super::{failpoint, Written};
-use crate::chunk::{arrow_schema, Chunk};
+use crate::chunk::{arrow_schema, csv_header, Chunk};
 use crate::model::{Stats, Table};
 use crate::schema::Schema;
 use crate::value::Cells;
@@ -180,11 +180,7 @@ impl<'s> TableFiles<'s> {
     ) -> io::Result<TableFiles<'s>> {
         let name = &schema.name;
         let mut csv = create(dir, &format!("csv/{name}.csv"))?;
-        let mut header = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(Vec::new());
-        header.write_record(schema.fields.iter().map(|f| f.name.as_str()))?;
-        csv.write_all(&header.into_inner().map_err(|e| e.into_error())?)?;
+        csv.write_all(&csv_header(schema))?;
         let arrow = Arc::new(arrow_schema(schema, file_meta.iter().cloned().collect()));
         let parquet = Encoder::new(
             create(dir, &format!("parquet/{name}.parquet"))?,
