@@ -1,10 +1,9 @@
 //! The prove stage, quotes to spans: finds curated quotes in a source text with whitespace collapsed,
-//! all quotes of a document in one Aho-Corasick pass, and maps them back to code points.
+//! all quotes of a document in one pass over its text, and maps them back to code points.
 
 use crate::diag::{Code, Diags, Loc};
 use crate::model::Span;
 use crate::text::{collapse, collapsed, Normalized};
-use aho_corasick::AhoCorasick;
 use foldhash::{HashMap, HashMapExt};
 
 #[derive(Debug, PartialEq)]
@@ -34,8 +33,9 @@ pub struct Request<'a> {
     pub prefix: Option<&'a str>,
 }
 
-/// How many leading bytes of each quote the automaton holds.
-const HEAD_BYTES: usize = 24;
+/// How many leading bytes of a quote the text's windows are compared on before the
+/// whole quote is.
+const HEAD: usize = 8;
 
 /// Resolves every request against one normalised text; each gets a span or the reason not.
 pub fn resolve_all(norm: &Normalized, requests: &[Request]) -> Vec<Result<Span, Miss>> {
@@ -48,36 +48,7 @@ pub fn resolve_all(norm: &Normalized, requests: &[Request]) -> Vec<Result<Span, 
             patterns.len() - 1
         });
     }
-    // The automaton holds only the quotes' first bytes (quotes are often longer than the
-    // text they are found in, many times over); each place a head matches is then
-    // compared with the whole quotes that start so.
-    let mut head_of: HashMap<&str, usize> = HashMap::new();
-    let mut heads: Vec<&str> = Vec::new();
-    let mut quotes_of: Vec<Vec<usize>> = Vec::new();
-    for (k, q) in patterns.iter().enumerate() {
-        let mut cut = q.len().min(HEAD_BYTES);
-        while !q.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        let h = *head_of.entry(&q[..cut]).or_insert_with(|| {
-            heads.push(&q[..cut]);
-            quotes_of.push(Vec::new());
-            heads.len() - 1
-        });
-        quotes_of[h].push(k);
-    }
-    let mut hits: Vec<Vec<usize>> = vec![Vec::new(); patterns.len()];
-    if !heads.is_empty() {
-        let ac = AhoCorasick::new(&heads).expect("quote heads build an automaton");
-        for m in ac.find_overlapping_iter(&norm.text) {
-            let rest = &norm.text[m.start()..];
-            for &k in &quotes_of[m.pattern().as_usize()] {
-                if rest.starts_with(patterns[k]) {
-                    hits[k].push(m.start());
-                }
-            }
-        }
-    }
+    let hits = occurrences(norm.text.as_bytes(), &patterns);
     requests
         .iter()
         .zip(&quotes)
@@ -110,6 +81,49 @@ pub fn resolve_all(norm: &Normalized, requests: &[Request]) -> Vec<Result<Span, 
             }
         })
         .collect()
+}
+
+/// Where each pattern starts in `text`, overlaps included, in ascending order. One pass
+/// looks every window of `HEAD` bytes up among the patterns' heads (a bit per hash
+/// first, as most windows start no quote); building an automaton of thousands of
+/// quotes per document cost more than the search. Shorter patterns are searched alone.
+fn occurrences(text: &[u8], patterns: &[&str]) -> Vec<Vec<usize>> {
+    let mut hits: Vec<Vec<usize>> = vec![Vec::new(); patterns.len()];
+    let hash = |w: &[u8]| {
+        let x = u64::from_le_bytes(w.try_into().expect("a window of HEAD bytes"));
+        (x.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 48) as usize
+    };
+    let mut seen = vec![0u64; 1 << 10];
+    let mut by_head: HashMap<&[u8], Vec<usize>> = HashMap::new();
+    for (k, p) in patterns.iter().enumerate() {
+        let p = p.as_bytes();
+        if p.len() < HEAD {
+            let mut from = 0;
+            while let Some(at) = memchr::memmem::find(&text[from..], p) {
+                hits[k].push(from + at);
+                from += at + 1;
+            }
+            continue;
+        }
+        let h = hash(&p[..HEAD]);
+        seen[h >> 6] |= 1 << (h & 63);
+        by_head.entry(&p[..HEAD]).or_default().push(k);
+    }
+    if by_head.is_empty() {
+        return hits;
+    }
+    for (b, w) in text.windows(HEAD).enumerate() {
+        let h = hash(w);
+        if seen[h >> 6] & (1 << (h & 63)) == 0 {
+            continue;
+        }
+        for &k in by_head.get(w).into_iter().flatten() {
+            if text[b..].starts_with(patterns[k].as_bytes()) {
+                hits[k].push(b);
+            }
+        }
+    }
+    hits
 }
 
 /// True when `before` ends with `prefix`, allowing the one space between them.
@@ -254,6 +268,26 @@ mod tests {
                 assert_eq!(*agree, 21);
             }
             other => panic!("{other:?}"),
+        }
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        // Small alphabets, so quotes repeat, overlap and share heads; any length around HEAD.
+        #[test]
+        fn occurrences_are_every_overlapping_start(
+            text in "[ab é]{0,60}",
+            patterns in proptest::collection::vec("[ab é]{1,12}", 1..8),
+        ) {
+            let patterns: Vec<&str> = patterns.iter().map(|p| p.as_str()).collect();
+            let got = occurrences(text.as_bytes(), &patterns);
+            for (p, hits) in patterns.iter().zip(got) {
+                let want: Vec<usize> = (0..text.len())
+                    .filter(|&b| text.as_bytes()[b..].starts_with(p.as_bytes()))
+                    .collect();
+                prop_assert_eq!(hits, want, "pattern {:?}", p);
+            }
         }
     }
 }
