@@ -84,46 +84,55 @@ pub fn resolve_all(norm: &Normalized, requests: &[Request]) -> Vec<Result<Span, 
 }
 
 /// Where each pattern starts in `text`, overlaps included, in ascending order. One pass
-/// looks every window of `HEAD` bytes up among the patterns' heads (a bit per hash
-/// first, as most windows start no quote); building an automaton of thousands of
-/// quotes per document cost more than the search. Shorter patterns are searched alone.
+/// per length of head (a pattern's first `HEAD` bytes, or all of a shorter one) looks
+/// every window of the text up among the heads, a bit per hash first, as most windows
+/// start no quote; an automaton of thousands of quotes per document cost more to build
+/// than its search.
 fn occurrences(text: &[u8], patterns: &[&str]) -> Vec<Vec<usize>> {
     let mut hits: Vec<Vec<usize>> = vec![Vec::new(); patterns.len()];
-    let hash = |w: &[u8]| {
-        let x = u64::from_le_bytes(w.try_into().expect("a window of HEAD bytes"));
-        (x.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 48) as usize
-    };
-    let mut seen = vec![0u64; 1 << 10];
-    let mut by_head: HashMap<&[u8], Vec<usize>> = HashMap::new();
+    let mut by_len: Vec<Vec<usize>> = vec![Vec::new(); HEAD + 1];
     for (k, p) in patterns.iter().enumerate() {
-        let p = p.as_bytes();
-        if p.len() < HEAD {
-            let mut from = 0;
-            while let Some(at) = memchr::memmem::find(&text[from..], p) {
-                hits[k].push(from + at);
-                from += at + 1;
+        by_len[p.len().min(HEAD)].push(k);
+    }
+    for (n, ks) in by_len
+        .iter()
+        .enumerate()
+        .filter(|(n, ks)| *n > 0 && !ks.is_empty())
+    {
+        let mut seen = vec![0u64; 1 << 10];
+        let mut by_head: HashMap<&[u8], Vec<usize>> = HashMap::new();
+        for &k in ks {
+            let head = &patterns[k].as_bytes()[..n];
+            let h = window_hash(head);
+            seen[h >> 6] |= 1 << (h & 63);
+            by_head.entry(head).or_default().push(k);
+        }
+        for (b, w) in text.windows(n).enumerate() {
+            let h = window_hash(w);
+            if seen[h >> 6] & (1 << (h & 63)) == 0 {
+                continue;
             }
-            continue;
-        }
-        let h = hash(&p[..HEAD]);
-        seen[h >> 6] |= 1 << (h & 63);
-        by_head.entry(&p[..HEAD]).or_default().push(k);
-    }
-    if by_head.is_empty() {
-        return hits;
-    }
-    for (b, w) in text.windows(HEAD).enumerate() {
-        let h = hash(w);
-        if seen[h >> 6] & (1 << (h & 63)) == 0 {
-            continue;
-        }
-        for &k in by_head.get(w).into_iter().flatten() {
-            if text[b..].starts_with(patterns[k].as_bytes()) {
-                hits[k].push(b);
+            for &k in by_head.get(w).into_iter().flatten() {
+                if text[b..].starts_with(patterns[k].as_bytes()) {
+                    hits[k].push(b);
+                }
             }
         }
     }
     hits
+}
+
+/// 16 bits of hash of a window of at most `HEAD` bytes.
+fn window_hash(w: &[u8]) -> usize {
+    let x = match <[u8; HEAD]>::try_from(w) {
+        Ok(full) => u64::from_le_bytes(full),
+        Err(_) => {
+            let mut padded = [0u8; HEAD];
+            padded[..w.len()].copy_from_slice(w);
+            u64::from_le_bytes(padded)
+        }
+    };
+    (x.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 48) as usize
 }
 
 /// True when `before` ends with `prefix`, allowing the one space between them.
