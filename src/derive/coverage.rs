@@ -260,6 +260,11 @@ fn names(chars: &[char]) -> Vec<Token> {
     }
     // Multi-word names: [A-Z][\w’'‘-]* words joined by spaces or line breaks.
     let part = |c: char| word(c) || matches!(c, '’' | '\'' | '‘' | '-');
+    let leading = |w: &(usize, usize)| {
+        let w = &chars[w.0..w.1];
+        LEADING.iter().any(|l| l.chars().eq(w.iter().copied()))
+    };
+    let mut words = Vec::new();
     let mut i = 0;
     while i < chars.len() {
         if !(upper(chars[i])
@@ -268,7 +273,7 @@ fn names(chars: &[char]) -> Vec<Token> {
             i += 1;
             continue;
         }
-        let mut words = Vec::new();
+        words.clear();
         let mut j = i;
         loop {
             let s = j;
@@ -288,14 +293,11 @@ fn names(chars: &[char]) -> Vec<Token> {
             }
         }
         if words.len() >= 2 {
-            let text = |w: &(usize, usize)| chars[w.0..w.1].iter().collect::<String>();
-            let kept: Vec<&(usize, usize)> = words
-                .iter()
-                .skip_while(|w| LEADING.contains(&text(w).as_str()))
-                .collect();
-            if kept.len() >= 2 {
+            // Leading function words are not part of the name.
+            let lead = words.iter().take_while(|w| leading(w)).count();
+            if words.len() - lead >= 2 {
                 out.push(Token {
-                    start: kept[0].0,
+                    start: words[lead].0,
                     end: words[words.len() - 1].1,
                     kind: Kind::Name,
                 });
