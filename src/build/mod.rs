@@ -76,7 +76,7 @@ pub fn build<'p>(
     let run = (4 * rayon::current_num_threads()).max(1);
     let mut writing = true;
     let mut previous: Option<Finished> = None;
-    for (i, docs) in p.docs.chunks(run).enumerate() {
+    for docs in p.docs.chunks(run) {
         let mut found = Diags::default();
         let (outs, written) = rayon::join(
             || -> Vec<DocOut> {
@@ -92,12 +92,7 @@ pub fn build<'p>(
             },
             || match previous.take() {
                 Some((keys, runs)) => {
-                    let add = || {
-                        doc_keys.add(keys, p, &mut found);
-                        if i == 1 {
-                            doc_keys.reserve_at_rate(run, p.docs.len());
-                        }
-                    };
+                    let add = || doc_keys.add(keys, p, &mut found);
                     let write = || runs.map_or(Ok(()), |r| sink.append(r));
                     rayon::join(add, write).1
                 }

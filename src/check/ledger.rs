@@ -192,17 +192,6 @@ impl Ledger {
         }
     }
 
-    /// Makes room for the keys of all `total` documents at the rate of the first `done`,
-    /// so each table of keys grows once instead of doubling some twenty times (each time
-    /// into fresh pages the kernel must zero). More or fewer keys than foreseen only
-    /// cost a growth or some untouched room.
-    pub fn reserve_at_rate(&mut self, done: usize, total: usize) {
-        for h in &mut self.held {
-            h.first
-                .reserve(h.first.len() * total.saturating_sub(done) / done.max(1));
-        }
-    }
-
     /// Whether some row of `table` has `key` as its key `cols`; None when that key is
     /// not held here.
     pub(super) fn contains(&self, table: &str, cols: &[usize], key: &Key) -> Option<bool> {
