@@ -246,6 +246,7 @@ pub fn report(diags: &mut Diags, loc: Loc, source: &str, miss: Miss) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn spans(src: &str, reqs: &[(&str, Option<&str>)]) -> Vec<Result<Span, Miss>> {
         let norm = Normalized::new(src);
@@ -298,8 +299,6 @@ mod tests {
         }
     }
 
-    use proptest::prelude::*;
-
     /// A text of a small alphabet (so quotes repeat, overlap and share heads and keys),
     /// and distinct quotes cut from it or made up, of any length around HEAD and KEY.
     fn text_and_quotes() -> impl Strategy<Value = (String, Vec<String>)> {
@@ -317,7 +316,8 @@ mod tests {
         #[test]
         fn occurrences_are_every_overlapping_start((text, quotes) in text_and_quotes()) {
             // Distinct and not empty, as resolve_all passes them.
-            let mut patterns: Vec<&str> = quotes.iter().map(|q| q.as_str()).filter(|q| !q.is_empty()).collect();
+            let mut patterns: Vec<&str> =
+                quotes.iter().map(|q| q.as_str()).filter(|q| !q.is_empty()).collect();
             patterns.sort();
             patterns.dedup();
             let got = occurrences(text.as_bytes(), &patterns);
