@@ -8,7 +8,7 @@ VENV   := .venv
 # The site tests drive the distribution's Chromium (playwright only drives it).
 CHROMIUM := /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-SRC    := $(shell find src templates -type f) Cargo.toml Cargo.lock
+SRC    := $(shell find src templates vendor -type f) Cargo.toml Cargo.lock
 
 .PHONY: all build check release test test-rust test-python bench clean
 
@@ -38,6 +38,7 @@ test-rust: $(BIN)
 	$(CARGO) fmt --check
 	$(CARGO) clippy --release --locked --all-targets -- -D warnings
 	$(CARGO) test --release --locked
+	$(CARGO) test --release --locked -p layout-rs --lib
 
 $(CHROMIUM):
 	$(SUDO) apt-get update -q
