@@ -2,7 +2,6 @@
 //! row per allowed value (and its definition) for enum columns.
 
 use super::cells::TableRef;
-use crate::schema::FieldType;
 use std::io;
 
 /// The data dictionary as CSV bytes (RFC 4180, CRLF, header row), tables in the order
@@ -22,18 +21,11 @@ pub fn data_dictionary(tables: &[TableRef<'_>]) -> io::Result<Vec<u8>> {
     ])?;
     for (schema, _) in tables {
         for f in &schema.fields {
-            let ty = match f.ftype {
-                FieldType::String => "string",
-                FieldType::Integer => "integer",
-                FieldType::Number => "number",
-                FieldType::Boolean => "boolean",
-                FieldType::Date => "date",
-            };
             let required = if f.required { "yes" } else { "no" };
             let base = [
                 schema.name.as_str(),
                 f.name.as_str(),
-                ty,
+                f.ftype.name(),
                 required,
                 f.description.as_str(),
             ];
