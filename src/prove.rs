@@ -60,13 +60,17 @@ pub fn resolve_all(norm: &Normalized, requests: &[Request]) -> Vec<Result<Span, 
                 return Err(Miss::Empty);
             }
             let all = &hits[pattern_of[&**q]];
-            let chosen: Vec<usize> = match req.prefix.map(collapse) {
-                None => all.clone(),
-                Some(p) => all
-                    .iter()
-                    .copied()
-                    .filter(|&b| preceded_by(&norm.text[..b], &p))
-                    .collect(),
+            let after_prefix: Vec<usize>;
+            let chosen = match req.prefix.map(collapse) {
+                None => all.as_slice(),
+                Some(p) => {
+                    after_prefix = all
+                        .iter()
+                        .copied()
+                        .filter(|&b| preceded_by(&norm.text[..b], &p))
+                        .collect();
+                    &after_prefix
+                }
             };
             match (chosen.len(), req.prefix.is_some()) {
                 (1, _) => {

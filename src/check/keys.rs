@@ -1,6 +1,6 @@
 //! Primary keys, unique columns and foreign keys, as declared in the schemas.
 
-use super::ledger::{is_held, joined, ref_columns, shown, unique_keys, Ledger};
+use super::ledger::{is_held, joined_into, ref_columns, shown, unique_keys, Ledger};
 use crate::diag::{Code, Diags, Loc};
 use crate::model::{Project, Tables};
 use crate::value::{Cell, Cells, Value};
@@ -28,12 +28,14 @@ impl<'a> KeyPart<'a> {
             _ => KeyPart::Text(v.to_text()),
         })
     }
-    pub(super) fn text(&self) -> String {
+    /// Appends the part's text: keys are joined for millions of rows, so no part
+    /// makes a string of its own.
+    pub(super) fn write_to(&self, out: &mut String) {
         match self {
-            KeyPart::Absent => String::new(),
-            KeyPart::Str(s) => s.to_string(),
-            KeyPart::Int(i) => i.to_string(),
-            KeyPart::Text(t) => t.clone(),
+            KeyPart::Absent => {}
+            KeyPart::Str(s) => out.push_str(s),
+            KeyPart::Int(i) => out.push_str(itoa::Buffer::new().format(*i)),
+            KeyPart::Text(t) => out.push_str(t),
         }
     }
 }
@@ -71,12 +73,19 @@ impl<'a> Key<'a> {
             Key::Long(k) => k,
         }
     }
+    /// The key's cells joined by `sep`, appended to `out`.
+    pub(super) fn write_joined(&self, sep: char, out: &mut String) {
+        for (i, part) in self.parts().iter().enumerate() {
+            if i > 0 {
+                out.push(sep);
+            }
+            part.write_to(out);
+        }
+    }
     fn text(&self) -> String {
-        self.parts()
-            .iter()
-            .map(KeyPart::text)
-            .collect::<Vec<_>>()
-            .join("+")
+        let mut out = String::new();
+        self.write_joined('+', &mut out);
+        out
     }
 }
 
@@ -252,6 +261,7 @@ pub fn check_keys(
             // one copy of the ids they repeat (its own id above all), so most lookups are
             // answered without hashing or reading the string.
             let mut last_found: Vec<Option<&Cells>> = vec![None; checks.len()];
+            let mut joined = String::new();
             for (r, row) in rows.iter().enumerate() {
                 for ((fk, set, ref_idx), last) in checks.iter().zip(&mut last_found) {
                     let same = |a: &Cells| fk.fields.iter().all(|&i| a[i].is_identical(&row[i]));
@@ -262,7 +272,12 @@ pub fn check_keys(
                         continue;
                     };
                     let here = set.is_some_and(|s| s.get(&key).is_some());
-                    let known = |l: &&Ledger| l.contains(&fk.table, ref_idx, &key) == Some(true);
+                    if !here {
+                        joined.clear();
+                        joined_into(&key, &mut joined);
+                    }
+                    let known =
+                        |l: &&Ledger| l.contains_joined(&fk.table, ref_idx, &joined) == Some(true);
                     if here || ledgers.iter().any(known) {
                         *last = Some(row);
                         continue;
@@ -274,7 +289,7 @@ pub fn check_keys(
                         target: fk.table.clone(),
                         ref_fields: fk.ref_fields.clone(),
                         ref_cols: ref_idx.clone(),
-                        key: joined(&key),
+                        key: joined.clone(),
                         loc: loc(name, r, field),
                     });
                 }

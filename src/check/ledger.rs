@@ -79,12 +79,15 @@ pub fn entries<'r>(
     if mine.is_empty() {
         return;
     }
+    let mut buf = String::new();
     for (row, origin) in rows {
         for &(slot, cols) in &mine {
             if let Some(key) = Key::of(row, cols) {
+                buf.clear();
+                joined_into(&key, &mut buf);
                 out.push(Entry {
                     slot: slot as u32,
-                    key: joined(&key).into(),
+                    key: buf.as_str().into(),
                     origin: origin.clone(),
                 });
             }
@@ -192,13 +195,8 @@ impl Ledger {
         }
     }
 
-    /// Whether some row of `table` has `key` as its key `cols`; None when that key is
-    /// not held here.
-    pub(super) fn contains(&self, table: &str, cols: &[usize], key: &Key) -> Option<bool> {
-        self.contains_joined(table, cols, &joined(key))
-    }
-
-    /// `contains`, of a key's cells already joined (`joined`).
+    /// Whether some row of `table` has the key `cols` whose cells `key` joins (`joined_into`);
+    /// None when that key is not held here.
     pub(super) fn contains_joined(&self, table: &str, cols: &[usize], key: &str) -> Option<bool> {
         let h = &self.held[self.slot(table, cols)?];
         Some(h.first.contains_key(key))
@@ -267,14 +265,8 @@ pub fn ref_columns(fk: &crate::schema::ForeignKey, target: &Schema) -> Vec<usize
         .collect()
 }
 
-/// A key's cells joined as held (by a separator no id or enum value contains).
-pub(super) fn joined(key: &Key) -> String {
-    let mut out = String::new();
-    for (i, part) in key.parts().iter().enumerate() {
-        if i > 0 {
-            out.push(SEP);
-        }
-        out.push_str(&part.text());
-    }
-    out
+/// Appends a key's cells joined as held (by a separator no id or enum value contains)
+/// to `out`, a buffer reused across rows.
+pub(super) fn joined_into(key: &Key, out: &mut String) {
+    key.write_joined(SEP, out);
 }

@@ -10,8 +10,8 @@
 
 use crate::contract::Contract;
 use crate::model::{Laid, Tables};
-use crate::value::{Cells, Value};
-use foldhash::{HashMap, HashMapExt};
+use crate::value::{Cells, Text, Value};
+use foldhash::{HashMap, HashSet, HashSetExt};
 use rayon::prelude::*;
 
 const NUMBER_WORDS: &[&str] = &[
@@ -501,9 +501,9 @@ fn document(c: &Contract, l: &Laid, spans: &DocSpans) -> Vec<Cells> {
     let doc_id = Value::str(l.doc.id.clone());
     // A document repeats its numbers, names and what covers them: each text is held once
     // (1.1 M separate strings at 1,000 documents otherwise).
-    let mut texts: HashMap<String, Value> = HashMap::new();
+    let mut texts: HashSet<Text> = HashSet::new();
     let mut out = Vec::with_capacity(tokens.len());
-    let (mut by, mut token) = (Vec::new(), String::new());
+    let (mut by, mut token, mut labels) = (Vec::new(), String::new(), String::new());
     for t in tokens {
         let (kind, note_kind) = match t.kind {
             Kind::Number => (&h.kinds[0], "number"),
@@ -545,7 +545,7 @@ fn document(c: &Contract, l: &Laid, spans: &DocSpans) -> Vec<Cells> {
                 // In the order of the text `table/id`, each once.
                 by.sort_by(|a, b| label_text(a).cmp(label_text(b)));
                 by.dedup();
-                let mut labels = String::new();
+                labels.clear();
                 for (i, (t, id)) in by.iter().enumerate() {
                     if i > 0 {
                         labels.push(' ');
@@ -561,13 +561,13 @@ fn document(c: &Contract, l: &Laid, spans: &DocSpans) -> Vec<Cells> {
 }
 
 /// The document's one copy of `text` (copied only the first time).
-fn shared(texts: &mut HashMap<String, Value>, text: &str) -> Value {
-    if let Some(v) = texts.get(text) {
-        return v.clone();
+fn shared(texts: &mut HashSet<Text>, text: &str) -> Value {
+    if let Some(t) = texts.get(text) {
+        return Value::str(t.clone());
     }
-    let v = Value::str(text.into());
-    texts.insert(text.to_string(), v.clone());
-    v
+    let t = Text::from(text);
+    texts.insert(t.clone());
+    Value::str(t)
 }
 
 /// A label's bytes as written, `table/id`, to order labels as their text orders.
