@@ -119,14 +119,16 @@ fn basic(s: &str) -> Option<(Raw<'_>, &str)> {
         return None;
     }
     let body = &s[1..];
-    let stop = body.find(['"', '\\'])?;
+    // Quotes are most of a curated file's bytes: searched with vector instructions.
+    let stop_at = |s: &str| memchr::memchr2(b'"', b'\\', s.as_bytes());
+    let stop = stop_at(body)?;
     if body.as_bytes()[stop] == b'"' {
         return Some((Raw::Str(Cow::Borrowed(&body[..stop])), &body[stop + 1..]));
     }
     let mut out = String::with_capacity(body.len());
     let mut rest = body;
     loop {
-        let stop = rest.find(['"', '\\'])?;
+        let stop = stop_at(rest)?;
         out.push_str(&rest[..stop]);
         if rest.as_bytes()[stop] == b'"' {
             return Some((Raw::Str(Cow::Owned(out)), &rest[stop + 1..]));
