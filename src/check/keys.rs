@@ -271,14 +271,15 @@ pub fn check_keys(
                     let Some(key) = Key::of(row, &fk.fields) else {
                         continue;
                     };
-                    let here = set.is_some_and(|s| s.get(&key).is_some());
-                    if !here {
-                        joined.clear();
-                        joined_into(&key, &mut joined);
+                    if set.is_some_and(|s| s.get(&key).is_some()) {
+                        *last = Some(row);
+                        continue;
                     }
+                    joined.clear();
+                    joined_into(&key, &mut joined);
                     let known =
                         |l: &&Ledger| l.contains_joined(&fk.table, ref_idx, &joined) == Some(true);
-                    if here || ledgers.iter().any(known) {
+                    if ledgers.iter().any(known) {
                         *last = Some(row);
                         continue;
                     }
@@ -429,6 +430,30 @@ mod tests {
         assert_eq!(runs(&[row(&a), row(&Value::NULL)], 0), None);
         assert_eq!(runs(&[row(&Value::int(1))], 0), None);
         assert_eq!(runs(&[], 0), Some(vec![]));
+    }
+
+    #[test]
+    fn a_key_is_joined_as_its_cells_are_written() {
+        let row: Cells = Box::new([
+            Value::str("ev-0001".into()),
+            Value::int(i64::MIN),
+            Value::int(-7),
+            Value::bool(true),
+            Value::str("é/x".into()),
+        ]);
+        let joined = |idx: &[usize]| {
+            let mut out = String::from("kept:");
+            Key::of(&row, idx).unwrap().write_joined('+', &mut out);
+            out
+        };
+        assert_eq!(joined(&[0]), "kept:ev-0001");
+        assert_eq!(joined(&[0, 1, 2]), "kept:ev-0001+-9223372036854775808+-7");
+        // Four cells or more are held in a vector, and other types by their text.
+        assert_eq!(joined(&[2, 3, 4, 0]), "kept:-7+true+é/x+ev-0001");
+        assert_eq!(
+            Key::of(&row, &[1, 3]).unwrap().text(),
+            "-9223372036854775808+true"
+        );
     }
 
     #[test]

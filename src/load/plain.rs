@@ -119,8 +119,9 @@ fn basic(s: &str) -> Option<(Raw<'_>, &str)> {
         return None;
     }
     let body = &s[1..];
-    // Quotes are most of a curated file's bytes: searched with vector instructions.
-    let stop_at = |s: &str| memchr::memchr2(b'"', b'\\', s.as_bytes());
+    // Quoted passages are most of a curated file's bytes: their ends (a quote or an
+    // escape) are searched with vector instructions.
+    let stop_at = |rest: &str| memchr::memchr2(b'"', b'\\', rest.as_bytes());
     let stop = stop_at(body)?;
     if body.as_bytes()[stop] == b'"' {
         return Some((Raw::Str(Cow::Borrowed(&body[..stop])), &body[stop + 1..]));
