@@ -14,6 +14,23 @@ use std::ptr::NonNull;
 /// A shared, immutable string behind one pointer.
 pub type Text = arcstr::ArcStr;
 
+/// One shared copy of each string a caller repeats: a document's rows repeat ids, names,
+/// dates and labels, and each copy would be an allocation held as long as its rows.
+#[derive(Default)]
+pub struct Strings(foldhash::HashSet<Text>);
+
+impl Strings {
+    /// The shared copy of `s` (copied only the first time).
+    pub fn get(&mut self, s: &str) -> Text {
+        if let Some(t) = self.0.get(s) {
+            return t.clone();
+        }
+        let t = Text::from(s);
+        self.0.insert(t.clone());
+        t
+    }
+}
+
 /// One cell: null, a string, an integer, a float, a boolean or a date.
 pub struct Value(*const ());
 

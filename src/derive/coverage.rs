@@ -10,8 +10,8 @@
 
 use crate::contract::Contract;
 use crate::model::{Laid, Tables};
-use crate::value::{Cells, Text, Value};
-use foldhash::{HashMap, HashSet, HashSetExt};
+use crate::value::{Cells, Strings, Value};
+use foldhash::HashMap;
 use rayon::prelude::*;
 
 const NUMBER_WORDS: &[&str] = &[
@@ -501,7 +501,7 @@ fn document(c: &Contract, l: &Laid, spans: &DocSpans) -> Vec<Cells> {
     let doc_id = Value::str(l.doc.id.clone());
     // A document repeats its numbers, names and what covers them: each text is held once
     // (1.1 M separate strings at 1,000 documents otherwise).
-    let mut texts: HashSet<Text> = HashSet::new();
+    let mut texts = Strings::default();
     let mut out = Vec::with_capacity(tokens.len());
     let (mut by, mut token, mut labels) = (Vec::new(), String::new(), String::new());
     for t in tokens {
@@ -537,7 +537,7 @@ fn document(c: &Contract, l: &Laid, spans: &DocSpans) -> Vec<Cells> {
             int(t.end),
             l.layout.page_of(t.start).map_or(Value::NULL, Value::int),
             kind.clone(),
-            shared(&mut texts, &token),
+            Value::str(texts.get(&token)),
             status.clone(),
             if by.is_empty() {
                 Value::NULL
@@ -552,22 +552,12 @@ fn document(c: &Contract, l: &Laid, spans: &DocSpans) -> Vec<Cells> {
                     }
                     labels.extend([*t, "/", *id]);
                 }
-                shared(&mut texts, &labels)
+                Value::str(texts.get(&labels))
             },
             note.map_or(Value::NULL, |n| Value::str(n.into())),
         ]));
     }
     out
-}
-
-/// The document's one copy of `text` (copied only the first time).
-fn shared(texts: &mut HashSet<Text>, text: &str) -> Value {
-    if let Some(t) = texts.get(text) {
-        return Value::str(t.clone());
-    }
-    let t = Text::from(text);
-    texts.insert(t.clone());
-    Value::str(t)
 }
 
 /// A label's bytes as written, `table/id`, to order labels as their text orders.

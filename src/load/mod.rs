@@ -13,6 +13,7 @@ use crate::model::{
 };
 use crate::schema::{self, Schema, Scope};
 use crate::text::Normalized;
+use crate::value::Strings;
 use rayon::prelude::*;
 use rows as load;
 use serde::Deserialize;
@@ -152,7 +153,7 @@ pub fn load(root: &Path, out_root: &Path, diags: &mut Diags) -> Option<Project> 
             let errata = errata.map(|s| {
                 let path = folder.join(format!("{}.toml", s.name));
                 let before = d.len();
-                let rows = load_table(&path, &shown(&path), s, &mut load::Strings::default(), &mut d);
+                let rows = load_table(&path, &shown(&path), s, &mut Strings::default(), &mut d);
                 (rows, unreadable(&d, before))
             });
             (doc_id, Some(record), errata, d)
@@ -181,13 +182,7 @@ pub fn load(root: &Path, out_root: &Path, diags: &mut Diags) -> Option<Project> 
         let path = raw.join("registry").join(format!("{}.toml", s.name));
         let doc_col = s.index("doc_id");
         let before = diags.len();
-        for row in load_table(
-            &path,
-            &shown(&path),
-            s,
-            &mut load::Strings::default(),
-            diags,
-        ) {
+        for row in load_table(&path, &shown(&path), s, &mut Strings::default(), diags) {
             let doc = doc_col
                 .and_then(|i| row.values[i].as_str())
                 .unwrap_or_default()
@@ -394,7 +389,7 @@ fn load_table(
     path: &Path,
     shown: &str,
     schema: &Schema,
-    strings: &mut load::Strings,
+    strings: &mut Strings,
     diags: &mut Diags,
 ) -> Vec<Row> {
     let Some(text) = load::read_text(path, shown, diags) else {
@@ -463,7 +458,7 @@ fn load_record(
         &index,
         (&file, 0),
         schema,
-        &mut load::Strings::default(),
+        &mut Strings::default(),
         diags,
     );
     let Some(source) = record.input("source").map(str::to_string) else {
@@ -540,7 +535,7 @@ pub fn source(p: &Project, rec: &DocRecord, diags: &mut Diags) -> Option<Doc> {
 /// records), and the names of those that could not be read.
 pub fn tables(p: &Project, rec: &DocRecord, diags: &mut Diags) -> (Rows, Vec<String>) {
     let (mut tables, mut broken) = (Rows::new(), Vec::new());
-    let mut strings = load::Strings::default();
+    let mut strings = Strings::default();
     let document = |s: &&Schema| s.scope == Scope::Document && s.name != "errata";
     for s in p.schemas.values().filter(document) {
         let path = rec.folder.join(format!("{}.toml", s.name));

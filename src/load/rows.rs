@@ -5,7 +5,7 @@
 use crate::diag::{Code, Diags, LineIndex, Loc};
 use crate::model::{CuratedFile, KeyPositions, Origin, Row};
 use crate::schema::{Field, FieldType, Schema};
-use crate::value::{Text, Value};
+use crate::value::{Strings, Text, Value};
 use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
@@ -117,27 +117,10 @@ impl<'a> Raw<'a> {
     }
 }
 
-/// One shared copy of each short string a document's files repeat (the ids rows refer
-/// to, places, dates): 1.5 M strings fewer at 1,000 documents. Longer strings (quotes,
-/// summaries) are nearly all distinct and are not looked up.
-#[derive(Default)]
-pub struct Strings(foldhash::HashSet<Text>);
-
-impl Strings {
-    const LONGEST: usize = 64;
-
-    pub fn get(&mut self, s: &str) -> Text {
-        if s.len() > Self::LONGEST {
-            return Text::from(s);
-        }
-        if let Some(t) = self.0.get(s) {
-            return t.clone();
-        }
-        let t = Text::from(s);
-        self.0.insert(t.clone());
-        t
-    }
-}
+/// Strings longer than this (quotes, summaries) are nearly all distinct, so they are not
+/// shared through `Strings`; the shorter ones a document's files repeat (the ids rows
+/// refer to, places, dates) are: 1.5 M strings fewer at 1,000 documents.
+const LONGEST_SHARED: usize = 64;
 
 /// One key of a row as parsed: its name, where it starts, its value and where that starts.
 pub struct Key<'a> {
@@ -485,7 +468,14 @@ pub fn convert(
                 diags.push(loc(), Code::Formula, format!("'{name}' starts with '{}', which spreadsheets run as a formula; start the text at a word", s.chars().next().unwrap().escape_default()));
                 return None;
             }
-            Value::str(field.intern(&s).unwrap_or_else(|| strings.get(&s)))
+            let shared = || {
+                if s.len() <= LONGEST_SHARED {
+                    strings.get(&s)
+                } else {
+                    Text::from(&*s)
+                }
+            };
+            Value::str(field.intern(&s).unwrap_or_else(shared))
         }
         (FieldType::Integer | FieldType::Number, Raw::Int(None)) => {
             diags.push(
