@@ -24,7 +24,22 @@ fn keep_freed_memory() {
     unsafe { mi_option_set(PURGE_DELAY, -1) }
 }
 
+/// mimalloc advises the kernel to back its regions with transparent huge pages; under
+/// the usual `defrag=madvise` setting, a page fault there may first compact memory to
+/// find 2 MiB. Builds of 1,000 documents spent 1.2 to 3.4 s of system time, varying from
+/// run to run, where they spend 0.6 s with small pages; a one-article build zeroed 2 MiB
+/// where it touched a few KiB. The flag holds for this process and the ones it starts.
+#[cfg(target_os = "linux")]
+fn no_huge_pages() {
+    // SAFETY: sets a flag of this process; it takes no pointers.
+    unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0) };
+}
+
+#[cfg(not(target_os = "linux"))]
+fn no_huge_pages() {}
+
 fn main() -> ExitCode {
+    no_huge_pages();
     keep_freed_memory();
     kdata::cli::main(kdata::cli::Cli::parse())
 }
@@ -51,5 +66,16 @@ mod tests {
         }
         keep_freed_memory();
         assert_eq!(unsafe { mi_option_get(PURGE_DELAY) }, -1);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn huge_pages_are_off_for_the_process() {
+        no_huge_pages();
+        // SAFETY: reads a flag of this process.
+        assert_eq!(
+            unsafe { libc::prctl(libc::PR_GET_THP_DISABLE, 0, 0, 0, 0) },
+            1
+        );
     }
 }
