@@ -217,12 +217,14 @@ impl DAG {
             return true;
         }
 
-        // Don't step into a cycle.
+        // Don't step into a cycle, nor into a node already searched: whatever path
+        // led here, a node that did not reach `to` before does not now. (The
+        // published crate cleared the mark on the way back, and so walked every path,
+        // exponentially many in a graph with many joins; `verify` asks after each
+        // edge added.)
         if visited[from.idx] {
             return false;
         }
-
-        // Push to the dfs stack.
         visited[from.idx] = true;
 
         let from_node = &self.nodes[from.idx];
@@ -231,9 +233,6 @@ impl DAG {
                 return true;
             }
         }
-
-        // Pop from the dfs stack.
-        visited[from.idx] = false;
         false
     }
 
@@ -526,4 +525,65 @@ fn test_rank_api() {
     assert!(r1);
     // The edge should no longer be there!
     assert!(!r2);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The published search: it clears a node's mark on the way back.
+    fn reachable_every_path(
+        dag: &DAG,
+        from: NodeHandle,
+        to: NodeHandle,
+        on_path: &mut Vec<bool>,
+    ) -> bool {
+        if from == to {
+            return true;
+        }
+        if on_path[from.idx] {
+            return false;
+        }
+        on_path[from.idx] = true;
+        for next in &dag.nodes[from.idx].successors {
+            if reachable_every_path(dag, *next, to, on_path) {
+                return true;
+            }
+        }
+        on_path[from.idx] = false;
+        false
+    }
+
+    #[test]
+    fn reachability_matches_the_search_of_every_path() {
+        let mut seed: u64 = 11;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize % n
+        };
+        for _ in 0..200 {
+            let n = 2 + next(12);
+            let mut dag = DAG::new();
+            dag.set_validate(false);
+            dag.new_nodes(n);
+            // Random edges, cycles and self-loops included.
+            for _ in 0..next(3 * n) {
+                let (a, b) = (next(n), next(n));
+                dag.add_edge(NodeHandle::from(a), NodeHandle::from(b));
+            }
+            for a in 0..n {
+                for b in 0..n {
+                    let (a, b) = (NodeHandle::from(a), NodeHandle::from(b));
+                    let mut marks = vec![false; n];
+                    assert_eq!(
+                        dag.is_reachable(a, b),
+                        reachable_every_path(&dag, a, b, &mut marks),
+                        "{a:?} -> {b:?}"
+                    );
+                }
+            }
+        }
+    }
 }
