@@ -19,6 +19,7 @@ use crate::schema::Schema;
 use arrow_array::RecordBatch;
 use data::{Span, Tab, ENTITY_TABLES};
 use minijinja::Environment;
+use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{json, Value as Json};
 use std::collections::BTreeMap;
@@ -290,8 +291,8 @@ impl<'a> Site<'a> {
     }
 
     fn pages(&self) -> Result<Vec<(String, Vec<u8>)>, SiteError> {
-        // The network's layout is a third of a one-article build's site: it is made on
-        // the other core while the rest of the pages are rendered.
+        // The network's layout is one long task: it runs beside the other pages, whose
+        // entity pages go to whichever core is free.
         let (network, out) = rayon::join(|| self.network(), || self.other_pages());
         let mut out = out?;
         out.push(("network.html".into(), network?));
@@ -311,9 +312,12 @@ impl<'a> Site<'a> {
             let Some(t) = self.tabs.get(*name) else {
                 continue;
             };
-            for r in 0..t.rows.len() {
-                out.push((t.home(r), self.entity(t, r)?));
-            }
+            // A page per row: most of the site, rendered on both cores (in row order).
+            let pages: Vec<(String, Vec<u8>)> = (0..t.rows.len())
+                .into_par_iter()
+                .map(|r| Ok((t.home(r), self.entity(t, r)?)))
+                .collect::<Result<_, SiteError>>()?;
+            out.extend(pages);
             out.push((format!("{name}/index.html"), self.list(t)?));
         }
         for t in self
