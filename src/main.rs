@@ -20,15 +20,17 @@ const PURGE_DELAY: c_int = 15;
 /// document: mimalloc handed idle pages back to the kernel (a purge) and then had them
 /// zeroed again on the next touch, a tenth of the CPU at 1,000 documents. Never purge.
 fn keep_freed_memory() {
-    // SAFETY: called first in main, before other threads exist; sets a plain option.
+    // SAFETY: called in main before other threads exist; sets a plain option.
     unsafe { mi_option_set(PURGE_DELAY, -1) }
 }
 
-/// mimalloc advises the kernel to back its regions with transparent huge pages; under
-/// the usual `defrag=madvise` setting, a page fault there may first compact memory to
-/// find 2 MiB. Builds of 1,000 documents spent 1.2 to 3.4 s of system time, varying from
-/// run to run, where they spend 0.6 s with small pages; a one-article build zeroed 2 MiB
-/// where it touched a few KiB. The flag holds for this process and the ones it starts.
+/// mimalloc advises the kernel to back its regions with transparent huge pages, so a
+/// fault there zeroes 2 MiB, and the page is split again when mimalloc frees part of it
+/// (the kernel's counters showed huge-page faults and splits, no compaction). Builds of
+/// 1,000 documents spent 1.2 to 3.4 s of system time, varying from run to run, where
+/// they spend 0.6 s with small pages. This is what mimalloc does itself when
+/// `MIMALLOC_ALLOW_THP=0` is set, but the option is read before `main` runs. The flag
+/// holds for this process and any it starts (it starts none).
 #[cfg(target_os = "linux")]
 fn no_huge_pages() {
     // SAFETY: sets a flag of this process; it takes no pointers.

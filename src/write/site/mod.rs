@@ -312,12 +312,16 @@ impl<'a> Site<'a> {
             let Some(t) = self.tabs.get(*name) else {
                 continue;
             };
-            // A page per row: most of the site, rendered on both cores (in row order).
-            let pages: Vec<(String, Vec<u8>)> = (0..t.rows.len())
+            // A page per row: most of the site, rendered on both cores in row order. The
+            // results are gathered before the first error is taken, so that error is the
+            // first row's to fail, whichever core met it first.
+            let pages: Vec<Result<(String, Vec<u8>), SiteError>> = (0..t.rows.len())
                 .into_par_iter()
                 .map(|r| Ok((t.home(r), self.entity(t, r)?)))
-                .collect::<Result<_, SiteError>>()?;
-            out.extend(pages);
+                .collect();
+            for page in pages {
+                out.push(page?);
+            }
             out.push((format!("{name}/index.html"), self.list(t)?));
         }
         for t in self

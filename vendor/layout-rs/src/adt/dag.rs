@@ -217,11 +217,11 @@ impl DAG {
             return true;
         }
 
-        // Don't step into a cycle, nor into a node already searched: whatever path
-        // led here, a node that did not reach `to` before does not now. (The
-        // published crate cleared the mark on the way back, and so walked every path,
-        // exponentially many in a graph with many joins; `verify` asks after each
-        // edge added.)
+        // Don't step into a cycle, nor into a node already searched: the search as a
+        // whole still visits every node reachable from where it began, each once, so
+        // it finds `to` if any path leads there. (The published crate cleared the
+        // mark on the way back, and so tried every path, exponentially many in a graph
+        // with many joins; `verify` asks after each edge added.)
         if visited[from.idx] {
             return false;
         }
